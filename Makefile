@@ -1,0 +1,47 @@
+# Netweave: `make run` starts it standalone, `make test` runs every test.
+# Both set up what they need on a fresh machine (virtual environment, Python
+# packages, the editor's build) and skip what is already up to date.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
+
+# The tests run against PostgreSQL and Redis on this machine (see README).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netweave
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/9
+
+.PHONY: run test test-python test-frontend deps frontend bench clean
+
+run: deps frontend
+	$(PY) manage.py standalone
+
+test: deps frontend test-frontend test-python
+
+test-python: deps
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+test-frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
+
+deps: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+frontend: frontend/dist/index.html
+
+frontend/dist/index.html: $(FRONTEND_SOURCES)
+	@if [ -f frontend/package.json ]; then \
+		cd frontend && npm ci --no-audit --no-fund && npm run build; \
+	fi
+
+bench: deps
+	@for b in benches/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist
