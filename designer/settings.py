@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "designer.graphs",
     "designer.datasets",
     "designer.runs",
+    "designer.dashboards",
 ]
 
 MIDDLEWARE = [
