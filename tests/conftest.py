@@ -42,3 +42,102 @@ def pytest_configure(config):
     redis_url = os.environ.get("REDIS_URL", "")
     if redis_url:
         _require("Redis", redis_url, 6379)
+
+
+# ---------------------------------------------------------------------------
+# Shared fixtures for API tests (graphs, runs, datasets, dashboards alike):
+# a project owned by `owner`, with `editor` and `viewer` teammates, and an
+# `outsider` who has no role in it. `clients[name]` is an API client logged in
+# (with a real session) as that user; `clients["anonymous"]` is logged out.
+
+PEOPLE = ("owner", "editor", "viewer", "outsider")
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+
+    def make(username: str, password: str = "correct-horse-battery"):
+        return get_user_model().objects.create_user(username=username, password=password)
+
+    return make
+
+
+@pytest.fixture
+def users(make_user) -> dict:
+    return {name: make_user(name) for name in PEOPLE}
+
+
+@pytest.fixture
+def owner(users):
+    return users["owner"]
+
+
+@pytest.fixture
+def editor(users):
+    return users["editor"]
+
+
+@pytest.fixture
+def viewer(users):
+    return users["viewer"]
+
+
+@pytest.fixture
+def outsider(users):
+    return users["outsider"]
+
+
+@pytest.fixture
+def project(users):
+    from designer.graphs.models import Membership, Project
+
+    project = Project.objects.create(name="vision", owner=users["owner"])
+    Membership.objects.create(project=project, user=users["editor"], role="editor")
+    Membership.objects.create(project=project, user=users["viewer"], role="viewer")
+    return project
+
+
+@pytest.fixture
+def client_for():
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def clients(users, client_for) -> dict:
+    made = {name: client_for(user) for name, user in users.items()}
+    made["anonymous"] = client_for(None)
+    return made
+
+
+@pytest.fixture
+def owner_client(clients):
+    return clients["owner"]
+
+
+@pytest.fixture
+def editor_client(clients):
+    return clients["editor"]
+
+
+@pytest.fixture
+def viewer_client(clients):
+    return clients["viewer"]
+
+
+@pytest.fixture
+def outsider_client(clients):
+    return clients["outsider"]
+
+
+@pytest.fixture
+def anon_client(clients):
+    return clients["anonymous"]
