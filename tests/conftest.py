@@ -36,6 +36,11 @@ def _require(service: str, url: str, default_port: int) -> None:
 
 
 def pytest_configure(config):
+    # Real password hashing costs ~0.3 s a user on these machines; the tests
+    # check who may do what, not the hash, so use Django's fastest hasher.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     db_url = os.environ.get("DATABASE_URL", "")
     if db_url.startswith(("postgres://", "postgresql://")):
         _require("PostgreSQL", db_url, 5432)

@@ -62,3 +62,24 @@ def get_project(user, pk: int, role: str = Role.VIEWER) -> Project:
         raise NotFound(NOT_FOUND)
     require_role(project, user, role)
     return project
+
+
+def get_graph(user, pk: int, role: str = Role.VIEWER):
+    """A graph in a project where the user has at least `role` (404 / 403 otherwise)."""
+    from designer.graphs.models import Graph
+
+    graph = Graph.objects.select_related("project", "head", "created_by").filter(pk=pk).first()
+    if graph is None:
+        raise NotFound(NOT_FOUND)
+    graph.project.role = require_role(graph.project, user, role)
+    return graph
+
+
+class RoleByMethod:
+    """View mixin: `roles` maps an HTTP method to the project role it needs."""
+
+    roles = {"GET": Role.VIEWER, "HEAD": Role.VIEWER, "OPTIONS": Role.VIEWER,
+             "POST": Role.EDITOR, "PATCH": Role.EDITOR, "PUT": Role.EDITOR, "DELETE": Role.OWNER}
+
+    def needed_role(self) -> str:
+        return self.roles[self.request.method]

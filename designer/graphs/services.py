@@ -1,0 +1,161 @@
+"""What happens when graphs are saved, restored, compared and exported.
+
+Views stay small: they check roles, read the request, and call these.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+
+from designer.core.errors import Conflict, InputProblem, error
+from designer.graphs import engine
+from designer.graphs.limits import check_document, count_nodes
+from designer.graphs.models import Graph, GraphVersion, Project
+
+SCHEMA = "netweave.graph/1"
+
+
+def empty_document(name: str) -> dict:
+    return {"schema": SCHEMA, "name": name, "variables": {}, "nodes": [], "edges": [], "blocks": {}}
+
+
+def validation_report(document: dict) -> dict:
+    """The engine's report (shapes, errors per node, totals); nothing is saved."""
+    check_document(document)
+    return engine.call(
+        "validate_graph",
+        document,
+        param_budget=settings.NETWEAVE_PARAM_BUDGET,
+        max_nodes=settings.NETWEAVE_MAX_NODES,
+    )
+
+
+def checked_document(document) -> tuple[dict, dict]:
+    """Refuse malformed documents (schema errors → 400); return it with its report.
+
+    Shape errors do not refuse a save: work in progress may be saved, and the
+    version records whether it was valid.
+    """
+    check_document(document)
+    engine.call("parse_graph", document)
+    return document, validation_report(document)
+
+
+def save_version(graph: Graph, document, author, message: str = "", *,
+                 base_version: int | None = None, restored_from: int | None = None) -> GraphVersion:
+    # Validate before the transaction: the engine may take a while on big graphs.
+    document, report = checked_document(document)
+    with transaction.atomic():
+        return _append_version(graph, document, report, author, message, base_version, restored_from)
+
+
+def _append_version(graph, document, report, author, message, base_version, restored_from):
+    # Lock the graph row so two saves at once get consecutive numbers.
+    locked = Graph.objects.select_for_update().get(pk=graph.pk)
+    head = locked.versions.aggregate(n=Max("number"))["n"] or 0
+    if base_version is not None and base_version != head:
+        raise Conflict(
+            f"Version {head} was saved after version {base_version}, which you edited. "
+            "Reload the graph (or restore your copy) and save again."
+        )
+    version = GraphVersion.objects.create(
+        graph=locked,
+        number=head + 1,
+        author=author,
+        message=message,
+        document=document,
+        valid=bool(report.get("ok")),
+        errors=list(report.get("errors") or [])[:100],
+        node_count=count_nodes(document),
+        restored_from=restored_from,
+    )
+    locked.head = version
+    locked.save(update_fields=["head", "updated"])
+    graph.head, graph.updated = version, locked.updated
+    return version
+
+
+def create_graph(project: Project, name: str, author, document=None, message: str = "",
+                 description: str = "") -> Graph:
+    """A new graph with its first version (an empty document unless one is given)."""
+    if document is None:
+        document = empty_document(name)
+    document, report = checked_document(document)
+    # One transaction: never a graph without its first version.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                graph = Graph.objects.create(
+                    project=project, name=name, description=description, created_by=author
+                )
+        except IntegrityError:
+            raise InputProblem(
+                [error(f"a graph named {name!r} already exists in this project", field="name")]
+            ) from None
+        _append_version(graph, document, report, author, message or "Created", None, None)
+    return graph
+
+
+def restore_version(version: GraphVersion, author, message: str = "") -> GraphVersion:
+    return save_version(
+        version.graph,
+        version.document,
+        author,
+        message or f"Restored version {version.number}",
+        restored_from=version.number,
+    )
+
+
+def diff_versions(a: GraphVersion, b: GraphVersion) -> dict:
+    diff = engine.call("diff_graphs", a.document, b.document)
+    return {"a": a.number, "b": b.number, **diff}
+
+
+EXPORTS = {
+    # format: (engine function, file suffix, content type)
+    "py": ("export_python", "py", "text/x-python; charset=utf-8"),
+    "torchscript": ("export_torchscript", "pt", "application/octet-stream"),
+    "onnx": ("export_onnx", "onnx", "application/octet-stream"),
+}
+
+
+def export_version(version: GraphVersion, fmt: str) -> tuple[bytes, str, str]:
+    """(content, filename, content type) of a version exported in `fmt`."""
+    if fmt not in EXPORTS:
+        raise InputProblem(
+            [error(f"unknown export format {fmt!r}; use one of {', '.join(EXPORTS)}", field="format")]
+        )
+    name, suffix, content_type = EXPORTS[fmt]
+    content = engine.call(name, version.document)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    filename = f"{_slug(version.graph.name)}-v{version.number}.{suffix}"
+    return content, filename, content_type
+
+
+def _slug(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-")
+    return cleaned[:80] or "graph"
+
+
+def project_blocks(project: Project) -> list[dict]:
+    """Blocks defined in the newest version of each graph in the project (the palette's "project" group)."""
+    blocks = []
+    heads = (
+        GraphVersion.objects.filter(graph__project=project, graph__head=F("pk"))
+        .select_related("graph")
+        .order_by("graph__name")
+    )
+    for version in heads:
+        for name, definition in sorted((version.document.get("blocks") or {}).items()):
+            if isinstance(definition, dict):
+                blocks.append({
+                    "name": name,
+                    "graph": version.graph_id,
+                    "graph_name": version.graph.name,
+                    "version": version.number,
+                    "params": definition.get("params") or {},
+                    "definition": definition,
+                })
+    return blocks

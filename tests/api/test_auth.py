@@ -1,0 +1,65 @@
+"""Session login with CSRF for the browser, tokens for scripts."""
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_tells_anonymous_callers_to_sign_in_me(anon_client):
+    response = anon_client.get("/api/auth/me")
+    assert response.status_code == 403
+    assert "detail" in response.json()
+
+
+def test_it_shows_the_signed_in_user_me(owner_client, owner):
+    response = owner_client.get("/api/auth/me")
+    assert response.status_code == 200
+    assert response.json() == {"id": owner.pk, "username": "owner"}
+    assert "csrftoken" in response.cookies
+
+
+def test_it_logs_in_with_a_csrf_token_login(owner):
+    browser = APIClient(enforce_csrf_checks=True)
+    token = browser.get("/api/auth/me").cookies["csrftoken"].value
+    refused = browser.post("/api/auth/login", {"username": "owner", "password": "correct-horse-battery"},
+                           format="json")
+    assert refused.status_code == 403  # no X-CSRFToken header: refused
+    response = browser.post("/api/auth/login", {"username": "owner", "password": "correct-horse-battery"},
+                            format="json", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200
+    assert response.json()["username"] == "owner"
+    assert browser.get("/api/auth/me").json()["id"] == owner.pk
+
+
+def test_it_rejects_a_wrong_password_login(owner, anon_client):
+    response = anon_client.post("/api/auth/login", {"username": "owner", "password": "nope"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "password"
+    assert anon_client.get("/api/auth/me").status_code == 403
+
+
+def test_it_logs_out_logout(owner_client):
+    assert owner_client.post("/api/auth/logout").status_code == 204
+    assert owner_client.get("/api/auth/me").status_code == 403
+
+
+def test_it_gives_scripts_a_token_that_works_token(owner, anon_client):
+    from rest_framework.authtoken.models import Token
+
+    response = anon_client.post(
+        "/api/auth/token", {"username": "owner", "password": "correct-horse-battery"}, format="json"
+    )
+    assert response.status_code == 200
+    key = response.json()["token"]
+    assert Token.objects.get(user=owner).key == key
+    script = APIClient()
+    script.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert script.get("/api/auth/me").json()["username"] == "owner"
+
+
+def test_it_rejects_wrong_credentials_token(owner, anon_client):
+    from rest_framework.authtoken.models import Token
+
+    response = anon_client.post("/api/auth/token", {"username": "owner", "password": "x"}, format="json")
+    assert response.status_code == 400
+    assert not Token.objects.filter(user=owner).exists()
