@@ -1,0 +1,101 @@
+"""Built-in datasets: real digits shipped with scikit-learn and synthetic sets.
+
+Synthetic sets are drawn from ``options.seed`` so a run is reproducible; sizes
+are options so tests and demos can stay tiny.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import DatasetBundle, DatasetError, bundle_from_arrays
+from .registry import register_dataset
+
+
+def _int_option(options: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
+    value = options.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise DatasetError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}",
+                           field=f"options.{name}")
+    return value
+
+
+def _float_option(options: dict[str, Any], name: str, default: float, lo: float, hi: float) -> float:
+    value = options.get(name, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not lo <= value <= hi:
+        raise DatasetError(f"{name} must be a number in [{lo}, {hi}], got {value!r}",
+                           field=f"options.{name}")
+    return float(value)
+
+
+@register_dataset("digits", task="classification", source="builtin",
+                  help="scikit-learn's handwritten digits: 1,797 images of 8x8, 10 classes")
+def load_digits(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    from sklearn.datasets import load_digits as sk_digits
+
+    data = sk_digits()
+    # Pixel values are 0..16 in this set; scale to [0, 1] like MNIST's ToTensor.
+    x = (data.images / 16.0).astype(np.float32)[:, None, :, :]
+    y = data.target.astype(np.int64)
+    return bundle_from_arrays("digits", "digits", "classification", x, y, options,
+                              num_classes=10, classes=[str(c) for c in range(10)])
+
+
+def _synthetic(kind: str, x: np.ndarray, y: np.ndarray, options: dict[str, Any],
+               num_classes: int) -> DatasetBundle:
+    return bundle_from_arrays(kind, kind, "classification", x.astype(np.float32),
+                              y.astype(np.int64), options, num_classes=num_classes,
+                              classes=[str(c) for c in range(num_classes)])
+
+
+@register_dataset("blobs", task="classification", source="builtin",
+                  help="Gaussian blobs: options n_samples, n_features, classes, std, seed")
+def load_blobs(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    from sklearn.datasets import make_blobs
+
+    classes = _int_option(options, "classes", 3, 2, 100)
+    x, y = make_blobs(n_samples=_int_option(options, "n_samples", 1000, 10, 10**6),
+                      n_features=_int_option(options, "n_features", 2, 1, 1000),
+                      centers=classes, cluster_std=_float_option(options, "std", 1.0, 0.01, 100),
+                      random_state=_int_option(options, "seed", 0, 0, 2**31 - 1))
+    return _synthetic("blobs", x, y, options, classes)
+
+
+@register_dataset("moons", task="classification", source="builtin",
+                  help="Two interleaving half circles: options n_samples, noise, seed")
+def load_moons(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n_samples=_int_option(options, "n_samples", 1000, 10, 10**6),
+                      noise=_float_option(options, "noise", 0.1, 0, 10),
+                      random_state=_int_option(options, "seed", 0, 0, 2**31 - 1))
+    return _synthetic("moons", x, y, options, 2)
+
+
+@register_dataset("spirals", task="classification", source="builtin",
+                  help="Interleaved spirals (one arm per class): options n_samples, classes, noise, seed")
+def load_spirals(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    n = _int_option(options, "n_samples", 1000, 10, 10**6)
+    classes = _int_option(options, "classes", 2, 2, 20)
+    noise = _float_option(options, "noise", 0.2, 0, 10)
+    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    y = np.arange(n) % classes
+    radius = rng.uniform(0.05, 1.0, n)
+    angle = radius * 3 * np.pi + y * (2 * np.pi / classes) + rng.normal(0, noise, n)
+    x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    return _synthetic("spirals", x, y, options, classes)
+
+
+@register_dataset("regression", task="regression", source="builtin",
+                  help="Noisy non-linear regression: options n_samples, n_features, noise, seed")
+def load_regression(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    n = _int_option(options, "n_samples", 1000, 10, 10**6)
+    d = _int_option(options, "n_features", 4, 1, 1000)
+    noise = _float_option(options, "noise", 0.05, 0, 10)
+    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    x = rng.uniform(-1, 1, (n, d))
+    w = rng.normal(0, 1, d)
+    target = np.sin(2 * x @ w / np.sqrt(d)) + 0.5 * x[:, 0] ** 2 + rng.normal(0, noise, n)
+    return bundle_from_arrays("regression", "regression", "regression", x.astype(np.float32),
+                              target.astype(np.float32)[:, None], options)

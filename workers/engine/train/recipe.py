@@ -1,0 +1,321 @@
+"""The training recipe: setup / train / save_checkpoint / cleanup (torchtune's shape).
+
+One code path for one process and for N under DDP: ``Placement`` says which
+process this is; rank 0 alone emits events and writes checkpoints, and every
+decision that depends on metrics (best, early stopping, plateau) is taken
+from all-reduced figures so that every process takes the same one.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from ..data import DatasetBundle
+from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .config import ConfigError, TrainConfig
+from .loaders import eval_loader, to_device, train_loader
+from .meter import EventSink, NullSink, TrainMeter
+from .metrics import EvalAccumulator, compute_loss
+from .optim import build_optimizer, build_schedule
+
+
+class Cancelled(Exception):
+    """Raised between two steps once a stop was asked for (SIGTERM)."""
+
+
+@dataclass
+class Placement:
+    """Where this process trains: device, and its rank in a DDP group."""
+
+    device: torch.device
+    rank: int = 0
+    world_size: int = 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+@dataclass
+class LoopState:
+    """The loop's position, saved in every checkpoint."""
+
+    epoch: int = 0  # index of the epoch in progress (0-based)
+    batch_in_epoch: int = 0  # batches of that epoch already trained on
+    step: int = 0  # optimizer steps so far
+    best: float | None = None  # best monitored value so far
+    bad_evals: int = 0  # evaluations since the monitored metric last improved
+    last_eval_step: int = -1
+    stopped_early: bool = False
+
+
+def _first_output(out: Any) -> torch.Tensor:
+    # A graph with several Output nodes returns a dict in node order; train on the first.
+    if isinstance(out, dict):
+        return next(iter(out.values()))
+    return out[0] if isinstance(out, tuple | list) else out
+
+
+class TrainRecipe:
+    def __init__(self, model: nn.Module, data: DatasetBundle, config: TrainConfig, *,
+                 run_dir: str | Path, placement: Placement | None = None,
+                 sink: EventSink | None = None, should_stop: Callable[[], bool] = lambda: False):
+        self.model, self.data, self.cfg = model, data, config
+        self.run_dir = Path(run_dir)
+        self.place = placement or Placement(torch.device("cpu"))
+        self.sink = sink if (sink is not None and self.place.is_main) else NullSink()
+        self.should_stop = should_stop
+        self.task = config.task or data.task
+        self.state = LoopState()
+        self.best_weights: dict[str, torch.Tensor] | None = None
+
+    # -- setup ---------------------------------------------------------------
+    def setup(self, resume_from: str | Path | None = None) -> None:
+        cfg, place = self.cfg, self.place
+        self._check_compatible()
+        torch.manual_seed(cfg.seed)
+        self.module = self.model.to(place.device)
+        self._check_output()
+        self.net = self.module
+        if place.distributed:
+            ids = [place.device.index] if place.device.type == "cuda" else None
+            self.net = nn.parallel.DistributedDataParallel(self.module, device_ids=ids)
+        cuda = place.device.type == "cuda"
+        per_rank = cfg.batch_size // place.world_size
+        self.loader, self.sampler, self.batches = train_loader(
+            self.data.train, per_rank, rank=place.rank, world_size=place.world_size,
+            seed=cfg.seed, num_workers=cfg.num_workers, cuda=cuda)
+        self.eval_loaders = {name: eval_loader(getattr(self.data, name), per_rank * 2, rank=place.rank,
+                                               world_size=place.world_size, num_workers=0, cuda=cuda)
+                             for name in ("val", "test")}
+        self.optimizer = build_optimizer(self.module.parameters(), cfg.optimizer)
+        self.schedule = build_schedule(self.optimizer, cfg.schedule, lr=cfg.optimizer.lr,
+                                       total_steps=cfg.epochs * len(self.batches), mode=cfg.mode)
+        amp = cfg.precision != "fp32"
+        self.autocast = (lambda: torch.autocast(place.device.type, dtype=getattr(torch, {
+            "bf16": "bfloat16", "fp16": "float16"}[cfg.precision]))) if amp else contextlib.nullcontext
+        self.scaler = torch.amp.GradScaler("cuda") if cfg.precision == "fp16" else None
+        self.meter = TrainMeter(self.sink, world_size=place.world_size, enabled=place.is_main)
+        if resume_from:
+            self._restore(load_checkpoint(resume_from, map_location=place.device))
+
+    def _check_compatible(self) -> None:
+        cfg, place = self.cfg, self.place
+        errors = []
+        if cfg.precision == "fp16" and place.device.type != "cuda":
+            errors.append(("precision", "fp16 needs a GPU and this job runs on the CPU: "
+                                        "use bf16 or fp32"))
+        if cfg.batch_size % place.world_size:
+            errors.append(("batch_size", f"{cfg.batch_size} does not split evenly over "
+                                         f"{place.world_size} processes"))
+        if self.task == "classification" and self.data.task != "classification":
+            errors.append(("task", f"dataset {self.data.name!r} has no classes"))
+        allowed = {"loss", "accuracy", "precision", "recall", "f1"} if self.task == "classification" \
+            else {"loss", "mae", "rmse", "r2"}
+        if cfg.monitor.split("/", 1)[1] not in allowed:
+            errors.append(("monitor", f"{cfg.monitor} is not measured for {self.task}; use one of "
+                                      + ", ".join(f"val/{m}" for m in sorted(allowed))))
+        if errors:
+            raise ConfigError([{"node": None, "port": None, "field": f, "message": m} for f, m in errors])
+
+    @torch.no_grad()
+    def _check_output(self) -> None:
+        """One forward pass in eval mode (no RNG, no BatchNorm update) to check shapes."""
+        x, y = to_device(self.data.train[[0, min(1, len(self.data.train) - 1)]], self.place.device)
+        was_training = self.module.training
+        self.module.eval()
+        out = _first_output(self.module(x))
+        self.module.train(was_training)
+        n = self.data.num_classes
+        if self.task == "classification":
+            if out.ndim != 2 or out.shape[1] != n:
+                raise ConfigError([{"node": None, "port": None, "field": "graph", "message":
+                                    f"the model gives {list(out.shape[1:])} per sample but "
+                                    f"{self.data.name!r} has {n} classes: end with {n} outputs"}])
+            return
+        want = x if self.task == "reconstruction" else y
+        if out.numel() != want.numel():
+            raise ConfigError([{"node": None, "port": None, "field": "graph", "message":
+                                f"the model gives {list(out.shape[1:])} per sample but the "
+                                f"{self.task} target is {list(want.shape[1:])}"}])
+
+    # -- train ---------------------------------------------------------------
+    def train(self) -> dict[str, Any]:
+        cfg, st = self.cfg, self.state
+        self.net.train()
+        while st.epoch < cfg.epochs and not st.stopped_early:
+            started = time.monotonic()
+            self.sampler.set_epoch(st.epoch)
+            self.batches.skip = st.batch_in_epoch
+            loss_sum = torch.zeros((), device=self.place.device)
+            batches = 0
+            for batch in self.loader:
+                loss_sum += self._step(*to_device(batch, self.place.device))
+                batches += 1
+                if st.stopped_early:  # decided by an evaluation inside the epoch
+                    break
+            self._end_epoch(time.monotonic() - started, loss_sum, batches)
+        return self._finish()
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        cfg, st = self.cfg, self.state
+        with self.autocast():
+            loss = compute_loss(self.task, _first_output(self.net(x)), x, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        if cfg.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.module.parameters(), cfg.grad_clip)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.schedule.step("step")
+        st.step += 1
+        st.batch_in_epoch += 1
+        loss = loss.detach()
+        self.meter.add(st.step, st.epoch + 1, loss, self.optimizer.param_groups[0]["lr"], len(x))
+        if cfg.eval_every_steps and st.step % cfg.eval_every_steps == 0:
+            self._validate()
+        if self._stop_requested():
+            raise Cancelled()
+        return loss
+
+    def _stop_requested(self) -> bool:
+        stop = self.should_stop()
+        if self.place.distributed:
+            # Every process must stop after the same step, or the others would
+            # wait in the next collective for ever: agree on the flag.
+            flag = torch.tensor([float(stop)], device=self.place.device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            stop = bool(flag.item())
+        return stop
+
+    def _end_epoch(self, seconds: float, loss_sum: torch.Tensor, batches: int) -> None:
+        cfg, st = self.cfg, self.state
+        self.meter.flush()
+        st.epoch += 1
+        st.batch_in_epoch = 0
+        values = {"epoch_time": seconds}
+        if batches:
+            values["epoch_loss"] = float(loss_sum) / batches
+        self._emit_metric("train", values)
+        self.schedule.step("epoch")
+        if st.last_eval_step != st.step:
+            self._validate()
+        self.save_checkpoint("last")
+        self.sink.emit({"type": "log", "level": "info",
+                        "message": f"epoch {st.epoch}/{cfg.epochs} done in {seconds:.2f} s"})
+        if st.stopped_early:
+            self.sink.emit({"type": "log", "level": "info", "message":
+                            f"early stopping: {cfg.monitor} did not improve for "
+                            f"{st.bad_evals} evaluations"})
+
+    # -- evaluation ----------------------------------------------------------
+    def evaluate(self, split: str) -> tuple[dict[str, float], dict[str, Any] | None]:
+        """Metrics of ``split`` ("val" or "test"), identical on every process."""
+        self.meter.pause()
+        acc = EvalAccumulator(self.task, self.data.num_classes, self.place.device)
+        self.module.eval()
+        with torch.no_grad(), self.autocast():
+            for batch in self.eval_loaders[split]:
+                x, y = to_device(batch, self.place.device)
+                acc.update(_first_output(self.module(x)), x, y)
+        self.module.train()
+        acc.all_reduce()
+        values, details = acc.result()
+        self._emit_metric(split, values)
+        if details is not None:
+            self._emit_artifact("confusion_matrix", details.pop("confusion_matrix"))
+            self._emit_artifact("per_class", {"labels": self.data.classes, **details})
+        return values, details
+
+    def _validate(self) -> None:
+        cfg, st = self.cfg, self.state
+        st.last_eval_step = st.step
+        if len(self.data.val) == 0:
+            return
+        values, _ = self.evaluate("val")
+        value = values[cfg.monitor.split("/", 1)[1]]
+        self.schedule.step("eval", value)
+        sign = 1 if cfg.mode == "min" else -1
+        if st.best is None or sign * (st.best - value) > cfg.early_stopping.min_delta:
+            st.best, st.bad_evals = value, 0
+            self.best_weights = {k: v.detach().to("cpu", copy=True)
+                                 for k, v in self.module.state_dict().items()}
+            self.save_checkpoint("best")
+        else:
+            st.bad_evals += 1
+            patience = cfg.early_stopping.patience
+            st.stopped_early = patience is not None and st.bad_evals >= patience
+
+    def _finish(self) -> dict[str, Any]:
+        """Test the best weights (when validation chose some) and summarise."""
+        if self.best_weights is not None:
+            self.module.load_state_dict(self.best_weights)
+        summary: dict[str, Any] = {"epochs": self.state.epoch, "steps": self.state.step,
+                                   "stopped_early": self.state.stopped_early}
+        if self.state.best is not None:
+            summary[f"best_{self.cfg.monitor.replace('/', '_')}"] = self.state.best
+        if len(self.data.test):
+            values, _ = self.evaluate("test")
+            summary.update({f"test_{k}": v for k, v in values.items()})
+        return summary
+
+    # -- events and checkpoints ---------------------------------------------
+    def _emit_metric(self, split: str, values: dict[str, float]) -> None:
+        self.sink.emit({"type": "metric", "step": self.state.step, "epoch": self.state.epoch,
+                        "split": split, "values": values, "time": time.time()})
+
+    def _emit_artifact(self, kind: str, data: Any) -> None:
+        self.sink.emit({"type": "artifact", "kind": kind, "step": self.state.step, "data": data})
+
+    def save_checkpoint(self, name: str = "last") -> Path | None:
+        """Write ``checkpoints/<name>.pt`` (rank 0); every process keeps its place."""
+        self.meter.flush()
+        if not self.place.is_main:
+            return None
+        rel = Path("checkpoints") / f"{name}.pt"
+        save_checkpoint(self.run_dir / rel, {
+            "model": self.module.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.schedule.state_dict(),
+            "scaler": self.scaler.state_dict() if self.scaler is not None else {},
+            "state": asdict(self.state), "config": self.cfg.model_dump(mode="json"),
+            "rng": rng_state(include_cuda=self.place.device.type == "cuda"),
+            "best_weights": self.best_weights or {},
+        })
+        self.sink.emit({"type": "checkpoint", "path": rel.as_posix(), "epoch": self.state.epoch,
+                        "step": self.state.step, "best": name == "best"})
+        return self.run_dir / rel
+
+    def _restore(self, ckpt: dict[str, Any]) -> None:
+        self.module.load_state_dict(ckpt["model"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.schedule.load_state_dict(ckpt["scheduler"])
+        if self.scaler is not None and ckpt["scaler"]:
+            self.scaler.load_state_dict(ckpt["scaler"])
+        self.state = LoopState(**ckpt["state"])
+        self.best_weights = {k: v.cpu() for k, v in ckpt["best_weights"].items()} or None
+        set_rng_state(ckpt["rng"])
+        self.sink.emit({"type": "log", "level": "info", "message":
+                        f"resumed at epoch {self.state.epoch + 1}, step {self.state.step}"})
+
+    def cleanup(self) -> None:
+        if getattr(self, "meter", None) is not None:
+            self.meter.flush()
+        self.loader = self.eval_loaders = None  # stops persistent loader workers
