@@ -38,10 +38,13 @@ def _ignore_sigterm(worker_id: int) -> None:
 
 
 def _loader(split: TensorSplit, batches, num_workers: int, cuda: bool) -> DataLoader:
-    extra = {}
+    # Its own generator: otherwise each new iterator draws its workers' base
+    # seed from the global RNG, and a run resumed mid-epoch would see other
+    # dropout masks than the run it continues.
+    extra = {"generator": torch.Generator().manual_seed(0)}
     if num_workers:
         # Forking after CUDA is initialised is unsafe: start workers fresh then.
-        extra = {"worker_init_fn": _ignore_sigterm, "persistent_workers": True,
+        extra |= {"worker_init_fn": _ignore_sigterm, "persistent_workers": True,
                  "multiprocessing_context": "spawn" if cuda else None}
     return DataLoader(split, sampler=batches, batch_size=None, num_workers=num_workers,
                       pin_memory=cuda, **extra)

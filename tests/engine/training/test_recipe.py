@@ -1,0 +1,153 @@
+"""The recipe in process: metrics, checkpoints, resume, early stopping, tasks."""
+from __future__ import annotations
+
+import pytest
+import torch
+from sklearn.metrics import f1_score
+from torch import nn
+
+from workers.engine.data import load_dataset
+from workers.engine.train import (Cancelled, ConfigError, TrainRecipe, load_checkpoint,
+                                  parse_config)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset({"kind": "digits"})
+
+
+def _mlp(seed=0, out=10, inputs=64, dropout=0.1):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(inputs, 32), nn.ReLU(), nn.Dropout(dropout),
+                         nn.Linear(32, out))
+
+
+def _recipe(data, tmp_path, sink=None, model=None, should_stop=lambda: False, **config):
+    cfg = parse_config({"epochs": 2, "batch_size": 64, **config})
+    return TrainRecipe(model or _mlp(), data, cfg, run_dir=tmp_path, sink=sink,
+                       should_stop=should_stop)
+
+
+def test_training_emits_step_eval_and_test_metrics(digits, tmp_path, sink):
+    recipe = _recipe(digits, tmp_path, sink, optimizer={"lr": 0.01})
+    recipe.setup()
+    summary = recipe.train()
+    steps = [e["step"] for e in sink.of("metric", split="train") if "loss" in e["values"]]
+    assert steps == list(range(1, summary["steps"] + 1))
+    assert summary["steps"] == 2 * -(-len(digits.train) // 64)
+    val = sink.of("metric", split="val")
+    assert len(val) == 2 and {"loss", "accuracy", "precision", "recall", "f1"} <= val[0]["values"].keys()
+    assert summary["test_accuracy"] > 0.5
+    confusion = sink.of("artifact", kind="confusion_matrix")[-1]["data"]
+    assert sum(map(sum, confusion)) == len(digits.test)
+    per_class = sink.of("artifact", kind="per_class")[-1]["data"]
+    assert per_class["labels"] == digits.classes and len(per_class["f1"]) == 10
+    assert {e["path"] for e in sink.of("checkpoint")} == {"checkpoints/last.pt", "checkpoints/best.pt"}
+
+
+def test_evaluation_matches_scikit_learn(digits, tmp_path, sink):
+    recipe = _recipe(digits, tmp_path, sink, epochs=1)
+    recipe.setup()
+    values, _ = recipe.evaluate("test")
+    recipe.module.eval()
+    pred = recipe.module(digits.test.x).argmax(1)
+    assert values["f1"] == pytest.approx(f1_score(digits.test.y, pred, average="macro"))
+    assert values["accuracy"] == pytest.approx(float((pred == digits.test.y).float().mean()))
+
+
+def test_checkpoint_loads_with_weights_only_and_holds_the_loop_state(digits, tmp_path):
+    recipe = _recipe(digits, tmp_path, epochs=1, schedule={"name": "onecycle"})
+    recipe.setup()
+    recipe.train()
+    ckpt = torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=True)
+    assert ckpt["state"]["epoch"] == 1 and ckpt["state"]["step"] == recipe.state.step
+    assert set(ckpt["model"]) == set(recipe.module.state_dict())
+    assert {"optimizer", "scheduler", "rng", "config"} <= ckpt.keys()
+
+
+class _StopAfter:
+    def __init__(self, steps):
+        self.calls, self.steps = 0, steps
+
+    def __call__(self):
+        self.calls += 1
+        return self.calls >= self.steps
+
+
+@pytest.mark.parametrize("stop_at", [7, 23])  # mid-epoch and just after an epoch boundary
+def test_resume_continues_exactly(digits, tmp_path, stop_at):
+    config = dict(epochs=2, batch_size=100, optimizer={"name": "sgd", "lr": 0.05, "momentum": 0.9},
+                  schedule={"name": "cosine"})
+    straight = _recipe(digits, tmp_path / "a", **config)
+    straight.setup()
+    straight.train()
+
+    interrupted = _recipe(digits, tmp_path / "b", should_stop=_StopAfter(stop_at), **config)
+    interrupted.setup()
+    with pytest.raises(Cancelled):
+        interrupted.train()
+    last = interrupted.save_checkpoint("last")
+    assert load_checkpoint(last)["state"]["step"] == stop_at
+
+    resumed = _recipe(digits, tmp_path / "b", model=_mlp(seed=99), **config)
+    resumed.setup(resume_from=last)
+    assert resumed.state.step == stop_at
+    resumed.train()
+    assert resumed.state.step == straight.state.step
+    for (name, a), b in zip(straight.module.state_dict().items(), resumed.module.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_early_stopping_ends_the_run(digits, tmp_path, sink):
+    # A zero learning rate never improves on the first evaluation.
+    recipe = _recipe(digits, tmp_path, sink, epochs=20, optimizer={"name": "sgd", "lr": 1e-12},
+                     early_stopping={"patience": 2, "min_delta": 0.01})
+    recipe.setup()
+    summary = recipe.train()
+    assert summary["stopped_early"] and summary["epochs"] == 3
+    assert any("early stopping" in e["message"] for e in sink.of("log"))
+
+
+def test_reduce_on_plateau_and_step_schedules_change_the_rate(digits, tmp_path):
+    recipe = _recipe(digits, tmp_path, epochs=3, optimizer={"name": "sgd", "lr": 1e-6},
+                     schedule={"name": "reduce_on_plateau", "patience": 0, "factor": 0.5})
+    recipe.setup()
+    recipe.train()
+    assert recipe.optimizer.param_groups[0]["lr"] == pytest.approx(0.25e-6)
+    recipe = _recipe(digits, tmp_path, epochs=3, schedule={"name": "step", "step_size": 1, "gamma": 0.5})
+    recipe.setup()
+    recipe.train()
+    assert recipe.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 / 8)
+
+
+def test_regression_and_reconstruction_tasks(tmp_path):
+    data = load_dataset({"kind": "regression", "options": {"n_samples": 300}})
+    recipe = _recipe(data, tmp_path, model=_mlp(out=1, inputs=4), grad_clip=1.0,
+                     monitor="val/rmse", optimizer={"name": "adamw", "lr": 0.01})
+    recipe.setup()
+    summary = recipe.train()
+    assert {"test_mae", "test_rmse", "test_r2"} <= summary.keys()
+    auto = _recipe(data, tmp_path, model=_mlp(out=4, inputs=4), task="reconstruction")
+    auto.setup()
+    assert "test_loss" in auto.train()
+
+
+@pytest.mark.parametrize("config, field", [
+    ({"precision": "fp16"}, "precision"),
+    ({"monitor": "val/r2"}, "monitor"),
+])
+def test_setup_refuses_what_this_job_cannot_do(digits, tmp_path, config, field):
+    with pytest.raises(ConfigError) as err:
+        _recipe(digits, tmp_path, **config).setup()
+    assert err.value.errors[0]["field"] == field
+
+
+def test_setup_names_a_class_count_mismatch(digits, tmp_path):
+    with pytest.raises(ConfigError, match="has 10 classes"):
+        _recipe(digits, tmp_path, model=_mlp(out=7)).setup()
+
+
+def test_bf16_autocast_trains_on_cpu(digits, tmp_path):
+    recipe = _recipe(digits, tmp_path, epochs=1, precision="bf16")
+    recipe.setup()
+    assert recipe.train()["test_loss"] < 3
