@@ -1,0 +1,101 @@
+/**
+ * The one place that talks HTTP. Components and stores call the functions in
+ * api/endpoints.ts; every write carries the CSRF token from the `csrftoken`
+ * cookie (docs/contracts.md section 5), reads go out with the session cookie.
+ */
+import type { GraphErrorItem } from "../schemas/report";
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    message: string,
+    public errors: GraphErrorItem[] = [],
+    public body: unknown = null,
+  ) {
+    super(message);
+  }
+}
+
+export function readCookie(cookies: string, name: string): string | null {
+  for (const part of cookies.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+function csrfToken(): string | null {
+  return typeof document === "undefined" ? null : readCookie(document.cookie, "csrftoken");
+}
+
+/** Turn a DRF answer ({detail} or {errors} or {field: [msgs]}) into one sentence. */
+export function errorMessage(status: number, body: unknown): string {
+  if (body && typeof body === "object") {
+    const b = body as Record<string, unknown>;
+    if (typeof b.detail === "string") return b.detail;
+    if (Array.isArray(b.errors) && b.errors.length)
+      return b.errors.map((e) => (e && typeof e === "object" && "message" in e ? String(e.message) : String(e))).join("; ");
+    const fields = Object.entries(b).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(" ") : String(v)}`);
+    if (fields.length) return fields.join("; ");
+  }
+  if (status === 0) return "The server could not be reached. Check your connection and try again.";
+  return `The server answered ${status}.`;
+}
+
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+
+export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  if (method !== "GET") {
+    const token = csrfToken();
+    if (token) headers["X-CSRFToken"] = token;
+  }
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, { method, headers, body: payload, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, errorMessage(0, null));
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const errors = data && typeof data === "object" && Array.isArray((data as { errors?: unknown }).errors)
+      ? ((data as { errors: GraphErrorItem[] }).errors)
+      : [];
+    throw new ApiError(res.status, errorMessage(res.status, data), errors, data);
+  }
+  return data as T;
+}
+
+/** Binary downloads (exports): the browser saves the answer as a file. */
+export async function download(path: string, filename: string): Promise<void> {
+  const res = await fetch(`/api${path}`, { credentials: "same-origin" });
+  if (!res.ok) {
+    let data: unknown = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    throw new ApiError(res.status, errorMessage(res.status, data));
+  }
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.click();
+  URL.revokeObjectURL(url);
+}

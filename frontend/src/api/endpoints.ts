@@ -1,0 +1,87 @@
+/** Typed calls to the REST API. Nothing else in the editor builds a URL. */
+import { Catalogue, type LayerSpec } from "../schemas/catalogue";
+import type { GraphDocument } from "../schemas/graph";
+import { ValidationReport } from "../schemas/report";
+import { download, request } from "./client";
+import type { Dataset, GraphDetail, GraphSummary, Page, Project, ProjectBlock, Run, Template, User, Version } from "./types";
+
+const q = (params: Record<string, string | number | undefined>) => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : "";
+};
+
+/** Lists are paginated; the editor's lists are small, so take the first page of 500. */
+const list = async <T>(path: string): Promise<T[]> => {
+  const page = await request<Page<T> | T[]>("GET", path + (path.includes("?") ? "&" : "?") + "limit=500");
+  return Array.isArray(page) ? page : page.results;
+};
+
+export const auth = {
+  me: () => request<User>("GET", "/auth/me"),
+  login: (username: string, password: string) => request<User>("POST", "/auth/login", { username, password }),
+  logout: () => request<void>("POST", "/auth/logout"),
+};
+
+export const projects = {
+  list: () => list<Project>("/projects"),
+  get: (id: number) => request<Project>("GET", `/projects/${id}`),
+  create: (name: string, description = "") => request<Project>("POST", "/projects", { name, description }),
+  graphs: (id: number) => list<GraphSummary>(`/projects/${id}/graphs`),
+  createGraph: (id: number, name: string, document?: GraphDocument, message?: string) =>
+    request<GraphDetail>("POST", `/projects/${id}/graphs`, { name, document, message }),
+  importGraph: (id: number, name: string, document: unknown) =>
+    request<GraphDetail>("POST", `/projects/${id}/graphs/import`, { name, document }),
+  blocks: (id: number) => list<ProjectBlock>(`/projects/${id}/blocks`),
+};
+
+export const graphs = {
+  get: (id: number) => request<GraphDetail>("GET", `/graphs/${id}`),
+  rename: (id: number, name: string) => request<GraphDetail>("PATCH", `/graphs/${id}`, { name }),
+  versions: (id: number) => list<Version>(`/graphs/${id}/versions`),
+  version: (id: number, n: number) => request<Version>("GET", `/graphs/${id}/versions/${n}`),
+  /** `base_version`: the version the edit started from; a newer one on the server answers 409. */
+  save: (id: number, document: GraphDocument, message: string, base_version?: number | null) =>
+    request<Version>("POST", `/graphs/${id}/versions`, { document, message, base_version: base_version ?? undefined }),
+  restore: (id: number, n: number) => request<Version>("POST", `/graphs/${id}/versions/${n}/restore`),
+  diff: (id: number, a: number, b: number) => request<Record<string, unknown>>("GET", `/graphs/${id}/diff${q({ a, b })}`),
+  exportFile: (id: number, n: number, format: "py" | "torchscript" | "onnx", filename: string) =>
+    download(`/graphs/${id}/versions/${n}/export${q({ format })}`, filename),
+  validate: async (document: GraphDocument) => {
+    return ValidationReport.parse(await request<unknown>("POST", "/graphs/validate", { document }));
+  },
+};
+
+export const catalogue = {
+  layers: async (): Promise<LayerSpec[]> => Catalogue.parse(await request<unknown>("GET", "/layers")),
+  templates: () => request<Template[] | Page<Template>>("GET", "/templates").then((t) => (Array.isArray(t) ? t : t.results)),
+  template: (name: string) => request<GraphDocument>("GET", `/templates/${encodeURIComponent(name)}`),
+};
+
+export const datasets = {
+  list: (project?: number) => list<Dataset>(`/datasets${q({ project })}`),
+};
+
+export interface LaunchRequest {
+  project?: number;
+  graph: number;
+  version?: number | null;
+  kind: "train";
+  dataset: number;
+  config: Record<string, unknown>;
+  devices: number;
+  queue: string;
+  bind_input?: boolean;
+}
+
+export const runs = {
+  list: (filters: { project?: number; graph?: number }) => list<Run>(`/runs${q(filters)}`),
+  get: (id: number) => request<Run>("GET", `/runs/${id}`),
+  create: (body: LaunchRequest) => request<Run>("POST", "/runs", body),
+  cancel: (id: number) => request<Run>("POST", `/runs/${id}/cancel`),
+  clone: (id: number) => request<Run>("POST", `/runs/${id}/clone`),
+  resume: (id: number) => request<Run>("POST", `/runs/${id}/resume`),
+  series: (id: number, keys: string[]) => request<unknown>("GET", `/runs/${id}/series${q({ keys: keys.join(","), points: 1000, x: "step" })}`),
+  eventsUrl: (id: number) => `/api/runs/${id}/events`,
+};

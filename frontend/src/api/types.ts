@@ -1,0 +1,108 @@
+/** Resources of the REST API (docs/contracts.md section 5), as the editor reads them. */
+import type { GraphDocument } from "../schemas/graph";
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface User {
+  id: number;
+  username: string;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  description?: string;
+  owner?: string;
+  role?: string;
+  created?: string;
+  updated?: string;
+}
+
+export interface GraphSummary {
+  id: number;
+  project: number;
+  name: string;
+  description?: string;
+  latest_version?: number | null;
+  valid?: boolean | null;
+  node_count?: number | null;
+  created?: string;
+  updated?: string;
+}
+
+export interface GraphDetail extends GraphSummary {
+  document: GraphDocument | null;
+}
+
+export interface Version {
+  number: number;
+  message: string;
+  created?: string;
+  author?: string | null;
+  valid?: boolean | null;
+  node_count?: number | null;
+  restored_from?: number | null;
+  document?: GraphDocument;
+}
+
+export interface ProjectBlock {
+  name: string;
+  graph: number;
+  graph_name: string;
+  version: number;
+  definition: import("../schemas/graph").Block;
+}
+
+export interface Template {
+  name: string;
+  title: string;
+  description: string;
+  tags: string[];
+}
+
+export interface Dataset {
+  id: number;
+  name: string;
+  kind: string;
+  task?: string;
+  input_shape?: number[] | null;
+  num_classes?: number | null;
+  description?: string;
+}
+
+export type RunState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface Run {
+  id: number;
+  project?: number;
+  graph?: number;
+  version?: number;
+  kind?: string;
+  dataset?: number | null;
+  config?: Record<string, unknown>;
+  devices?: number;
+  queue?: string;
+  state: RunState;
+  error?: string;
+  log_tail?: string;
+  name?: string;
+  graph_version?: number;
+  created?: string;
+  started?: string | null;
+  finished?: string | null;
+  summary?: Record<string, unknown>;
+}
+
+export interface SeriesLine {
+  key: string;
+  x?: number[];
+  steps?: number[];
+  y?: number[];
+  values?: number[];
+  points?: { step: number; value: number }[];
+}

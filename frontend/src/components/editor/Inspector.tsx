@@ -1,0 +1,122 @@
+/** The right panel: the selected node's form, or the graph's own settings when nothing is selected. */
+import { useState } from "react";
+import { graphStore, scopeOf, useGraph } from "../../stores/graph";
+import { useCatalogue } from "../../stores/catalogue";
+import { errorsByNode, useValidation } from "../../stores/validation";
+import * as ops from "../../lib/graphOps";
+import { makeBlock } from "../../lib/blocks";
+import { formatBytes, formatCount, formatShape } from "../../lib/format";
+import type { Node } from "../../schemas/graph";
+import { ParamField } from "./ParamField";
+import { VariablesPanel } from "./VariablesPanel";
+
+function RenameField({ node }: { node: Node }) {
+  const [text, setText] = useState(node.id);
+  const [error, setError] = useState<string | null>(null);
+  const commit = () => {
+    if (text === node.id) return;
+    let problem: string | null = null;
+    graphStore.getState().edit((sc) => {
+      const r = ops.renameNode(sc, node.id, text);
+      if (typeof r === "string") {
+        problem = r;
+        return sc;
+      }
+      return r;
+    });
+    setError(problem);
+    if (!problem) graphStore.getState().setSelection([text]);
+  };
+  return (
+    <label className="field">
+      <span className="field-label">id</span>
+      <input key={node.id} value={text} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === "Enter" && commit()} />
+      {error && <span className="field-error">{error}</span>}
+    </label>
+  );
+}
+
+function NodeForm({ node }: { node: Node }) {
+  const spec = useCatalogue((s) => s.byOp[node.op]);
+  const report = useValidation((s) => s.report);
+  const scopeName = useGraph((s) => s.scope);
+  const nodeReport = scopeName === null ? report?.nodes[node.id] : undefined;
+  const errors = scopeName === null ? errorsByNode(report).get(node.id) ?? [] : [];
+  const set = (name: string, value: unknown) => graphStore.getState().edit((sc) => ops.setParam(sc, node.id, name, value));
+  const isBlock = node.op.startsWith("block:");
+  return (
+    <div className="inspector-body" data-testid="inspector">
+      <div className="inspector-title">
+        <h3>{node.op.replace(/^block:/, "Block ")}</h3>
+        {spec?.help && <p className="muted">{spec.help}</p>}
+      </div>
+      {errors.map((e, i) => <div key={i} className="error-note">{e.field ? <b>{e.field}: </b> : null}{e.message}</div>)}
+      <RenameField key={node.id} node={node} />
+      {spec?.params.map((p) => (
+        <ParamField key={`${node.id}.${p.name}`} spec={p} value={node.params[p.name]} inferredValue={nodeReport?.inferred?.[p.name]}
+          onChange={(v) => set(p.name, v)} />
+      ))}
+      {isBlock && (
+        <>
+          <label className="field">
+            <span className="field-label">repeat<span className="field-help">Stack this many copies in series</span></span>
+            <input type="number" min={1} value={typeof node.repeat === "number" ? node.repeat : 1}
+              onChange={(e) => graphStore.getState().edit((sc) => ops.updateNode(sc, node.id, (n) => ({ ...n, repeat: Math.max(1, Number(e.target.value) || 1) })))} />
+          </label>
+          <button className="btn" onClick={() => graphStore.getState().openScope(node.op.slice("block:".length))}>Open block</button>
+        </>
+      )}
+      {nodeReport && (
+        <dl className="facts">
+          {Object.entries(nodeReport.outputs).map(([port, shape]) => (
+            <div key={port}><dt>{port}</dt><dd>{formatShape(shape)}</dd></div>
+          ))}
+          <div><dt>params</dt><dd>{formatCount(nodeReport.params)}</dd></div>
+          <div><dt>FLOPs</dt><dd>{formatCount(nodeReport.flops)}</dd></div>
+          <div><dt>memory</dt><dd>{formatBytes(nodeReport.memory)}</dd></div>
+        </dl>
+      )}
+    </div>
+  );
+}
+
+function SelectionForm({ ids }: { ids: string[] }) {
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const make = () => {
+    const { doc, scope } = graphStore.getState();
+    const result = makeBlock(scopeOf(doc, scope), ids, name.trim(), doc.blocks);
+    if (typeof result === "string") return setError(result);
+    graphStore.getState().editDocument((d) => {
+      const withBlock = { ...d, blocks: { ...d.blocks, [name.trim()]: result.block } };
+      return scope === null ? { ...withBlock, nodes: result.scope.nodes, edges: result.scope.edges }
+        : { ...withBlock, blocks: { ...withBlock.blocks, [scope]: { ...withBlock.blocks[scope], ...result.scope } } };
+    });
+    graphStore.getState().setSelection([result.id]);
+  };
+  return (
+    <div className="inspector-body">
+      <h3>{ids.length} nodes selected</h3>
+      <p className="muted">Move them together, copy them (Ctrl+C), delete them, or make them a reusable block.</p>
+      <label className="field">
+        <span className="field-label">Block name</span>
+        <input value={name} placeholder="e.g. ConvBlock" onChange={(e) => setName(e.target.value)} />
+      </label>
+      {error && <div className="error-note">{error}</div>}
+      <button className="btn" disabled={!name.trim()} onClick={make}>Make block</button>
+    </div>
+  );
+}
+
+export function Inspector() {
+  const selection = useGraph((s) => s.selection);
+  const doc = useGraph((s) => s.doc);
+  const scope = useGraph((s) => s.scope);
+  const nodes = scopeOf(doc, scope).nodes;
+  if (selection.length === 1) {
+    const node = nodes.find((n) => n.id === selection[0]);
+    if (node) return <NodeForm node={node} />;
+  }
+  if (selection.length > 1) return <SelectionForm ids={selection} />;
+  return <VariablesPanel />;
+}

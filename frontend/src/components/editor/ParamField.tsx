@@ -1,0 +1,81 @@
+/** One parameter of the inspector, its widget chosen by the registry's param type. */
+import { useEffect, useState } from "react";
+import type { ParamSpec } from "../../schemas/catalogue";
+import { parseParam } from "../../lib/params";
+import { paramText } from "../../lib/format";
+
+interface Props {
+  spec: ParamSpec;
+  value: unknown;
+  inferredValue: unknown;
+  onChange: (value: unknown) => void;
+}
+
+export function ParamField({ spec, value, inferredValue, onChange }: Props) {
+  const [text, setText] = useState(paramText(value));
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setText(paramText(value));
+    setError(null);
+  }, [value]);
+
+  const label = (
+    <span className="field-label" title={spec.help ?? undefined}>
+      {spec.name}
+      {spec.help && <span className="field-help">{spec.help}</span>}
+    </span>
+  );
+  if (spec.inferred) {
+    return (
+      <div className="field field-inferred" data-testid={`param-${spec.name}`}>
+        {label}
+        <div className="inferred-value" title="Inferred from the input shape">
+          {inferredValue === undefined ? "inferred from the input" : paramText(inferredValue)} <span className="tag">inferred</span>
+        </div>
+      </div>
+    );
+  }
+  if (spec.type === "bool") {
+    const checked = value === undefined ? Boolean(spec.default) : Boolean(value);
+    return (
+      <label className="field field-check" data-testid={`param-${spec.name}`}>
+        <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+        {label}
+      </label>
+    );
+  }
+  if (spec.type === "choice" && spec.choices?.length) {
+    return (
+      <label className="field" data-testid={`param-${spec.name}`}>
+        {label}
+        <select value={paramText(value ?? spec.default)} onChange={(e) => onChange(spec.choices!.find((c) => String(c) === e.target.value))}>
+          {spec.choices.map((c) => <option key={String(c)} value={String(c)}>{String(c)}</option>)}
+        </select>
+      </label>
+    );
+  }
+  const commit = () => {
+    const parsed = parseParam(spec, text);
+    if (!parsed.ok) {
+      setError(parsed.message);
+      return;
+    }
+    setError(null);
+    if (JSON.stringify(parsed.value) !== JSON.stringify(value)) onChange(parsed.value);
+  };
+  return (
+    <label className="field" data-testid={`param-${spec.name}`}>
+      {label}
+      <input
+        name={spec.name}
+        value={text}
+        placeholder={spec.default === undefined || spec.default === null ? "required" : `default ${paramText(spec.default)}`}
+        className={error ? "invalid" : undefined}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === "Enter" && commit()}
+      />
+      {error && <span className="field-error">{error}</span>}
+    </label>
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * From the document (plus selection, catalogue and validation report) to the
+ * nodes and edges React Flow draws. Node objects are cached by the identity of
+ * what they show, so dragging one node of a thousand re-renders one node.
+ */
+import type { Edge as FlowEdge } from "@xyflow/react";
+import type { Block, Edge, Node } from "../../schemas/graph";
+import { edgeKey } from "../../schemas/graph";
+import type { LayerSpec } from "../../schemas/catalogue";
+import type { EdgeReport, GraphErrorItem, ValidationReport } from "../../schemas/report";
+import { nodePorts } from "../../lib/ports";
+import { formatShape } from "../../lib/format";
+import type { LayerFlowNode } from "./LayerNode";
+
+interface Cached {
+  node: Node;
+  selected: boolean;
+  errors: GraphErrorItem[] | undefined;
+  report: unknown;
+  portsKey: string;
+  spec: LayerSpec | undefined;
+  flow: LayerFlowNode;
+}
+
+const NO_ERRORS: GraphErrorItem[] = [];
+
+export function createNodeCache() {
+  const cache = new Map<string, Cached>();
+  return function toFlowNodes(
+    nodes: Node[],
+    edges: Edge[],
+    selection: Set<string>,
+    byOp: Record<string, LayerSpec>,
+    blocks: Record<string, Block>,
+    report: ValidationReport | null,
+    errors: Map<string, GraphErrorItem[]>,
+  ): LayerFlowNode[] {
+    const out: LayerFlowNode[] = [];
+    const seen = new Set<string>();
+    for (const node of nodes) {
+      seen.add(node.id);
+      const spec = byOp[node.op];
+      const ports = nodePorts(node, edges, spec, blocks);
+      const portsKey = ports.inputs.join(",") + "|" + ports.outputs.join(",");
+      const selected = selection.has(node.id);
+      const nodeErrors = errors.get(node.id);
+      const nodeReport = report?.nodes[node.id];
+      const hit = cache.get(node.id);
+      if (hit && hit.node === node && hit.selected === selected && hit.errors === nodeErrors && hit.report === nodeReport && hit.portsKey === portsKey && hit.spec === spec) {
+        out.push(hit.flow);
+        continue;
+      }
+      const flow: LayerFlowNode = {
+        id: node.id,
+        type: "layer",
+        position: node.position ?? { x: 0, y: 0 },
+        selected,
+        data: { node, ports, errors: nodeErrors ?? NO_ERRORS, report: nodeReport, category: spec?.category ?? (node.op.startsWith("block:") ? "Block" : "") },
+      };
+      cache.set(node.id, { node, selected, errors: nodeErrors, report: nodeReport, portsKey, spec, flow });
+      out.push(flow);
+    }
+    for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
+    return out;
+  };
+}
+
+export function toFlowEdges(edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>): FlowEdge[] {
+  const shapes = new Map<string, EdgeReport>();
+  for (const e of report?.edges ?? []) shapes.set(edgeKey(e), e);
+  return edges.map((e) => {
+    const id = edgeKey(e);
+    const info = shapes.get(id);
+    const broken = (errors.get(e.target) ?? []).some((err) => !err.port || err.port === e.target_port);
+    return {
+      id,
+      source: e.source,
+      sourceHandle: e.source_port,
+      target: e.target,
+      targetHandle: e.target_port,
+      selected: selected.has(id),
+      className: broken ? "edge-error" : undefined,
+      label: info?.shape ? formatShape(info.shape) : undefined,
+      labelBgPadding: [6, 3] as [number, number],
+      labelBgBorderRadius: 4,
+    };
+  });
+}

@@ -1,0 +1,205 @@
+/**
+ * The editor: palette, canvas, inspector/history, status bar. This page loads
+ * the graph and wires the stores to the API; the components read the stores.
+ */
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { catalogue as catalogueApi, graphs, projects, runs } from "../api/endpoints";
+import { ApiError } from "../api/client";
+import type { GraphDetail, Version } from "../api/types";
+import { graphStore, scopeOf, useGraph } from "../stores/graph";
+import { catalogueStore } from "../stores/catalogue";
+import { validationStore } from "../stores/validation";
+import { emptyDocument, parseDocument, type GraphDocument } from "../schemas/graph";
+import { autoLayout } from "../lib/layout";
+import { Link, navigate } from "../router";
+import { Canvas } from "../components/editor/Canvas";
+import { Palette } from "../components/editor/Palette";
+import { Inspector } from "../components/editor/Inspector";
+import { StatusBar } from "../components/editor/StatusBar";
+import { HistoryPanel } from "../components/editor/HistoryPanel";
+import { SaveDialog } from "../components/editor/SaveDialog";
+import { LaunchDialog, type LaunchSettings } from "../components/editor/LaunchDialog";
+import { ShortcutHelp } from "../components/editor/ShortcutHelp";
+import { useShortcuts } from "../components/editor/useShortcuts";
+import { ErrorNote, Spinner } from "../components/ui/Spinner";
+
+const validation = validationStore(graphs.validate);
+
+/** Validate after every edit (debounced); the store drops answers for older revisions. */
+function useLiveValidation() {
+  useEffect(() => {
+    validation.getState().reset();
+    const { revision, doc } = graphStore.getState();
+    void validation.getState().run(revision, doc);
+    return graphStore.subscribe((s, prev) => {
+      if (s.revision !== prev.revision) validation.getState().schedule(s.revision, s.doc);
+    });
+  }, []);
+}
+
+/** Point every Input at the dataset's sample shape (the batch dimension stays N). */
+function bindInputs(doc: GraphDocument, shape: number[]): GraphDocument {
+  return { ...doc, nodes: doc.nodes.map((n) => (n.op === "Input" ? { ...n, params: { ...n.params, shape } } : n)) };
+}
+
+function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g: GraphDetail) => void }) {
+  const [panel, setPanel] = useState<"inspector" | "history">("inspector");
+  const [dialog, setDialog] = useState<"save" | "launch" | "help" | null>(null);
+  const [versions, setVersions] = useState<Version[] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const scope = useGraph((s) => s.scope);
+  const canUndo = useGraph((s) => s.past.length > 0);
+  const canRedo = useGraph((s) => s.future.length > 0);
+  const dirty = useGraph((s) => s.revision !== s.savedRevision);
+  const { fitView } = useReactFlow();
+  useLiveValidation();
+
+  const loadVersions = useCallback(() => graphs.versions(graph.id).then(setVersions, () => setVersions([])), [graph.id]);
+  useEffect(() => {
+    void loadVersions();
+  }, [loadVersions]);
+
+  const save = useCallback(async (message: string) => {
+    const { doc, revision } = graphStore.getState();
+    try {
+      const v = await graphs.save(graph.id, doc, message, graph.latest_version);
+      graphStore.setState({ savedRevision: revision });
+      reloadGraph({ ...graph, latest_version: v.number });
+      setNotice(`Saved as version ${v.number}.`);
+      void loadVersions();
+      return v.number;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409)
+        throw new Error("Someone saved a newer version while you were editing. Open History to compare, then save again.");
+      throw err;
+    }
+  }, [graph, reloadGraph, loadVersions]);
+
+  const restore = async (n: number) => {
+    const v = await graphs.restore(graph.id, n);
+    const full = v.document ? v : await graphs.version(graph.id, v.number);
+    graphStore.getState().load(full.document ?? emptyDocument(graph.name));
+    reloadGraph({ ...graph, latest_version: v.number });
+    setNotice(`Restored version ${n} as version ${v.number}.`);
+    void loadVersions();
+  };
+
+  const launch = async (s: LaunchSettings) => {
+    if (s.bindInput && s.dataset.input_shape) {
+      const shape = s.dataset.input_shape;
+      const current = graphStore.getState().doc;
+      if (current.nodes.some((n) => n.op === "Input" && JSON.stringify(n.params.shape) !== JSON.stringify(shape)))
+        graphStore.getState().editDocument((d) => bindInputs(d, shape));
+    }
+    let version = graph.latest_version ?? null;
+    const st = graphStore.getState();
+    if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
+    const run = await runs.create({
+      project: graph.project, graph: graph.id, version, kind: "train", dataset: s.dataset.id,
+      config: s.config, devices: s.devices, queue: s.queue,
+    });
+    navigate(`/runs/${run.id}`);
+  };
+
+  const layout = useCallback(() => {
+    const { doc, scope: sc } = graphStore.getState();
+    graphStore.getState().beginMove();
+    graphStore.getState().move(autoLayout(scopeOf(doc, sc)));
+    window.requestAnimationFrame(() => void fitView({ duration: 200 }));
+  }, [fitView]);
+  const shortcuts = useMemo(() => ({
+    save: () => setDialog("save"), layout, fit: () => void fitView({ duration: 200 }), help: () => setDialog("help"),
+  }), [layout, fitView]);
+  useShortcuts(shortcuts);
+
+  const exportAs = async (format: "py" | "torchscript" | "onnx") => {
+    setNotice(null);
+    if (!graph.latest_version || dirty) return setNotice("Save first: exports are made from a saved version.");
+    const ext = { py: "py", torchscript: "pt", onnx: "onnx" }[format];
+    try {
+      await graphs.exportFile(graph.id, graph.latest_version, format, `${graph.name}-v${graph.latest_version}.${ext}`);
+    } catch (err) {
+      setNotice(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const g = graphStore.getState();
+  return (
+    <div className="editor">
+      <div className="toolbar">
+        <Link to={`/projects/${graph.project}`} className="btn btn-ghost">← Project</Link>
+        <span className="toolbar-title">{graph.name}{graph.latest_version ? <span className="muted"> · v{graph.latest_version}</span> : null}{dirty && <span className="dirty-dot" title="Unsaved changes">●</span>}</span>
+        {scope !== null && (
+          <span className="scope-crumb">
+            editing block <b>{scope}</b> <button className="btn btn-ghost" onClick={() => g.openScope(null)}>Back to graph</button>
+          </span>
+        )}
+        <div className="toolbar-group">
+          <button className="btn btn-ghost" disabled={!canUndo} onClick={() => g.undo()} title="Undo (Ctrl+Z)">↶ Undo</button>
+          <button className="btn btn-ghost" disabled={!canRedo} onClick={() => g.redo()} title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
+          <button className="btn btn-ghost" onClick={layout} title="Auto-layout (L)">Layout</button>
+          <button className="btn btn-ghost" onClick={() => void fitView({ duration: 200 })} title="Zoom to fit (F)">Fit</button>
+          <select className="btn btn-ghost" value="" aria-label="Export" onChange={(e) => e.target.value && exportAs(e.target.value as "py")}>
+            <option value="">Export…</option>
+            <option value="py">Python (.py)</option>
+            <option value="torchscript">TorchScript (.pt)</option>
+            <option value="onnx">ONNX (.onnx)</option>
+          </select>
+          <button className={`btn btn-ghost ${panel === "history" ? "active" : ""}`} onClick={() => setPanel(panel === "history" ? "inspector" : "history")}>History</button>
+          <button className="btn btn-ghost" onClick={() => setDialog("help")} title="Keyboard shortcuts (?)">?</button>
+        </div>
+        <div className="toolbar-group right">
+          <button className="btn" onClick={() => setDialog("save")} data-testid="save">Save</button>
+          <button className="btn btn-primary" onClick={() => setDialog("launch")} data-testid="launch">▶ Launch</button>
+        </div>
+      </div>
+      {notice && <div className="notice" role="status">{notice} <button className="btn btn-ghost" onClick={() => setNotice(null)}>✕</button></div>}
+      <div className="editor-body">
+        <Palette />
+        <Canvas />
+        <aside className="inspector">
+          {panel === "history" ? <HistoryPanel graphId={graph.id} versions={versions} loading={versions === null} onRestore={restore} /> : <Inspector />}
+        </aside>
+      </div>
+      <StatusBar />
+      {dialog === "save" && <SaveDialog onClose={() => setDialog(null)} onSave={async (m) => void (await save(m))} />}
+      {dialog === "launch" && <LaunchDialog projectId={graph.project} onClose={() => setDialog(null)} onLaunch={launch} />}
+      {dialog === "help" && <ShortcutHelp onClose={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+export function EditorPage({ params }: { params: Record<string, string> }) {
+  const id = Number(params.id);
+  const [graph, setGraph] = useState<GraphDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void catalogueStore.getState().load(catalogueApi.layers);
+    graphs.get(id).then(
+      (g) => {
+        if (!live) return;
+        const parsed = g.document ? parseDocument(g.document) : null;
+        if (parsed && !parsed.ok) setError(`The saved document does not read as netweave.graph/1: ${parsed.errors.slice(0, 3).join("; ")}`);
+        graphStore.getState().load(parsed?.ok ? parsed.doc : emptyDocument(g.name));
+        setGraph(g);
+        projects.blocks(g.project).then(
+          (blocks) => catalogueStore.getState().setProjectBlocks(Object.fromEntries(blocks.filter((b) => b.graph !== g.id).map((b) => [b.name, b.definition]))),
+          () => undefined,
+        );
+      },
+      (err) => live && setError(err instanceof ApiError && err.status === 404 ? "This graph does not exist, or you have no access to it." : String(err.message ?? err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  if (error && !graph) return <div className="content"><ErrorNote message={error} /><Link to="/">Back to projects</Link></div>;
+  if (!graph) return <Spinner label="Opening the graph" />;
+  return (
+    <ReactFlowProvider>
+      {error && <ErrorNote message={error} />}
+      <Workspace graph={graph} reloadGraph={setGraph} />
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,15 @@
+/** Every page of the app. Add a page here (the dashboards add theirs under src/dashboards/). */
+import type { Route } from "./router";
+import { LoginPage } from "./pages/LoginPage";
+import { ProjectsPage } from "./pages/ProjectsPage";
+import { ProjectPage } from "./pages/ProjectPage";
+import { EditorPage } from "./pages/EditorPage";
+import { RunPage } from "./pages/RunPage";
+
+export const routes: Route[] = [
+  { path: "/login", page: LoginPage, public: true },
+  { path: "/", page: ProjectsPage },
+  { path: "/projects/:id", page: ProjectPage },
+  { path: "/graphs/:id", page: EditorPage },
+  { path: "/runs/:id", page: RunPage },
+];

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { createValidationStore, errorsByNode } from "./validation";
+import { emptyDocument, type GraphDocument } from "../schemas/graph";
+import type { ValidationReport } from "../schemas/report";
+
+const report = (tag: string, ok = true): ValidationReport => ({
+  ok, errors: ok ? [] : [{ node: tag, port: "in", field: null, message: `bad ${tag}` }], nodes: {}, edges: [], totals: {},
+});
+
+/** A validate function whose answers the test releases in any order. */
+function controlled() {
+  const pending: { doc: GraphDocument; resolve: (r: ValidationReport) => void; reject: (e: Error) => void }[] = [];
+  const validate = (doc: GraphDocument) => new Promise<ValidationReport>((resolve, reject) => pending.push({ doc, resolve, reject }));
+  return { validate, pending };
+}
+
+describe("validation store: the stale-answer rule", () => {
+  it("keeps the newer answer when an older one arrives late", async () => {
+    const { validate, pending } = controlled();
+    const store = createValidationStore(validate);
+    const older = store.getState().run(1, emptyDocument("one"));
+    const newer = store.getState().run(2, emptyDocument("two"));
+    pending[1].resolve(report("two", false));
+    await newer;
+    pending[0].resolve(report("one"));
+    await older;
+    expect(store.getState().reportRevision).toBe(2);
+    expect(store.getState().report?.errors[0].node).toBe("two");
+  });
+
+  it("takes answers that arrive in order", async () => {
+    const { validate, pending } = controlled();
+    const store = createValidationStore(validate);
+    const a = store.getState().run(1, emptyDocument());
+    pending[0].resolve(report("a", false));
+    await a;
+    const b = store.getState().run(2, emptyDocument());
+    pending[1].resolve(report("b"));
+    await b;
+    expect(store.getState().report?.ok).toBe(true);
+    expect(store.getState().applyReport(1, report("late", false))).toBe(false);
+  });
+
+  it("reports a failed request only when it is the latest", async () => {
+    const { validate, pending } = controlled();
+    const store = createValidationStore(validate);
+    const a = store.getState().run(1, emptyDocument());
+    const b = store.getState().run(2, emptyDocument());
+    pending[0].reject(new Error("old failure"));
+    await a;
+    expect(store.getState().failure).toBeNull();
+    pending[1].reject(new Error("server unreachable"));
+    await b;
+    expect(store.getState().failure).toBe("server unreachable");
+  });
+
+  it("debounces: a burst of edits sends only the last document", async () => {
+    const { validate, pending } = controlled();
+    const store = createValidationStore(validate, 10);
+    for (let rev = 1; rev <= 5; rev++) store.getState().schedule(rev, emptyDocument(`rev${rev}`));
+    await new Promise((r) => setTimeout(r, 40));
+    expect(pending.map((p) => p.doc.name)).toEqual(["rev5"]);
+  });
+
+  it("groups errors by node", () => {
+    const grouped = errorsByNode({ ...report("conv1", false), errors: [
+      { node: "conv1", port: "in", field: null, message: "a" },
+      { node: null, port: null, field: "nodes[3].op", message: "b" },
+    ] });
+    expect(grouped.get("conv1")?.[0].message).toBe("a");
+    expect(grouped.get("")?.[0].field).toBe("nodes[3].op");
+  });
+});
