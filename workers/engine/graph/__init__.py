@@ -1,0 +1,1 @@
+"""Graph processing: expressions, blocks, shape inference, the compiler and diffs."""

@@ -1,0 +1,143 @@
+"""parse_graph, validate_graph and compile_graph: the engine's entry points for a document.
+
+One pipeline for all three: cheap size checks on the raw JSON, the pydantic
+models, scope checks, variables, block expansion, shape inference. Each stage
+adds structured errors; the next one runs only on what passed.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from pydantic import ValidationError
+from torch import fx
+
+from ..schema import GraphDocument, GraphError, error
+from . import compiler, infer
+from .expand import Expander
+from .expr import ExprError, resolve
+from .report import build_report
+from .structure import check_document
+
+log = logging.getLogger(__name__)
+DEFAULT_BUDGET = 2e9
+DEFAULT_MAX_NODES = 10_000
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _pydantic_errors(exc: ValidationError, doc: dict) -> list[dict]:
+    errors = []
+    for item in exc.errors()[:50]:
+        loc = item["loc"]
+        node = None
+        if len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
+            raw = doc["nodes"][loc[1]]
+            node = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) \
+                else None
+        message = item["msg"].removeprefix("Value error, ")
+        errors.append(error(f"{_loc(loc) or 'document'}: {message}", node=node,
+                            field=_loc(loc) or None))
+    return errors
+
+
+def _size_errors(doc, max_nodes: int) -> list[dict]:
+    """Refuse oversized documents before pydantic spends time on them."""
+    if not isinstance(doc, dict):
+        return [error(f"a graph document must be a JSON object, got {type(doc).__name__}")]
+    count = len(doc.get("nodes") or ()) if isinstance(doc.get("nodes"), list) else 0
+    blocks = doc.get("blocks")
+    if isinstance(blocks, dict):
+        count += sum(len(b.get("nodes") or ()) for b in blocks.values()
+                     if isinstance(b, dict) and isinstance(b.get("nodes"), list))
+    if count > max_nodes:
+        return [error(f"the document has {count} nodes; the limit is {max_nodes}",
+                      field="nodes")]
+    return []
+
+
+def parse_graph(doc) -> GraphDocument:
+    """The pydantic model of ``doc``; raises GraphError with every problem found."""
+    errors = _size_errors(doc, DEFAULT_MAX_NODES)
+    if errors:
+        raise GraphError(errors)
+    try:
+        return GraphDocument.model_validate(doc)
+    except ValidationError as exc:
+        raise GraphError(_pydantic_errors(exc, doc)) from None
+
+
+def _variables(graph: GraphDocument, errors: list[dict]) -> dict:
+    env: dict = {}
+    for name, value in graph.variables.items():
+        if not _VAR.match(name):
+            errors.append(error(f"variable name {name[:64]!r} must be letters, digits and '_'",
+                                field=f"variables.{name[:64]}"))
+            continue
+        try:
+            env[name] = resolve(value, env)
+        except ExprError as exc:
+            errors.append(error(f"variable {name!r}: {exc}", field=f"variables.{name}"))
+    return env
+
+
+def analyse(doc, param_budget: float = DEFAULT_BUDGET, max_nodes: int = DEFAULT_MAX_NODES):
+    """(document model, expander, analysis, errors); later parts are None after a failure."""
+    errors = _size_errors(doc, max_nodes)
+    if errors:
+        return None, None, None, errors
+    try:
+        graph = GraphDocument.model_validate(doc)
+    except ValidationError as exc:
+        return None, None, None, _pydantic_errors(exc, doc)
+    scopes, errors = check_document(graph)
+    env = _variables(graph, errors)
+    if errors:
+        return graph, None, None, errors
+    exp = Expander(graph, scopes, env, max_nodes)
+    flat = exp.run()
+    if exp.errors:
+        return graph, exp, None, _dedupe(exp.errors)
+    analysis = infer.run(flat, param_budget)
+    return graph, exp, analysis, _dedupe(analysis.errors)
+
+
+def _dedupe(errors: list[dict]) -> list[dict]:
+    """A mistake inside a block repeats in every copy; report it once."""
+    seen, out = set(), []
+    for e in errors:
+        key = (e["node"], e["field"], re.sub(r"'[\w.]+'", "", e["message"]))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def validate_graph(doc, *, param_budget: float = DEFAULT_BUDGET,
+                   max_nodes: int = DEFAULT_MAX_NODES) -> dict:
+    """The validation report; never raises for bad user input."""
+    try:
+        graph, exp, analysis, errors = analyse(doc, param_budget, max_nodes)
+        return build_report(graph, exp, analysis, errors)
+    except RecursionError:
+        return build_report(None, None, None, [error("the document nests too deeply")])
+    except Exception:  # a bug must not become a 500 for the person drawing the graph
+        log.exception("validate_graph failed on a document")
+        return build_report(None, None, None, [error(
+            "the engine could not check this graph (an internal error, logged); please "
+            "report it with the document")])
+
+
+def compile_graph(doc, *, seed: int | None = None, param_budget: float = DEFAULT_BUDGET,
+                  max_nodes: int = DEFAULT_MAX_NODES) -> fx.GraphModule:
+    """A GraphModule for ``doc``; raises GraphError with every problem found."""
+    graph, _, analysis, errors = analyse(doc, param_budget, max_nodes)
+    if errors:
+        raise GraphError(errors)
+    return compiler.build(analysis, graph.name, seed)

@@ -1,0 +1,97 @@
+"""From an analysed flat graph to a ``torch.fx.GraphModule`` with real, nested submodules.
+
+Placeholders for Input nodes, ``call_module`` for layers, ``call_function`` /
+``call_method`` for graph ops; block paths become nested submodules
+(``layer1.0.conv1``), so ``state_dict`` keys and ``.code`` read like a model
+written by hand, and the forward pass has nothing in it but the layers.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+
+import torch
+from torch import fx, nn
+
+from ..schema import GraphError, error
+from .infer import Analysis, input_ports
+
+
+def class_name(name: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    text = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
+    return text if text[0].isalpha() else "Model" + text
+
+
+def _attach(root: nn.Module, key: str, module: nn.Module) -> None:
+    *parents, leaf = key.split(".")
+    holder = root
+    for part in parents:
+        child = holder._modules.get(part)
+        if child is None:
+            child = nn.Module()
+            holder.add_module(part, child)
+        holder = child
+    holder.add_module(leaf, module)
+
+
+def build(a: Analysis, name: str, seed: int | None) -> fx.GraphModule:
+    root, graph = nn.Module(), fx.Graph()
+    values: dict[tuple, fx.Node] = {}
+    results: dict[str, fx.Node] = {}
+    rng = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
+    with rng:
+        if seed is not None:
+            torch.manual_seed(seed)
+        for node in a.flat:
+            if node.alias:
+                values[(node.key, "out")] = values[node.inputs["in"]]
+            elif node.op == "Input":
+                values[(node.key, "out")] = graph.placeholder(node.key)
+            elif node.op == "Output":
+                results[node.key] = values[node.inputs["in"]]
+            else:
+                _emit(root, graph, a, node, values)
+    graph.output(next(iter(results.values())) if len(results) == 1 else results)
+    module = fx.GraphModule(root, graph, class_name=class_name(name))
+    module.graph.eliminate_dead_code()  # unused getitems of multi-output ops
+    module.recompile()
+    return module
+
+
+class _Named:
+    """The fx.Graph calls an emitter uses, naming the nodes after the graph node's path
+    (``res_0_add`` rather than ``add_7``) so that ``.code`` reads like the drawing."""
+
+    def __init__(self, graph: fx.Graph, key: str):
+        self.graph, self.name = graph, key.replace(".", "_")
+
+    def call_module(self, target, args=(), kwargs=None):
+        return self.graph.create_node("call_module", target, args, kwargs, name=self.name)
+
+    def call_function(self, fn, args=(), kwargs=None):
+        return self.graph.create_node("call_function", fn, args, kwargs, name=self.name)
+
+    def call_method(self, method, args=(), kwargs=None):
+        return self.graph.create_node("call_method", method, args, kwargs, name=self.name)
+
+
+def _emit(root, graph, a: Analysis, node, values: dict) -> None:
+    spec, p, shapes = node.spec, a.params[node.key], a.in_shapes[node.key]
+    args = [values[node.inputs[port]] for port in input_ports(node)]
+    target = None
+    if spec.is_module:
+        try:
+            module = spec.build(p, shapes)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise GraphError([error(f"{node.op} '{node.key}' cannot be built: {exc}",
+                                    node=node.origin)]) from None
+        _attach(root, node.key, module)
+        target = node.key
+    named = _Named(graph, node.key)
+    if spec.emit:
+        outs = spec.emit(named, args, p, shapes, target)
+    else:
+        outs = {spec.outputs[0].name: named.call_module(target, tuple(args))}
+    for port, value in outs.items():
+        values[(node.key, port)] = value

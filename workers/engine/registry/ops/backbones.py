@@ -1,0 +1,99 @@
+"""torchvision backbones as single nodes, for transfer learning offline.
+
+``weights_file`` is a local state_dict (loaded with ``weights_only=True``);
+nothing is ever downloaded. Parameter counts are constants taken from
+torchvision so that the budget check never builds a model.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+from torch import nn
+from torchvision import models
+
+from ..core import OpSpec, register
+from ..params import Bool, Choice, Int, Path
+from ..shapes import ShapeError
+
+# op name: (factory, parameters without the final Linear, its in_features, head path)
+BACKBONES = {
+    "ResNet18": (models.resnet18, 11_176_512, 512, ("fc",)),
+    "ResNet34": (models.resnet34, 21_284_672, 512, ("fc",)),
+    "ResNet50": (models.resnet50, 23_508_032, 2048, ("fc",)),
+    "MobileNetV3Small": (models.mobilenet_v3_small, 1_517_856, 1024, ("classifier", 3)),
+    "EfficientNetB0": (models.efficientnet_b0, 4_007_548, 1280, ("classifier", 1)),
+}
+PARAMS = (Int("num_classes", 1000, "Outputs of the new classification head", min=1,
+              max=1 << 20),
+          Choice("head", "classifier", ["classifier", "features"],
+                 "'features' drops the last Linear and returns pooled features"),
+          Path("weights_file", "Local state_dict file to start from (optional)"),
+          Bool("freeze", False, "Freeze the pretrained weights (only the head trains)"))
+
+
+def _shape(name: str):
+    def rule(p, shapes):
+        if shapes[0][1] != 3:
+            raise ShapeError(f"needs 3 input channels (RGB), got {shapes[0][1]}")
+        if p["weights_file"] and not os.path.isfile(p["weights_file"]):
+            raise ShapeError(f"cannot find weights_file {p['weights_file']!r} on this machine")
+        feat = BACKBONES[name][2]
+        return (shapes[0][0], feat if p["head"] == "features" else p["num_classes"])
+    return rule
+
+
+def _count(name: str):
+    def count(p, shapes):
+        _, body, feat, _ = BACKBONES[name]
+        return body + (0 if p["head"] == "features" else feat * p["num_classes"] +
+                       p["num_classes"])
+    return count
+
+
+def _set_head(model: nn.Module, path: tuple, layer: nn.Module) -> None:
+    if len(path) == 1:
+        setattr(model, path[0], layer)
+    else:
+        getattr(model, path[0])[path[1]] = layer
+
+
+def _build(name: str):
+    factory, _, feat, head_path = BACKBONES[name]
+
+    def build(p, shapes):
+        model = factory(weights=None)
+        state = None
+        if p["weights_file"]:
+            state = torch.load(p["weights_file"], map_location="cpu", weights_only=True)
+            # ImageNet weights fit the 1000-class model; a file saved from this node's
+            # own configuration fits after the head is replaced, so try both.
+            if _try_load(model, state):
+                state = None
+        if p["freeze"]:
+            for weight in model.parameters():
+                weight.requires_grad_(False)
+        if p["head"] == "features":
+            _set_head(model, head_path, nn.Identity())
+        elif p["num_classes"] != 1000:
+            _set_head(model, head_path, nn.Linear(feat, p["num_classes"]))
+        if state is not None and not _try_load(model, state):
+            raise ValueError(f"weights_file {p['weights_file']!r} does not match {name}")
+        return model
+    return build
+
+
+def _try_load(model: nn.Module, state) -> bool:
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError):
+        return False
+    return True
+
+
+for _name in BACKBONES:
+    register(OpSpec(name=_name, category="Backbone",
+                    help=f"torchvision {BACKBONES[_name][0].__name__} as one node",
+                    params=PARAMS, build=_build(_name), shape=_shape(_name),
+                    count=_count(_name), rank=(4,), layout="(N, 3, H, W)",
+                    flops=lambda p, s, o: 0))

@@ -1,0 +1,95 @@
+"""Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm."""
+from __future__ import annotations
+
+from torch import nn
+
+from ..core import OpSpec, register, register_op
+from ..params import Bool, Float, Inferred, Int
+from ..shapes import ShapeError, numel
+from ._helpers import channels, elementwise_flops, same_shape
+
+EPS = Float("eps", 1e-5, "Added to the variance for numerical stability", min=0, max=1)
+MOMENTUM = Float("momentum", 0.1, "Running statistics update rate", min=0, max=1)
+NUM_FEATURES = Inferred("num_features", "Channels (the input's dim 1)")
+BN_RANKS = {1: ((2, 3), "(N, C) or (N, C, L)"), 2: ((4,), "(N, C, H, W)"),
+            3: ((5,), "(N, C, D, H, W)")}
+
+
+def _bn_builder(cls, with_stats: bool):
+    def build(p, shapes):
+        extra = {"momentum": p["momentum"]} if with_stats else {}
+        extra["track_running_stats"] = p["track_running_stats"]
+        return cls(channels(shapes), eps=p["eps"], affine=p["affine"], **extra)
+    return build
+
+
+def _bn_count(p, shapes):
+    return 2 * channels(shapes) if p["affine"] else 0
+
+
+for _n, (_ranks, _layout) in BN_RANKS.items():
+    register(OpSpec(
+        name=f"BatchNorm{_n}d", category="Normalization",
+        help=f"Batch normalisation over {_layout}",
+        params=(EPS, MOMENTUM, Bool("affine", True, "Learn a scale and shift"),
+                Bool("track_running_stats", True, "Keep running mean/variance for eval"),
+                NUM_FEATURES),
+        build=_bn_builder(getattr(nn, f"BatchNorm{_n}d"), True), shape=same_shape,
+        infer=lambda p, s: {"num_features": s[0][1]}, count=_bn_count,
+        flops=elementwise_flops(2), rank=_ranks, layout=_layout))
+    register(OpSpec(
+        name=f"InstanceNorm{_n}d", category="Normalization",
+        help=f"Instance normalisation (per sample and channel) over {_layout}",
+        params=(EPS, Bool("affine", False, "Learn a scale and shift"),
+                Bool("track_running_stats", False, "Keep running mean/variance for eval"),
+                NUM_FEATURES),
+        build=_bn_builder(getattr(nn, f"InstanceNorm{_n}d"), False), shape=same_shape,
+        infer=lambda p, s: {"num_features": s[0][1]}, count=_bn_count,
+        flops=elementwise_flops(4), rank=(_ranks[-1],), layout=_layout))
+
+
+def _ln_shape(p, shapes):
+    if p["normalized_dims"] >= len(shapes[0]):
+        raise ShapeError(f"normalises the last {p['normalized_dims']} dims but the input has "
+                         f"only {len(shapes[0]) - 1} besides the batch")
+    return shapes[0]
+
+
+def _ln_count(p, shapes):
+    size = numel(shapes[0][-p["normalized_dims"]:])
+    return (2 if p["bias"] else 1) * size if p["elementwise_affine"] else 0
+
+
+@register_op("LayerNorm", category="Normalization",
+             help="Layer normalisation over the last normalized_dims dims",
+             params=(Int("normalized_dims", 1, "How many trailing dims to normalise", min=1,
+                         max=7), EPS,
+                     Bool("elementwise_affine", True, "Learn a scale (and shift)"),
+                     Bool("bias", True, "Learn a shift too"),
+                     Inferred("normalized_shape", "The trailing dims (from the input shape)",
+                              type="shape")),
+             infer=lambda p, s: {"normalized_shape": s[0][-p["normalized_dims"]:]},
+             shape=_ln_shape, count=_ln_count,
+             flops=elementwise_flops(5), layout="(N, *, normalized_shape)")
+def layer_norm(p, shapes):
+    return nn.LayerNorm(tuple(shapes[0][-p["normalized_dims"]:]), eps=p["eps"],
+                        elementwise_affine=p["elementwise_affine"], bias=p["bias"])
+
+
+def _gn_shape(p, shapes):
+    if shapes[0][1] % p["num_groups"]:
+        raise ShapeError(f"has num_groups={p['num_groups']}, which must divide the input's "
+                         f"{shapes[0][1]} channels")
+    return shapes[0]
+
+
+@register_op("GroupNorm", category="Normalization",
+             help="Group normalisation: channels split into groups",
+             params=(Int("num_groups", 8, "Number of channel groups", min=1, max=65536), EPS,
+                     Bool("affine", True, "Learn a scale and shift"),
+                     Inferred("num_channels", "Channels (the input's dim 1)")),
+             infer=lambda p, s: {"num_channels": s[0][1]}, shape=_gn_shape,
+             count=lambda p, s: 2 * s[0][1] if p["affine"] else 0,
+             flops=elementwise_flops(5), rank=(3, 4, 5), layout="(N, C, *)")
+def group_norm(p, shapes):
+    return nn.GroupNorm(p["num_groups"], channels(shapes), eps=p["eps"], affine=p["affine"])
