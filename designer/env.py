@@ -11,8 +11,15 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 
-class SettingsError(RuntimeError):
-    """Raised when an environment variable holds a value we cannot use."""
+class SettingsError(SystemExit):
+    """Raised when an environment variable holds a value we cannot use.
+
+    A SystemExit on purpose: whoever loads the settings (manage.py, uvicorn,
+    celery) stops with this one line on stderr and exit status 1, not a traceback.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(f"Netweave cannot start: {message}")
 
 
 def envstr(name: str, default: str) -> str:

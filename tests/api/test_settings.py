@@ -1,0 +1,34 @@
+"""A bad value in the environment stops start-up with one clear line, not a traceback."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(tmp_path, **env):
+    environment = {**os.environ, "NETWEAVE_VAR_DIR": str(tmp_path), **env}
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+    ({"DATABASE_URL": "mysql://db/netweave"}, "unsupported scheme 'mysql'"),
+    ({"NETWEAVE_MAX_NODES": "lots"}, "NETWEAVE_MAX_NODES='lots' is not an integer"),
+    ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
+])
+def test_it_stops_on_a_bad_setting(tmp_path, env, expected):
+    result = start(tmp_path, **env)
+    assert result.returncode != 0
+    assert "Netweave cannot start: " in result.stderr and expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_starts_with_good_settings(tmp_path):
+    result = start(tmp_path, DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
