@@ -123,11 +123,48 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when REDIS_URL is set (team mode), else kombu's filesystem
-# transport under var/ (standalone mode; polled every 0.1 s for low latency).
+# transport under var/broker (standalone mode; polled every 0.1 s for low
+# latency). Queues and task routing live in workers/tasks/queues.py.
 REDIS_URL = envstr("REDIS_URL", "")
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_POLL_INTERVAL = envfloat("CELERY_BROKER_POLL_INTERVAL", 0.1)
+BROKER_DIR = Path(envstr("NETWEAVE_BROKER_DIR", str(VAR_DIR / "broker")))
+# A message not acknowledged within this many seconds is delivered again
+# (Redis): the run task acks late and is idempotent, so a run whose worker
+# died is picked up by another worker. Longer than any pause of a live worker.
+CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _sub in ("queue", "processed"):
+        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # One folder in and out: producer and consumer share this machine.
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": CELERY_BROKER_POLL_INTERVAL,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "polling_interval": CELERY_BROKER_POLL_INTERVAL,
+    }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
+# Late acks + one message at a time: a worker that dies mid-run leaves its
+# message unacknowledged, so the broker hands it to another worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Heartbeats of running runs: written every NETWEAVE_HEARTBEAT_SECONDS; a run
+# silent for NETWEAVE_HEARTBEAT_TIMEOUT seconds has lost its worker.
+NETWEAVE_HEARTBEAT_SECONDS = envfloat("NETWEAVE_HEARTBEAT_SECONDS", 2.0)
+NETWEAVE_HEARTBEAT_TIMEOUT = envfloat("NETWEAVE_HEARTBEAT_TIMEOUT", 30.0)
+# Seconds between SIGTERM and SIGKILL when a run is cancelled.
+NETWEAVE_CANCEL_GRACE = envfloat("NETWEAVE_CANCEL_GRACE", 10.0)
 
 LOGIN_URL = "/login"
 

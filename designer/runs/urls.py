@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from designer.runs import series_views, stream, views
+
+urlpatterns = [
+    path("runs", views.RunList.as_view(), name="runs"),
+    path("runs/<int:pk>", views.RunDetail.as_view(), name="run"),
+    path("runs/<int:pk>/cancel", views.RunAction.as_view(action="cancel"), name="run-cancel"),
+    path("runs/<int:pk>/clone", views.RunAction.as_view(action="clone"), name="run-clone"),
+    path("runs/<int:pk>/resume", views.RunAction.as_view(action="resume"), name="run-resume"),
+    path("runs/<int:pk>/events", stream.run_events, name="run-events"),
+    path("runs/<int:pk>/series", series_views.RunSeries.as_view(), name="run-series"),
+    path("runs/<int:pk>/metrics", views.RunMetrics.as_view(), name="run-metrics"),
+    path("runs/<int:pk>/checkpoints", views.RunCheckpoints.as_view(), name="run-checkpoints"),
+    path("runs/<int:pk>/checkpoints/<str:name>", views.CheckpointDownload.as_view(), name="run-checkpoint"),
+    path("series", series_views.CompareSeries.as_view(), name="series"),
+]

@@ -29,8 +29,10 @@ def web_command(host: str, port: int) -> list[str]:
 
 def worker_command() -> list[str]:
     """The one Celery worker of standalone mode (the runs part owns what it listens to)."""
-    return [sys.executable, "-m", "celery", "-A", "designer", "worker",
-            "--loglevel", "INFO", "--concurrency", "1", "-Q", "cpu,gpu"]
+    from designer.runs.worker import worker_command as runs_worker
+
+    # Both queues: on one machine the worker takes CPU and GPU runs alike.
+    return runs_worker(concurrency=1, name="standalone@%h")
 
 
 def _die_with_parent() -> None:

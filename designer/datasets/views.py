@@ -1,0 +1,91 @@
+"""Datasets API: built-ins and a project's uploads (docs/contracts.md section 5)."""
+from __future__ import annotations
+
+import json
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer.core.errors import Conflict, InputProblem, error
+from designer.core.pagination import Pagination
+from designer.core.permissions import NOT_FOUND, get_project, projects_visible_to, require_role
+from designer.datasets import services
+from designer.datasets.models import UPLOAD_KINDS, Dataset
+from designer.graphs.models import Role
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=UPLOAD_KINDS)
+    options = serializers.CharField(required=False, allow_blank=True,
+                                    help_text='JSON object, e.g. {"target": "label"} for a CSV')
+
+    def validate_options(self, value: str) -> dict:
+        if not value:
+            return {}
+        try:
+            options = json.loads(value)
+        except ValueError:
+            raise serializers.ValidationError("options must be a JSON object") from None
+        if not isinstance(options, dict):
+            raise serializers.ValidationError("options must be a JSON object")
+        return options
+
+
+class DatasetList(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        uploads = Dataset.objects.filter(project__in=projects_visible_to(request.user))
+        project = request.query_params.get("project")
+        if project is not None:
+            if not project.isdigit():
+                raise InputProblem([error("project must be a project id", field="project")])
+            uploads = uploads.filter(project=get_project(request.user, int(project)))
+        rows = services.builtins() + [services.upload_row(d) for d in uploads]
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(page)
+
+
+class ProjectDatasets(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: dict})
+    def post(self, request, pk):
+        project = get_project(request.user, pk, Role.EDITOR)
+        body = UploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = body.validated_data
+        upload = fields["file"]
+        dataset = services.store_upload(project, request.user, fields.get("name") or upload.name[:200],
+                                        fields["kind"], upload, fields.get("options") or {})
+        return Response(services.upload_row(dataset), status=status.HTTP_201_CREATED)
+
+
+def _dataset(request, pk: int, role: str) -> Dataset:
+    dataset = Dataset.objects.select_related("project").filter(pk=pk).first()
+    if dataset is None:
+        raise NotFound(NOT_FOUND)
+    require_role(dataset.project, request.user, role)
+    return dataset
+
+
+class DatasetDetail(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk):
+        return Response(services.upload_row(_dataset(request, pk, Role.VIEWER)))
+
+    def delete(self, request, pk):
+        dataset = _dataset(request, pk, Role.EDITOR)
+        from designer.runs.models import Run
+
+        if Run.objects.filter(dataset__upload=dataset.pk).exists():
+            raise Conflict("runs use this dataset (clone and resume need it); delete those runs first")
+        dataset.path.unlink(missing_ok=True)
+        dataset.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,208 @@
+"""Turning what a training child prints into rows: points, summaries, events, artifacts.
+
+The child speaks the job protocol (docs/contracts.md section 3): one JSON
+object per line. `Ingest` buffers parsed messages and `flush()` writes them
+in one transaction (points in batches of at most 1,000 rows, the summary per
+key, one event per batch), then publishes a wake-up. Nothing half-written:
+either a batch and its summary and event are stored, or none of them.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from designer.runs import live
+from designer.runs.rollup import update_rollups
+from designer.runs.storage import BIGINT, FLOAT, TEXT, insert_rows, relax_commit, upsert_rows
+from designer.runs.models import Artifact, EventKind, MetricPoint, MetricSummary, RunEvent
+
+log = logging.getLogger("netweave.runs.ingest")
+
+BATCH = 1000
+# Names whose lower values are better; every other metric is "higher is better".
+LOWER_IS_BETTER = ("loss", "error", "mse", "mae", "rmse", "perplexity", "time", "seconds")
+
+
+def goal_for(key: str) -> str:
+    name = key.rsplit("/", 1)[-1].lower()
+    return "min" if any(word in name for word in LOWER_IS_BETTER) else "max"
+
+
+@dataclass(frozen=True)
+class Point:
+    key: str
+    step: int
+    value: float
+    time: float
+
+    def as_json(self) -> dict:
+        return {"key": self.key, "step": self.step, "value": self.value, "time": self.time}
+
+
+def points_of(message: dict) -> list[Point]:
+    """The points in one `metric` message; keys become `<split>/<name>`."""
+    split = str(message.get("split") or "train")
+    step = int(message.get("step") or 0)
+    at = float(message.get("time") or 0.0)
+    points = []
+    for name, value in (message.get("values") or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if not math.isfinite(value):
+            continue
+        key = name if "/" in name else f"{split}/{name}"
+        points.append(Point(key[:128], step, float(value), at))
+    return points
+
+
+@dataclass
+class Ingest:
+    run_id: int
+    points: list[Point] = field(default_factory=list)
+    events: list[tuple[str, dict]] = field(default_factory=list)
+    artifacts: list[dict] = field(default_factory=list)
+    done: dict | None = None
+    dropped: set[str] = field(default_factory=set)
+
+    def handle(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "metric":
+            self._note_dropped(message)
+            self.points.extend(points_of(message))
+        elif kind == "log":
+            self.events.append((EventKind.LOG, {
+                "level": str(message.get("level", "info")),
+                "message": str(message.get("message", ""))[:4000]}))
+        elif kind in ("checkpoint", "artifact"):
+            self.artifacts.append(message)
+        elif kind == "done":
+            self.done = message
+
+    def _note_dropped(self, message: dict) -> None:
+        # A loss turning NaN is worth one log line, not a crash or a NaN row.
+        for name, value in (message.get("values") or {}).items():
+            if isinstance(value, float) and not math.isfinite(value) and name not in self.dropped:
+                self.dropped.add(name)
+                self.events.append((EventKind.LOG, {
+                    "level": "warning",
+                    "message": f"metric {name!r} became {value} at step {message.get('step')}; "
+                               "non-finite values are not stored"}))
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.points or self.events or self.artifacts)
+
+    def flush(self) -> int | None:
+        """Write everything buffered; return the last event id written (or None)."""
+        if not self.pending:
+            return None
+        points, events, artifacts = self.points, self.events, self.artifacts
+        self.points, self.events, self.artifacts = [], [], []
+        with transaction.atomic():
+            relax_commit()
+            last = write_points(self.run_id, points)
+            for message in artifacts:
+                last = write_artifact(self.run_id, message) or last
+            if events:
+                last = RunEvent.objects.bulk_create(
+                    [RunEvent.build(self.run_id, kind, payload) for kind, payload in events]
+                )[-1].pk
+            transaction.on_commit(lambda: live.publish(self.run_id, last))
+        return last
+
+
+POINT_COLUMNS = ("run_id", "key", "step", "value", "time")
+
+
+def write_points(run_id: int, points: list[Point]) -> int | None:
+    """Store points, fold them into the summaries and rollups, append metric events.
+
+    The one way points enter the database: series read the summaries and
+    rollups kept here. Call inside a transaction.
+    """
+    if not points:
+        return None
+    insert_rows(MetricPoint._meta.db_table, POINT_COLUMNS,
+                [(run_id, p.key, p.step, p.value, p.time) for p in points])
+    update_summaries(run_id, points)
+    update_rollups(run_id, points)
+    events = [
+        RunEvent.build(run_id, EventKind.METRICS, {"points": [p.as_json() for p in points[i:i + BATCH]]})
+        for i in range(0, len(points), BATCH)
+    ]
+    return RunEvent.objects.bulk_create(events)[-1].pk
+
+
+def fold(key: str, batch: list[Point]) -> dict:
+    """One key's batch as a summary row: latest is the last to arrive."""
+    goal = goal_for(key)
+    pick = min if goal == "min" else max
+    best = pick(batch, key=lambda p: p.value)  # the first of equals: the earliest
+    steps = [p.step for p in batch]
+    times = [p.time for p in batch]
+    values = [p.value for p in batch]
+    return {"goal": goal, "latest": batch[-1].value, "latest_step": batch[-1].step,
+            "best": best.value, "best_step": best.step, "minimum": min(values), "maximum": max(values),
+            "count": len(batch), "first_step": min(steps), "last_step": max(steps),
+            "first_time": min(times), "last_time": max(times)}
+
+
+SUMMARY_COLUMNS = {"run_id": BIGINT, "key": TEXT, "goal": TEXT, "latest": FLOAT, "latest_step": BIGINT,
+                   "best": FLOAT, "best_step": BIGINT, "minimum": FLOAT, "maximum": FLOAT,
+                   "count": BIGINT, "first_step": BIGINT, "last_step": BIGINT,
+                   "first_time": FLOAT, "last_time": FLOAT}
+
+
+def _summary_updates(table: str) -> str:
+    better = (f"({table}.goal = 'min' AND excluded.best < {table}.best) OR "
+              f"({table}.goal = 'max' AND excluded.best > {table}.best)")
+
+    def keep(column: str, when: str) -> str:
+        return f"{column} = CASE WHEN {when} THEN excluded.{column} ELSE {table}.{column} END"
+
+    return ", ".join([
+        "latest = excluded.latest", "latest_step = excluded.latest_step",
+        keep("best", better), keep("best_step", better),
+        f"count = {table}.count + excluded.count",
+        *(keep(c, f"excluded.{c} < {table}.{c}") for c in ("minimum", "first_step", "first_time")),
+        *(keep(c, f"excluded.{c} > {table}.{c}") for c in ("maximum", "last_step", "last_time")),
+    ])
+
+
+def update_summaries(run_id: int, points: list[Point]) -> None:
+    """Fold a batch into latest/best/min/max per key, merged in the database."""
+    by_key: dict[str, list[Point]] = {}
+    for point in points:
+        by_key.setdefault(point.key, []).append(point)
+    rows = [(run_id, key, *fold(key, batch).values()) for key, batch in by_key.items()]
+    table = MetricSummary._meta.db_table
+    upsert_rows(table, SUMMARY_COLUMNS, rows, ("run_id", "key"), _summary_updates(table))
+
+
+def write_artifact(run_id: int, message: dict) -> int:
+    """A checkpoint (one row per file, updated each epoch) or a small artifact document."""
+    if message.get("type") == "checkpoint":
+        name = str(message.get("path", ""))[:255]
+        Artifact.objects.update_or_create(
+            run_id=run_id, name=name,
+            defaults={"kind": "checkpoint", "epoch": message.get("epoch"), "step": message.get("step"),
+                      "best": bool(message.get("best"))},
+        )
+        data = {"path": name, "epoch": message.get("epoch"), "best": bool(message.get("best"))}
+        kind = EventKind.CHECKPOINT
+    else:
+        artifact_kind = str(message.get("kind", "artifact"))[:32]
+        step = message.get("step")
+        name = f"{artifact_kind}/{step}"[:255]
+        Artifact.objects.update_or_create(
+            run_id=run_id, name=name,
+            defaults={"kind": artifact_kind, "step": step, "data": message.get("data")},
+        )
+        data = {"kind": artifact_kind, "step": step, "data": message.get("data")}
+        kind = EventKind.ARTIFACT
+    event = RunEvent.build(run_id, kind, data)
+    event.save()
+    return event.pk

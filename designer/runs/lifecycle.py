@@ -1,0 +1,218 @@
+"""A run's state machine: queued → running → succeeded | failed | cancelled.
+
+Every change goes through here, is guarded by the row lock or by who holds
+the run (worker machine + process), and appends a `state` event that the
+SSE stream sends. Redelivered messages, lost workers and the reaper all meet
+in `claim()` and `reap()`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from designer.runs import live
+from designer.runs.models import EventKind, Run, RunEvent, RunState
+
+log = logging.getLogger("netweave.runs.lifecycle")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The worker process that holds a run."""
+
+    hostname: str
+    pid: int
+
+    @classmethod
+    def me(cls) -> "Holder":
+        return cls(socket.gethostname(), os.getpid())
+
+    def owns(self):
+        return {"worker_hostname": self.hostname, "worker_pid": self.pid, "state": RunState.RUNNING}
+
+
+def add_event(run_id: int, kind: str, data: dict) -> int:
+    """Append an event and wake listeners once the transaction commits."""
+    event = RunEvent.build(run_id, kind, data)
+    event.save()
+    transaction.on_commit(lambda: live.publish(run_id, event.pk))
+    return event.pk
+
+
+def _state_event(run: Run) -> None:
+    add_event(run.pk, EventKind.STATE, {"state": run.state, "error": run.error})
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def heartbeat_fresh(run: Run, now=None) -> bool:
+    now = now or timezone.now()
+    timeout = timedelta(seconds=settings.NETWEAVE_HEARTBEAT_TIMEOUT)
+    return run.heartbeat is not None and now - run.heartbeat < timeout
+
+
+def holder_alive(run: Run) -> bool:
+    """Is the worker that holds this run still working on it?
+
+    On the same machine a dead process settles it at once; elsewhere only
+    the heartbeat can tell.
+    """
+    if not heartbeat_fresh(run):
+        return False
+    if run.worker_hostname == socket.gethostname():
+        return pid_alive(run.worker_pid)
+    return True
+
+
+@dataclass(frozen=True)
+class Claim:
+    run: Run
+    holder: Holder
+    resume_from: Path | None
+
+
+def claim(run_id: int, holder: Holder) -> Claim | None:
+    """Take a run for this worker, or say why not (None): the idempotence point.
+
+    A message for a finished run does nothing; for a running run whose holder
+    is alive (a duplicate delivery) nothing either; for a running run whose
+    worker is gone, this worker takes over and resumes from last.pt.
+    """
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.is_terminal:
+            log.info("run %s: nothing to do (%s)", run_id, run.state if run else "no such run")
+            return None
+        resume = Path(run.resume_from) if run.resume_from else None
+        if run.state == RunState.RUNNING:
+            if holder_alive(run):
+                log.info("run %s is held by %s pid %s; duplicate delivery ignored",
+                         run_id, run.worker_hostname, run.worker_pid)
+                return None
+            stop_stale_child(run)
+            if run.last_checkpoint.exists():
+                resume = run.last_checkpoint
+            add_event(run.pk, EventKind.LOG, {
+                "level": "warning",
+                "message": f"worker {run.worker_hostname} pid {run.worker_pid} was lost; "
+                           f"{'resuming from ' + resume.name if resume else 'starting again'}"})
+        elif run.cancel_requested:
+            return _finish_locked(run, RunState.CANCELLED, "cancelled before it started")
+        run.state = RunState.RUNNING
+        run.started = run.started or timezone.now()
+        run.heartbeat = timezone.now()
+        run.worker_hostname, run.worker_pid = holder.hostname, holder.pid
+        run.attempts += 1
+        run.save(update_fields=["state", "started", "heartbeat", "worker_hostname", "worker_pid", "attempts"])
+        _state_event(run)
+    return Claim(run, holder, resume)
+
+
+def stop_stale_child(run: Run) -> None:
+    """Kill the training child a lost worker left behind on this machine.
+
+    The child runs in its own session, so it outlives its worker; two
+    children writing the same checkpoints would corrupt them.
+    """
+    if run.worker_hostname != socket.gethostname() or not run.child_pgid:
+        return
+    from designer.runs.process import kill_group, is_training_child
+
+    if is_training_child(run.child_pgid, run.run_dir):
+        kill_group(run.child_pgid, grace=settings.NETWEAVE_CANCEL_GRACE)
+
+
+def _finish_locked(run: Run, state: str, error: str = "", **fields) -> None:
+    run.state = state
+    run.error = error[:4000]
+    run.finished = timezone.now()
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=["state", "error", "finished", *fields])
+    _state_event(run)
+
+
+def finish(run_id: int, holder: Holder, state: str, error: str = "", **fields) -> bool:
+    """End a run this worker holds; False when it no longer holds it."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id, **holder.owns()).first()
+        if run is None:
+            return False
+        _finish_locked(run, state, error, **fields)
+    return True
+
+
+def beat(run_id: int, holder: Holder) -> tuple[bool, bool]:
+    """Write the heartbeat; return (still held, cancel requested)."""
+    held = Run.objects.filter(pk=run_id, **holder.owns()).update(heartbeat=timezone.now())
+    cancel = Run.objects.filter(pk=run_id, cancel_requested=True).exists()
+    return bool(held), cancel
+
+
+def request_cancel(run: Run) -> Run:
+    """Cancel a queued run at once; ask the worker of a running one to stop it."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run.pk)
+        if run.is_terminal:
+            return run
+        run.cancel_requested = True
+        run.save(update_fields=["cancel_requested"])
+        if run.state == RunState.QUEUED:
+            _finish_locked(run, RunState.CANCELLED, "cancelled before it started")
+        else:
+            add_event(run.pk, EventKind.LOG, {"level": "info", "message": "cancel requested"})
+    return run
+
+
+def reap_after() -> float:
+    """Seconds of silence after which a running run is declared lost.
+
+    With Redis the broker delivers an unacknowledged message again after the
+    visibility timeout, and the new worker resumes the run: the reaper waits
+    longer than that so it only marks runs nobody will pick up.
+    """
+    override = os.environ.get("NETWEAVE_REAP_AFTER")
+    if override:
+        return float(override)
+    base = settings.NETWEAVE_HEARTBEAT_TIMEOUT
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return base
+    return base + settings.CELERY_VISIBILITY_TIMEOUT + 20
+
+
+def reap() -> list[int]:
+    """Mark runs whose heartbeat stopped as failed ("worker lost")."""
+    cutoff = timezone.now() - timedelta(seconds=reap_after())
+    reaped = []
+    for run_id in Run.objects.filter(state=RunState.RUNNING, heartbeat__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            run = Run.objects.select_for_update().filter(
+                pk=run_id, state=RunState.RUNNING, heartbeat__lt=cutoff).first()
+            if run is None:
+                continue
+            stop_stale_child(run)
+            _finish_locked(run, RunState.FAILED,
+                           f"worker lost: {run.worker_hostname} pid {run.worker_pid} stopped "
+                           f"heart-beating at {run.heartbeat:%Y-%m-%d %H:%M:%S} UTC")
+            reaped.append(run_id)
+    if reaped:
+        log.warning("reaped runs whose worker was lost: %s", reaped)
+    return reaped

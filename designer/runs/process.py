@@ -1,0 +1,104 @@
+"""The training child process: its command line, its process group, its end.
+
+The child runs in its own session (start_new_session=True), so a signal for
+the run (cancel) reaches every process of it — torch.distributed.run and
+all its ranks — and a crash or kill of the child never touches the worker.
+The worker never imports torch, so it never touches torch.cuda before forking.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+JOB_MODULE = "workers.engine.jobs"
+
+
+def child_command(run_dir: Path, devices: int) -> list[str]:
+    """One device: a plain process; several: torch.distributed.run (DDP)."""
+    if devices > 1:
+        return [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node", str(devices), "-m", JOB_MODULE, str(run_dir)]
+    return [sys.executable, "-m", JOB_MODULE, str(run_dir)]
+
+
+def start_child(command: list[str], run_dir: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The child must find `workers.engine` whatever the worker's cwd is.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.BASE_DIR), env.get("PYTHONPATH")]))
+    stderr = open(run_dir / "stderr.log", "ab")
+    try:
+        return subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
+            cwd=str(settings.BASE_DIR), env=env, start_new_session=True,
+        )
+    finally:
+        stderr.close()
+
+
+def signal_group(pgid: int, sig: int) -> bool:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def group_alive(pgid: int) -> bool:
+    return signal_group(pgid, 0)
+
+
+def kill_group(pgid: int, grace: float, proc: subprocess.Popen | None = None) -> None:
+    """SIGTERM the whole group (the child saves last.pt), SIGKILL after `grace` s."""
+    if not signal_group(pgid, signal.SIGTERM):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if proc is not None:
+            proc.poll()  # reap our own child so the group can empty
+        if not group_alive(pgid):
+            return
+        time.sleep(0.05)
+    signal_group(pgid, signal.SIGKILL)
+
+
+def is_training_child(pid: int, run_dir: Path) -> bool:
+    """Is `pid` still the training child of `run_dir` (and not a reused pid)?"""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return str(run_dir).encode() in cmdline
+
+
+def tail(path: Path, limit: int = 8000) -> str:
+    """The last `limit` characters of a log file, starting at a line boundary."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - limit))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    if size > limit and "\n" in text:
+        text = text.split("\n", 1)[1]
+    return text
+
+
+def describe_exit(returncode: int, stderr_tail: str) -> str:
+    """A one-line error a person can act on: the exception line, or the signal."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"training process was killed by {name}"
+    lines = [line.strip() for line in stderr_tail.splitlines() if line.strip()]
+    last = lines[-1] if lines else "no error output"
+    return f"training process exited with code {returncode}: {last}"[:2000]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from designer.runs.models import Artifact, MetricSummary, Run
+
+MAX_TAGS, MAX_TAG = 50, 64
+
+
+class RunSerializer(serializers.ModelSerializer):
+    graph = serializers.IntegerField(source="graph_version.graph_id", read_only=True)
+    version = serializers.IntegerField(source="graph_version.number", read_only=True)
+    graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Run
+        fields = ["id", "project", "graph", "graph_version", "version", "graph_name", "kind", "name",
+                  "dataset", "config", "devices", "queue", "state", "created_by", "created", "started",
+                  "finished", "heartbeat", "worker_hostname", "worker_pid", "attempts",
+                  "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from"]
+        read_only_fields = fields
+
+
+class RunDetailSerializer(RunSerializer):
+    class Meta(RunSerializer.Meta):
+        fields = RunSerializer.Meta.fields + ["log_tail"]
+        read_only_fields = fields
+
+
+class RunCreateSerializer(serializers.Serializer):
+    graph = serializers.IntegerField(help_text="graph id")
+    version = serializers.IntegerField(required=False, help_text="version number; the latest if left out")
+    kind = serializers.CharField(default="train")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    dataset = serializers.JSONField(help_text='{"kind": "digits", "options": {}} or an upload {"id": 5}')
+    config = serializers.JSONField(required=False, default=dict, help_text="training config (engine's TrainConfig)")
+    devices = serializers.IntegerField(default=1)
+    queue = serializers.CharField(default="cpu")
+    tags = serializers.ListField(child=serializers.CharField(max_length=MAX_TAG), max_length=MAX_TAGS,
+                                 required=False, default=list)
+    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class RunPatchSerializer(serializers.ModelSerializer):
+    tags = serializers.ListField(child=serializers.CharField(max_length=MAX_TAG), max_length=MAX_TAGS)
+
+    class Meta:
+        model = Run
+        fields = ["tags", "notes", "name"]
+
+
+class SummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MetricSummary
+        fields = ["key", "goal", "latest", "latest_step", "best", "best_step", "minimum", "maximum",
+                  "count", "first_step", "last_step", "first_time", "last_time"]
+
+
+class CheckpointSerializer(serializers.ModelSerializer):
+    size = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Artifact
+        fields = ["name", "epoch", "step", "best", "created", "updated", "size"]
+
+    def get_size(self, artifact) -> int | None:
+        try:
+            return artifact.path.stat().st_size
+        except OSError:
+            return None

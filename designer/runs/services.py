@@ -1,0 +1,64 @@
+"""Creating runs and acting on them: launch, clone, resume, cancel, enqueue."""
+from __future__ import annotations
+
+from django.db import transaction
+
+from designer.core.errors import Conflict
+from designer.graphs.models import GraphVersion
+from designer.runs import lifecycle
+from designer.runs.models import Run, RunState
+from designer.runs.validation import check_launch
+
+
+def enqueue(run: Run) -> None:
+    """Send the run's task once the row is committed (a worker must find it)."""
+    from workers.tasks.runs import execute_run
+
+    run_id, queue = run.pk, run.queue
+    transaction.on_commit(lambda: execute_run.apply_async((run_id,), queue=queue))
+
+
+def launch(version: GraphVersion, user, *, dataset, config, kind: str = "train", devices: int = 1,
+           queue: str = "cpu", name: str = "", tags=(), notes: str = "") -> Run:
+    checked = check_launch(version, dataset, config, kind=kind, devices=devices, queue=queue)
+    with transaction.atomic():
+        run = Run.objects.create(
+            project=version.graph.project, graph_version=version, kind=kind, name=name,
+            dataset=checked.dataset, config=checked.config, devices=devices, queue=queue,
+            created_by=user, tags=list(tags), notes=notes,
+        )
+        lifecycle.add_event(run.pk, "state", {"state": run.state, "error": ""})
+        enqueue(run)
+    return run
+
+
+def _copy(run: Run, user, **fields) -> Run:
+    with transaction.atomic():
+        new = Run.objects.create(
+            project=run.project, graph_version=run.graph_version, kind=run.kind, name=run.name,
+            dataset=run.dataset, config=run.config, devices=run.devices, queue=run.queue,
+            created_by=user, tags=list(run.tags), parent=run, **fields,
+        )
+        lifecycle.add_event(new.pk, "state", {"state": new.state, "error": ""})
+        enqueue(new)
+    return new
+
+
+def clone(run: Run, user) -> Run:
+    """The same graph version, dataset and config, from scratch."""
+    return _copy(run, user)
+
+
+def resume(run: Run, user) -> Run:
+    """A new run that continues a stopped one from its last checkpoint."""
+    if run.state not in (RunState.FAILED, RunState.CANCELLED):
+        raise Conflict(f"only failed or cancelled runs can be resumed; run {run.pk} is {run.state}")
+    if not run.last_checkpoint.exists():
+        raise Conflict(f"run {run.pk} saved no checkpoint to resume from; clone it to start again")
+    return _copy(run, user, resume_from=str(run.last_checkpoint))
+
+
+def cancel(run: Run) -> Run:
+    if run.is_terminal:
+        raise Conflict(f"run {run.pk} has already ended ({run.state})")
+    return lifecycle.request_cancel(run)

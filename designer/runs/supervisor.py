@@ -1,0 +1,183 @@
+"""What a worker does for one run: claim it, start the training child, watch it, record the end.
+
+The child's stdout (JSON lines) is read by a thread into a queue; the loop
+drains what is there, writes it as one batch (so latency stays low when the
+child is quiet and batches grow when it is busy), beats the heart, watches
+for cancel, and sweeps for lost runs now and then.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from designer.runs import lifecycle
+from designer.runs.ingest import BATCH, Ingest
+from designer.runs.lifecycle import Claim, Holder
+from designer.runs.models import RUNNABLE_KINDS, Run, RunState
+from designer.runs.process import child_command, describe_exit, kill_group, start_child, tail
+
+log = logging.getLogger("netweave.runs.supervisor")
+
+CANCEL_POLL = 0.5
+REAP_EVERY = 30.0
+_EOF = object()
+
+
+def execute(run_id: int, command: list[str] | None = None) -> str | None:
+    """Run the job of `run_id` to its end; return the final state (None: not ours)."""
+    claimed = lifecycle.claim(run_id, Holder.me())
+    if claimed is None:
+        return None
+    run, holder = claimed.run, claimed.holder
+    if run.kind not in RUNNABLE_KINDS:
+        lifecycle.finish(run.pk, holder, RunState.FAILED,
+                         f"runs of kind {run.kind!r} cannot be executed by this worker yet")
+        return RunState.FAILED
+    try:
+        write_job(claimed)
+        return Supervisor(run, holder).supervise(command or child_command(run.run_dir, run.devices))
+    except Exception as exc:
+        # One place for the worker's own failures: the run ends failed with
+        # the traceback, the worker lives on, Celery logs the exception.
+        lifecycle.finish(run.pk, holder, RunState.FAILED, f"worker error: {exc}",
+                         log_tail=traceback.format_exc()[-8000:])
+        raise
+
+
+def write_job(claimed: Claim) -> Path:
+    """job.json for the child (docs/contracts.md section 3), written atomically."""
+    run = claimed.run
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    (run.run_dir / "checkpoints").mkdir(exist_ok=True)
+    job = {
+        "kind": run.kind,
+        "run_id": run.pk,
+        "graph": run.graph_version.document,
+        "dataset": run.dataset,
+        "config": run.config,
+        "resume_from": str(claimed.resume_from) if claimed.resume_from else None,
+    }
+    path = run.run_dir / "job.json"
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(job, indent=1))
+    partial.replace(path)
+    return path
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    cancelled: bool
+    lost: bool
+
+
+class Supervisor:
+    def __init__(self, run: Run, holder: Holder):
+        self.run, self.holder = run, holder
+        self.ingest = Ingest(run.pk)
+        self.lines: queue.Queue = queue.Queue()
+        now = time.monotonic()
+        self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
+        self.next_cancel_check = now + CANCEL_POLL
+        self.next_reap = now + REAP_EVERY
+        self.cancelled = self.lost = False
+
+    def supervise(self, command: list[str]) -> str:
+        proc = start_child(command, self.run.run_dir)
+        Run.objects.filter(pk=self.run.pk).update(child_pgid=proc.pid)
+        reader = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        reader.start()
+        try:
+            self._watch(proc)
+        finally:
+            if proc.poll() is None:  # the loop failed: never leave a child behind
+                kill_group(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)
+            proc.wait()
+            reader.join(timeout=5)
+        self._drain(block=False)
+        self.ingest.flush()
+        return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost))
+
+    def _read(self, proc) -> None:
+        for raw in proc.stdout:
+            self.lines.put(raw)
+        self.lines.put(_EOF)
+
+    def _watch(self, proc) -> None:
+        while True:
+            ended = self._drain(block=True)
+            self.ingest.flush()
+            self._housekeeping(proc)
+            if ended:
+                return
+
+    def _drain(self, block: bool) -> bool:
+        """Parse what the child printed; True once its stdout closed."""
+        try:
+            item = self.lines.get(timeout=0.1) if block else self.lines.get_nowait()
+        except queue.Empty:
+            return False
+        while True:
+            if item is _EOF:
+                return True
+            self._parse(item)
+            if len(self.ingest.points) >= BATCH:
+                return False
+            try:
+                item = self.lines.get_nowait()
+            except queue.Empty:
+                return False
+
+    def _parse(self, raw: bytes) -> None:
+        text = raw.decode("utf-8", "replace").strip()
+        if not text:
+            return
+        try:
+            message = json.loads(text)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            # Stray prints from user code: keep them, as log lines.
+            message = {"type": "log", "level": "stdout", "message": text}
+        self.ingest.handle(message)
+
+    def _housekeeping(self, proc) -> None:
+        now = time.monotonic()
+        if now >= self.next_cancel_check or now >= self.next_beat:
+            held, cancel = lifecycle.beat(self.run.pk, self.holder)
+            self.next_cancel_check = now + CANCEL_POLL
+            self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
+            if (cancel or not held) and not (self.cancelled or self.lost) and proc.poll() is None:
+                self.cancelled, self.lost = cancel, not held
+                log.info("run %s: %s; stopping the child", self.run.pk, "cancel" if cancel else "lost")
+                # Stop in a thread: the loop keeps ingesting what the child
+                # prints while it saves last.pt.
+                threading.Thread(target=kill_group, daemon=True,
+                                 args=(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)).start()
+        if now >= self.next_reap:
+            self.next_reap = now + REAP_EVERY
+            lifecycle.reap()
+
+    def _record_end(self, outcome: Outcome) -> str:
+        stderr_tail = tail(self.run.run_dir / "stderr.log")
+        done = self.ingest.done or {}
+        summary = done.get("summary") if isinstance(done.get("summary"), dict) else {}
+        if outcome.cancelled or (done.get("status") == "cancelled" and outcome.returncode in (0, 143)):
+            state, error = RunState.CANCELLED, ""
+        elif outcome.returncode == 0:
+            state, error = RunState.SUCCEEDED, ""
+        else:
+            state, error = RunState.FAILED, describe_exit(outcome.returncode, stderr_tail)
+        if outcome.lost:
+            log.warning("run %s was taken from this worker; not recording %s", self.run.pk, state)
+            return state
+        lifecycle.finish(self.run.pk, self.holder, state, error, log_tail=stderr_tail, summary=summary)
+        return state

@@ -1,0 +1,128 @@
+"""Runs API (docs/contracts.md section 5): launch, list, read, tag, cancel, clone, resume."""
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer.core.errors import InputProblem, error
+from designer.core.permissions import NOT_FOUND, get_graph, projects_visible_to, require_role
+from designer.graphs.models import Role
+from designer.runs import services
+from designer.runs.models import Run, RunState
+from designer.runs.serializers import (
+    CheckpointSerializer,
+    RunCreateSerializer,
+    RunDetailSerializer,
+    RunPatchSerializer,
+    RunSerializer,
+    SummarySerializer,
+)
+
+RUN_RELATED = ("graph_version__graph", "created_by")
+
+
+def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
+    """A run in a project where the user has at least `role` (404 / 403 otherwise)."""
+    run = Run.objects.select_related("project", *RUN_RELATED).filter(pk=pk).first()
+    if run is None:
+        raise NotFound(NOT_FOUND)
+    require_role(run.project, user, role)
+    return run
+
+
+def _int_param(request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise InputProblem([error(f"{name} must be a positive integer", field=name)])
+    return int(raw)
+
+
+class RunList(generics.ListAPIView):
+    serializer_class = RunSerializer
+
+    def get_queryset(self):
+        runs = Run.objects.filter(project__in=projects_visible_to(self.request.user))
+        for name in ("project", "graph"):
+            value = _int_param(self.request, name)
+            if value is not None:
+                runs = runs.filter(**{"project" if name == "project" else "graph_version__graph": value})
+        state = self.request.query_params.get("state")
+        if state:
+            if state not in RunState.values:
+                raise InputProblem([error(f"state must be one of {', '.join(RunState.values)}", field="state")])
+            runs = runs.filter(state=state)
+        return runs.select_related(*RUN_RELATED).defer("log_tail")
+
+    @extend_schema(request=RunCreateSerializer, responses={201: RunDetailSerializer})
+    def post(self, request):
+        body = RunCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        graph = get_graph(request.user, fields.pop("graph"), Role.EDITOR)
+        number = fields.pop("version", None)
+        version = graph.head if number is None else graph.versions.filter(number=number).first()
+        if version is None:
+            raise InputProblem([error(f"graph {graph.pk} has no version {number or ''}".strip(),
+                                      field="version")])
+        run = services.launch(version, request.user, **fields)
+        return Response(RunDetailSerializer(get_run(request.user, run.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class RunDetail(APIView):
+    @extend_schema(responses=RunDetailSerializer)
+    def get(self, request, pk):
+        return Response(RunDetailSerializer(get_run(request.user, pk)).data)
+
+    @extend_schema(request=RunPatchSerializer, responses=RunDetailSerializer)
+    def patch(self, request, pk):
+        run = get_run(request.user, pk, Role.EDITOR)
+        body = RunPatchSerializer(run, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        body.save()
+        return Response(RunDetailSerializer(get_run(request.user, pk)).data)
+
+
+class RunAction(APIView):
+    """POST /api/runs/<id>/<action>: cancel (200, the run), clone and resume (201, the new run)."""
+
+    action = ""
+
+    @extend_schema(request=None, responses=RunDetailSerializer)
+    def post(self, request, pk):
+        run = get_run(request.user, pk, Role.EDITOR)
+        if self.action == "cancel":
+            services.cancel(run)
+            return Response(RunDetailSerializer(get_run(request.user, pk)).data)
+        new = getattr(services, self.action)(run, request.user)
+        return Response(RunDetailSerializer(get_run(request.user, new.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class RunMetrics(APIView):
+    @extend_schema(responses=SummarySerializer(many=True))
+    def get(self, request, pk):
+        run = get_run(request.user, pk)
+        return Response(SummarySerializer(run.metric_summaries.all(), many=True).data)
+
+
+class RunCheckpoints(APIView):
+    @extend_schema(responses=CheckpointSerializer(many=True))
+    def get(self, request, pk):
+        run = get_run(request.user, pk)
+        return Response(CheckpointSerializer(run.artifacts.filter(kind="checkpoint"), many=True).data)
+
+
+class CheckpointDownload(APIView):
+    def get(self, request, pk, name):
+        run = get_run(request.user, pk)
+        artifact = run.artifacts.filter(kind="checkpoint", name=f"checkpoints/{name}").first()
+        path = artifact.path.resolve() if artifact else None
+        # The name came from the training child: never serve outside the run folder.
+        if path is None or not path.is_relative_to(run.run_dir.resolve()) or not path.is_file():
+            raise NotFound(f"run {pk} has no checkpoint named {name!r}")
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=f"run{pk}-{path.name}")

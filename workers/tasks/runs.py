@@ -1,0 +1,33 @@
+"""Run tasks: thin wrappers that take a run id and hand it to designer.runs.
+
+The supervision (claim, child process, ingest, end) lives in
+designer/runs/supervisor.py so that it can be tested without a broker.
+"""
+from __future__ import annotations
+
+from celery.signals import worker_ready
+
+from workers.tasks.base import netweave_task
+from workers.tasks.queues import Queue
+
+
+@netweave_task("execute_run", Queue.CPU)
+def execute_run(run_id: int) -> str | None:
+    """Execute a run; routed per run to its queue (cpu or gpu) at enqueue time."""
+    from designer.runs.supervisor import execute
+
+    return execute(run_id)
+
+
+@netweave_task("reap_runs", Queue.CPU, ignore_result=True)
+def reap_runs() -> list[int]:
+    """Mark runs whose worker stopped heart-beating as failed."""
+    from designer.runs.lifecycle import reap
+
+    return reap()
+
+
+@worker_ready.connect
+def reap_at_start(**_kwargs) -> None:
+    # A worker that starts after a crash finds the runs it left behind.
+    reap_runs.apply_async()
