@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -134,7 +136,20 @@ class GraphDiff(APIView):
         return Response(services.diff_versions(first, second))
 
 
+class FormatIsOurs(BaseContentNegotiation):
+    """`?format=` names the export format here, not DRF's renderer override: answer errors in JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class VersionExport(APIView):
+    content_negotiation_class = FormatIsOurs
+    renderer_classes = [JSONRenderer]
+
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=list(services.EXPORTS), required=True)],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},

@@ -1,0 +1,46 @@
+"""Import a document as a new graph; the project's blocks for the palette."""
+import pytest
+
+from designer.graphs.models import Graph
+from tests.api import documents
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("who, status", [("owner", 201), ("editor", 201), ("viewer", 403),
+                                         ("outsider", 404), ("anonymous", 403)])
+def test_it_imports_a_document_for_editors(clients, project, who, status):
+    body = {"name": "imported", "document": documents.tiny_cnn()}
+    response = clients[who].post(f"/api/projects/{project.pk}/graphs/import", body, format="json")
+    assert response.status_code == status
+    stored = Graph.objects.filter(project=project, name="imported").first()
+    assert (stored is not None) == (status == 201)
+    if stored:
+        assert (stored.head.message, stored.head.document) == ("Imported", documents.tiny_cnn())
+
+
+def test_it_requires_a_document_to_import(editor_client, project):
+    response = editor_client.post(f"/api/projects/{project.pk}/graphs/import", {"name": "x"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "document"
+    assert not Graph.objects.exists()
+
+
+def test_it_rejects_a_malformed_import(editor_client, project):
+    body = {"name": "x", "document": documents.malformed()}
+    response = editor_client.post(f"/api/projects/{project.pk}/graphs/import", body, format="json")
+    assert response.status_code == 400
+    assert not Graph.objects.exists()
+
+
+@pytest.mark.parametrize("who, status", [("viewer", 200), ("outsider", 404), ("anonymous", 403)])
+def test_it_lists_the_projects_blocks(clients, project, owner, who, status):
+    from designer.graphs.services import create_graph
+
+    create_graph(project, "blocky", owner, documents.with_block())
+    response = clients[who].get(f"/api/projects/{project.pk}/blocks")
+    assert response.status_code == status
+    if status == 200:
+        [block] = response.json()["results"]
+        assert (block["name"], block["graph_name"]) == ("ConvBlock", "blocky")
+        assert block["params"]["channels"]["default"] == 8
