@@ -81,3 +81,5 @@ class SystemMonitor(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+        if self.is_alive():
+            self.join(timeout=10)

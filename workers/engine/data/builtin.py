@@ -1,10 +1,15 @@
 """Built-in datasets: real digits shipped with scikit-learn and synthetic sets.
 
 Synthetic sets are drawn from ``options.seed`` so a run is reproducible; sizes
-are options so tests and demos can stay tiny.
+are options so tests and demos can stay tiny. They are drawn with NumPy, and
+the digits are read from scikit-learn's data file without importing
+scikit-learn: every training child starts a few seconds sooner.
 """
 from __future__ import annotations
 
+import gzip
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,12 +37,15 @@ def _float_option(options: dict[str, Any], name: str, default: float, lo: float,
 @register_dataset("digits", task="classification", source="builtin",
                   help="scikit-learn's handwritten digits: 1,797 images of 8x8, 10 classes")
 def load_digits(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    from sklearn.datasets import load_digits as sk_digits
-
-    data = sk_digits()
+    spec = find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetError("the digits ship with scikit-learn, which is not installed")
+    csv = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    with gzip.open(csv, "rt") as fh:
+        table = np.loadtxt(fh, delimiter=",", dtype=np.float32)
     # Pixel values are 0..16 in this set; scale to [0, 1] like MNIST's ToTensor.
-    x = (data.images / 16.0).astype(np.float32)[:, None, :, :]
-    y = data.target.astype(np.int64)
+    x = (table[:, :64] / 16.0).reshape(-1, 1, 8, 8)
+    y = table[:, 64].astype(np.int64)
     return bundle_from_arrays("digits", "digits", "classification", x, y, options,
                               num_classes=10, classes=[str(c) for c in range(10)])
 
@@ -52,24 +60,27 @@ def _synthetic(kind: str, x: np.ndarray, y: np.ndarray, options: dict[str, Any],
 @register_dataset("blobs", task="classification", source="builtin",
                   help="Gaussian blobs: options n_samples, n_features, classes, std, seed")
 def load_blobs(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    from sklearn.datasets import make_blobs
-
     classes = _int_option(options, "classes", 3, 2, 100)
-    x, y = make_blobs(n_samples=_int_option(options, "n_samples", 1000, 10, 10**6),
-                      n_features=_int_option(options, "n_features", 2, 1, 1000),
-                      centers=classes, cluster_std=_float_option(options, "std", 1.0, 0.01, 100),
-                      random_state=_int_option(options, "seed", 0, 0, 2**31 - 1))
+    n = _int_option(options, "n_samples", 1000, 10, 10**6)
+    d = _int_option(options, "n_features", 2, 1, 1000)
+    std = _float_option(options, "std", 1.0, 0.01, 100)
+    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    centers = rng.uniform(-10, 10, (classes, d))  # scikit-learn's make_blobs box
+    y = np.arange(n) % classes
+    x = centers[y] + rng.normal(0, std, (n, d))
     return _synthetic("blobs", x, y, options, classes)
 
 
 @register_dataset("moons", task="classification", source="builtin",
                   help="Two interleaving half circles: options n_samples, noise, seed")
 def load_moons(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    from sklearn.datasets import make_moons
-
-    x, y = make_moons(n_samples=_int_option(options, "n_samples", 1000, 10, 10**6),
-                      noise=_float_option(options, "noise", 0.1, 0, 10),
-                      random_state=_int_option(options, "seed", 0, 0, 2**31 - 1))
+    n = _int_option(options, "n_samples", 1000, 10, 10**6)
+    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    y = np.arange(n) % 2
+    angle = rng.uniform(0, np.pi, n)
+    # Upper moon centred at 0, lower moon shifted right and down (make_moons' shape).
+    x = np.stack([np.cos(angle) + y, np.sin(angle) * (1 - 2 * y) - 0.5 * y], axis=1)
+    x += rng.normal(0, _float_option(options, "noise", 0.1, 0, 10), x.shape)
     return _synthetic("moons", x, y, options, 2)
 
 

@@ -134,11 +134,13 @@ def _check_edges(scope: Scope, ports: dict, errors: list[dict]) -> dict:
                                     f"{'block ' + scope.block if scope.block else 'the graph'}",
                                     **scope.where(None, f"edges[{i}].{end}")))
                 bad = True
-        if bad or ports[e.source] is None or ports[e.target] is None:
+        if bad:
             continue
         for nid, port, direction, which in ((e.source, e.source_port, "out", 1),
                                             (e.target, e.target_port, "in", 0)):
-            if not _port_ok(port, ports[nid][which], direction):
+            # A node with an unknown op has its own error; its edges still count for
+            # ordering and reachability, so one mistake gives one message.
+            if ports[nid] is not None and not _port_ok(port, ports[nid][which], direction):
                 have = ", ".join(_port_names(ports[nid][which], direction)) or "none"
                 errors.append(error(f"node {scope.name(nid)} has no {'output' if which else 'input'}"
                                     f" port {port[:64]!r} (ports: {have})",
@@ -191,7 +193,7 @@ def _check_inputs(scope: Scope, ports: dict, wired: dict, errors: list[dict]) ->
                                     **scope.where(nid, "")))
         is_block = node.op.startswith(BLOCK_PREFIX)
         outs = [n for n in ports[nid][1] if not (is_block and n == "out" and len(ports[nid][1]) > 1)]
-        if node.repeat not in (None, 1) and (len(required) != 1 or len(outs) != 1 or
+        if node.repeat is not None and (len(required) != 1 or len(outs) != 1 or
                                              any(ports[nid][0].values()) or
                                              any(ports[nid][1].values())):
             errors.append(error(f"node {scope.name(nid)} has repeat, but only nodes with one "

@@ -12,7 +12,7 @@ import keyword
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 SCHEMA_ID = "netweave.graph/1"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
@@ -68,7 +68,7 @@ class Node(_Strict):
     params: dict[str, Any] = Field(default_factory=dict, description="Op parameters as JSON "
                                    "values; a string starting with '=' is an expression over "
                                    "graph variables and block params.")
-    repeat: int | str | None = Field(None, description="Stack this many copies in series (int "
+    repeat: StrictInt | str | None = Field(None, description="Stack this many copies in series (int "
                                      "or '=expr'); only for nodes with one input and one output.")
     position: Position | None = Field(None, description="Editor-only layout; ignored by the compiler.")
 
