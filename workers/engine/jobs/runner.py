@@ -84,6 +84,7 @@ def build_recipe(job: dict[str, Any], run_dir: Path, sink, stop: StopFlag):
 
 
 def _fail(sink, code: int, message: str) -> int:
+    message = " ".join(message.split())  # one line: the task keeps stderr's last line
     print(f"error: {message}", file=sys.stderr, flush=True)
     sink.emit({"type": "done", "status": "failed", "error": message})
     return code
