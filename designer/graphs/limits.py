@@ -21,7 +21,29 @@ def count_nodes(document: dict) -> int:
     return total
 
 
+def _within_limits(document) -> bool:
+    """The fast pass: no paths built, no recursion (most documents are fine)."""
+    stack = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        kind = type(value)
+        if kind is str:
+            if len(value) > MAX_STRING:
+                return False
+        elif kind is dict:
+            for key, item in value.items():
+                if len(key) > MAX_STRING:
+                    return False
+                stack.append((item, depth + 1))
+        elif kind is list:
+            stack.extend((item, depth + 1) for item in value)
+    return True
+
+
 def _walk(value, where: str, depth: int, problems: list[dict]) -> None:
+    """The slow pass, only for documents that broke a limit: say where."""
     if len(problems) >= 20:
         return
     if depth > MAX_DEPTH:
@@ -53,8 +75,8 @@ def check_document(document) -> dict:
             [error(f"the graph has {nodes:,} nodes; the limit is {limit:,} (NETWEAVE_MAX_NODES)",
                    field="nodes")]
         )
+    if _within_limits(document):
+        return document
     problems: list[dict] = []
     _walk(document, "", 0, problems)
-    if problems:
-        raise InputProblem(problems)
-    return document
+    raise InputProblem(problems)
