@@ -39,6 +39,8 @@ def test_training_emits_step_eval_and_test_metrics(digits, tmp_path, sink):
     assert len(val) == 2 and {"loss", "accuracy", "precision", "recall", "f1"} <= val[0]["values"].keys()
     assert summary["test_accuracy"] > 0.5
     confusion = sink.of("artifact", kind="confusion_matrix")[-1]["data"]
+    assert sum(map(sum, confusion)) == len(digits.val)
+    confusion = sink.of("artifact", kind="test_confusion_matrix")[0]["data"]
     assert sum(map(sum, confusion)) == len(digits.test)
     per_class = sink.of("artifact", kind="per_class")[-1]["data"]
     assert per_class["labels"] == digits.classes and len(per_class["f1"]) == 10
@@ -145,6 +147,20 @@ def test_setup_refuses_what_this_job_cannot_do(digits, tmp_path, config, field):
 def test_setup_names_a_class_count_mismatch(digits, tmp_path):
     with pytest.raises(ConfigError, match="has 10 classes"):
         _recipe(digits, tmp_path, model=_mlp(out=7)).setup()
+
+
+class _Diverged(nn.Module):
+    def forward(self, x):
+        return x * float("nan")
+
+
+def test_a_diverging_loss_is_reported_once(digits, tmp_path, sink):
+    model = nn.Sequential(_mlp(), _Diverged())
+    recipe = _recipe(digits, tmp_path, sink, model=model, epochs=1)
+    recipe.setup()
+    recipe.train()
+    warnings = [e for e in sink.of("log", level="warning") if "not finite at step 1" in e["message"]]
+    assert len(warnings) == 1
 
 
 def test_bf16_autocast_trains_on_cpu(digits, tmp_path):

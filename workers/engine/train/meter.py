@@ -6,6 +6,7 @@ per step would stall the pipeline, and one print per step costs throughput.
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ class TrainMeter:
         self.rows: list[tuple[int, int, float]] = []
         self.losses: list[torch.Tensor] = []
         self.samples = 0
+        self.warned = False
         self.since = self.last = time.monotonic()
 
     def add(self, step: int, epoch: int, loss: torch.Tensor, lr: float, samples: int) -> None:
@@ -50,6 +52,12 @@ class TrainMeter:
             return
         now = time.monotonic() if now is None else now
         losses = torch.stack(self.losses).float().tolist()
+        bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
+        if bad is not None and not self.warned:
+            self.warned = True  # JSON has no NaN: say it once, points carry null
+            self.sink.emit({"type": "log", "level": "warning", "message":
+                            f"the training loss is not finite at step {self.rows[bad][0]}: "
+                            "lower the learning rate or clip gradients (grad_clip)"})
         wall = time.time()
         rate = self.samples * self.world_size / max(now - self.since, 1e-9)
         for i, ((step, epoch, lr), loss) in enumerate(zip(self.rows, losses)):

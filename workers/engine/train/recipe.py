@@ -241,8 +241,11 @@ class TrainRecipe:
         values, details = acc.result()
         self._emit_metric(split, values)
         if details is not None:
-            self._emit_artifact("confusion_matrix", details.pop("confusion_matrix"))
-            self._emit_artifact("per_class", {"labels": self.data.classes, **details})
+            # Test figures get their own kinds: the service names artifacts
+            # "<kind>/<step>", and the test runs at the last validation's step.
+            prefix = "test_" if split == "test" else ""
+            self._emit_artifact(f"{prefix}confusion_matrix", details.pop("confusion_matrix"))
+            self._emit_artifact(f"{prefix}per_class", {"labels": self.data.classes, **details})
         return values, details
 
     def _validate(self) -> None:
