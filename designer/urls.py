@@ -14,3 +14,5 @@ urlpatterns = [
     # core last: it holds auth endpoints and the SPA catch-all.
     path("", include("designer.core.urls")),
 ]
+
+handler500 = "designer.core.views.server_error"

@@ -7,7 +7,7 @@ each message next to the node or form field it belongs to.
 """
 from __future__ import annotations
 
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -62,7 +62,7 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, ProtectedError):
+    if isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(
             "It is still used elsewhere (for example by runs that pinned one of its versions); "
             "delete those first."

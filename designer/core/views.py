@@ -119,3 +119,15 @@ def editor_index(request, path=""):
 
 
 
+
+
+def server_error(request, *args, **kwargs):
+    """A bug on our side: API callers still get JSON, with where to look."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Something went wrong on the server; the server log has the details."},
+            status=500,
+        )
+    from django.views.defaults import server_error as html_server_error
+
+    return html_server_error(request, *args, **kwargs)

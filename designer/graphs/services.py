@@ -97,6 +97,20 @@ def create_graph(project: Project, name: str, author, document=None, message: st
     return graph
 
 
+def delete_project(project: Project) -> None:
+    """Delete a project and everything in it, its runs included.
+
+    Runs pin graph versions with a protecting foreign key (so deleting one
+    graph that runs used is refused); deleting the whole project removes its
+    runs first, in the same transaction, so nothing is left half-deleted.
+    """
+    with transaction.atomic():
+        runs = getattr(project, "runs", None)
+        if runs is not None:
+            runs.all().delete()
+        project.delete()
+
+
 def restore_version(version: GraphVersion, author, message: str = "") -> GraphVersion:
     return save_version(
         version.graph,

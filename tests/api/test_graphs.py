@@ -96,3 +96,13 @@ def test_it_rejects_outsiders_graph_in_their_own_project(outsider_client, other_
     assert outsider_client.get(f"/api/graphs/{graph.pk}").status_code == 404
     listing = outsider_client.get(f"/api/projects/{other_project.pk}/graphs").json()
     assert listing["count"] == 0
+
+
+def test_it_keeps_a_graph_whose_versions_runs_used(owner_client, project, graph):
+    from designer.runs.models import Run
+
+    Run.objects.create(project=project, graph_version=graph.head)
+    response = owner_client.delete(f"/api/graphs/{graph.pk}")
+    assert response.status_code == 409
+    assert "runs" in response.json()["detail"]
+    assert Graph.objects.filter(pk=graph.pk).exists()

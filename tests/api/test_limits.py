@@ -76,3 +76,19 @@ def test_it_serves_the_editor_for_other_paths(anon_client, settings, tmp_path):
     response = anon_client.get("/projects/3/graphs/4")
     assert response.status_code == 200
     assert b"id=root" in b"".join(response.streaming_content)
+
+
+def test_it_answers_a_server_bug_with_json(viewer, monkeypatch):
+    from rest_framework.test import APIClient
+
+    from designer.graphs import services
+
+    def bug(document):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "validation_report", bug)
+    client = APIClient(raise_request_exception=False)
+    client.force_login(viewer)
+    response = client.post("/api/graphs/validate", {"document": {}}, format="json")
+    assert response.status_code == 500
+    assert "server log" in response.json()["detail"]

@@ -61,3 +61,12 @@ def test_it_lets_only_the_owner_delete_a_project(clients, project, who, status):
     response = clients[who].delete(f"/api/projects/{project.pk}")
     assert response.status_code == status
     assert Project.objects.filter(pk=project.pk).exists() == (status != 204)
+
+
+def test_it_deletes_a_project_with_runs_in_it(owner_client, project, graph):
+    from designer.runs.models import Run
+
+    Run.objects.create(project=project, graph_version=graph.head)
+    assert owner_client.delete(f"/api/projects/{project.pk}").status_code == 204
+    assert not Project.objects.filter(pk=project.pk).exists()
+    assert not Run.objects.filter(project_id=project.pk).exists()

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import RoleByMethod, get_project, projects_visible_to
+from designer.graphs import services
 from designer.graphs.models import Membership, Role
 from designer.graphs.serializers import MemberRoleSerializer, MemberSerializer, ProjectSerializer
 
@@ -30,6 +31,9 @@ class ProjectDetail(RoleByMethod, generics.RetrieveUpdateDestroyAPIView):
 
     def get_object(self):
         return get_project(self.request.user, self.kwargs["pk"], self.needed_role())
+
+    def perform_destroy(self, instance):
+        services.delete_project(instance)
 
 
 class MemberList(RoleByMethod, generics.ListCreateAPIView):
