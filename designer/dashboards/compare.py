@@ -1,0 +1,110 @@
+"""Comparing N runs in one request: their series, what hyperparameters differ, how their graphs differ.
+
+The series come from the runs app's downsampling (designer/runs/series.py:
+M4 rollups, about `points` points a line, spikes and ends kept); the
+architecture diff from the engine's `diff_graphs`, once per distinct pair
+of graph versions (a hundred runs of three versions cost two diffs).
+"""
+from __future__ import annotations
+
+from designer.core.errors import InputProblem, error
+from designer.core.permissions import projects_visible_to
+from designer.dashboards.hparams import differing, flatten
+from designer.dashboards.table import dataset_label, metric_order
+from designer.graphs import engine
+from designer.graphs.models import GraphVersion
+from designer.runs.models import Artifact, MetricSummary, Run
+from designer.runs.series import series_for
+
+MAX_RUNS = 500
+# Distinct graph versions diffed against the first run's; the rest are listed without a diff.
+MAX_DIFFS = 50
+
+
+def parse_run_ids(raw: str, field: str = "runs") -> list[int]:
+    ids = [r for r in raw.split(",") if r]
+    if not ids or not all(r.isdigit() for r in ids) or len(ids) > MAX_RUNS:
+        raise InputProblem([error(f"{field} must be 1 to {MAX_RUNS} run ids, comma separated", field=field)])
+    return list(dict.fromkeys(int(r) for r in ids))
+
+
+def visible_runs(user, ids: list[int]) -> list[dict]:
+    """The runs' rows in the order asked; 400 naming every id the user cannot see."""
+    rows = {r["id"]: r for r in Run.objects.filter(pk__in=ids, project__in=projects_visible_to(user)).values(
+        "id", "name", "state", "project_id", "graph_version_id", "graph_version__number",
+        "graph_version__graph_id", "graph_version__graph__name", "dataset", "config", "summary")}
+    missing = [r for r in ids if r not in rows]
+    if missing:
+        raise InputProblem([error(f"no run {r}, or you have no access to it", field="runs") for r in missing])
+    return [rows[r] for r in ids]
+
+
+def steps_per_epoch(run: dict, checkpoints: dict[int, tuple]) -> float | None:
+    """From the finished run's summary, else from its latest checkpoint (step at the end of an epoch)."""
+    summary = run["summary"] if isinstance(run["summary"], dict) else {}
+    steps, epochs = summary.get("steps"), summary.get("epochs")
+    if isinstance(steps, (int, float)) and isinstance(epochs, (int, float)) and epochs > 0 and steps > 0:
+        return steps / epochs
+    step, epoch = checkpoints.get(run["id"], (None, None))
+    if step and epoch:
+        return step / epoch
+    return None
+
+
+def _checkpoint_steps(ids: list[int]) -> dict[int, tuple]:
+    latest: dict[int, tuple] = {}
+    rows = (Artifact.objects.filter(run_id__in=ids, kind="checkpoint", step__isnull=False, epoch__gt=0)
+            .order_by("run_id", "step").values_list("run_id", "step", "epoch"))
+    for run_id, step, epoch in rows:
+        latest[run_id] = (step, epoch)
+    return latest
+
+
+def architecture(runs: list[dict]) -> dict:
+    """Each other run's graph version diffed against the first run's."""
+    base = runs[0]
+    wanted = list(dict.fromkeys(r["graph_version_id"] for r in runs))[:MAX_DIFFS + 1]
+    documents = dict(GraphVersion.objects.filter(pk__in=wanted).values_list("pk", "document"))
+    diffs: dict[int, dict] = {}
+    for version in wanted[1:]:
+        diffs[version] = engine.call("diff_graphs", documents[base["graph_version_id"]], documents[version])
+    versions = []
+    for version in wanted:
+        run = next(r for r in runs if r["graph_version_id"] == version)
+        versions.append({"graph_version": version, "graph": run["graph_version__graph_id"],
+                         "graph_name": run["graph_version__graph__name"], "version": run["graph_version__number"],
+                         "runs": [r["id"] for r in runs if r["graph_version_id"] == version],
+                         "diff": diffs.get(version)})
+    return {"base_run": base["id"], "base_version": base["graph_version_id"], "versions": versions}
+
+
+def compare(user, ids: list[int], keys: list[str] | None, points: int, x: str) -> dict:
+    runs = visible_runs(user, ids)
+    if keys is None:
+        keys = sorted(set(MetricSummary.objects.filter(run_id__in=ids).exclude(key__startswith="system/")
+                          .values_list("key", flat=True)), key=metric_order)
+    series = series_for(ids, keys, points, x)
+    summaries = {(s["run_id"], s["key"]): s for s in MetricSummary.objects.filter(
+        run_id__in=ids, key__in=keys).values("run_id", "key", "goal", "best", "latest")}
+    flats = [flatten(r["config"]) for r in runs]
+    changed = differing(flats)
+    checkpoints = _checkpoint_steps(ids)
+    return {
+        "x": x,
+        "keys": keys,
+        "runs": [{
+            "id": r["id"], "name": r["name"], "state": r["state"], "project": r["project_id"],
+            "graph": r["graph_version__graph_id"], "graph_name": r["graph_version__graph__name"],
+            "graph_version": r["graph_version_id"], "version": r["graph_version__number"],
+            "dataset": dataset_label(r["dataset"]), "steps_per_epoch": steps_per_epoch(r, checkpoints),
+            "series": series[r["id"]],
+        } for r in runs],
+        "metrics": [{
+            "key": key,
+            "goal": next((summaries[(r, key)]["goal"] for r in ids if (r, key) in summaries), "max"),
+            "best": [summaries[(r, key)]["best"] if (r, key) in summaries else None for r in ids],
+            "last": [summaries[(r, key)]["latest"] if (r, key) in summaries else None for r in ids],
+        } for key in keys],
+        "hparams": [{"name": name, "values": [flat.get(name) for flat in flats]} for name in changed],
+        "architecture": architecture(runs),
+    }

@@ -1,0 +1,49 @@
+"""What the run page shows beside its curves: confusion matrix, per-class scores,
+system metrics, the model's parameters and FLOPs per node, checkpoints."""
+from __future__ import annotations
+
+from designer.graphs.services import validation_report
+from designer.runs.models import Artifact, Run
+from designer.runs.serializers import CheckpointSerializer, SummarySerializer
+
+# The test-set artifacts (written once at the end) win over the latest validation's.
+MATRIX_KINDS = ("test_confusion_matrix", "confusion_matrix")
+PER_CLASS_KINDS = ("test_per_class", "per_class")
+
+
+def latest_artifact(run: Run, kinds: tuple[str, ...]) -> dict | None:
+    for kind in kinds:
+        found = (Artifact.objects.filter(run=run, kind=kind).order_by("-step", "-id")
+                 .values("kind", "step", "data").first())
+        if found is not None and found["data"] is not None:
+            return found
+    return None
+
+
+def model_summary(run: Run) -> dict:
+    """Params, FLOPs and output shape per node, from the engine's validation of the pinned version."""
+    report = validation_report(run.graph_version.document)
+    nodes = []
+    for node in run.graph_version.document.get("nodes", []):
+        info = (report.get("nodes") or {}).get(node.get("id"), {})
+        outputs = info.get("outputs") or {}
+        nodes.append({"id": node.get("id"), "op": node.get("op"), "params": info.get("params"),
+                      "flops": info.get("flops"), "memory": info.get("memory"),
+                      "output": next(iter(outputs.values()), None)})
+    return {"ok": bool(report.get("ok")), "totals": report.get("totals") or {}, "nodes": nodes,
+            "errors": report.get("errors") or []}
+
+
+def insights(run: Run) -> dict:
+    per_class = latest_artifact(run, PER_CLASS_KINDS)
+    matrix = latest_artifact(run, MATRIX_KINDS)
+    labels = (per_class or {}).get("data", {}).get("labels") if per_class else None
+    return {
+        "run": run.pk,
+        "state": run.state,
+        "confusion_matrix": matrix and {**matrix, "labels": labels},
+        "per_class": per_class,
+        "system": SummarySerializer(run.metric_summaries.filter(key__startswith="system/"), many=True).data,
+        "model": model_summary(run),
+        "checkpoints": CheckpointSerializer(run.artifacts.filter(kind="checkpoint"), many=True).data,
+    }

@@ -1,0 +1,64 @@
+"""Dashboards API: the runs table (JSON and CSV), compare, series CSV, run insights."""
+from __future__ import annotations
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer.core.permissions import get_project
+from designer.dashboards import export
+from designer.dashboards.compare import compare, parse_run_ids, visible_runs
+from designer.dashboards.insights import insights
+from designer.dashboards.table import TableQuery, table
+from designer.runs.series_views import _options as series_options
+from designer.runs.views import get_run
+
+# The CSV has no page: every matching run, up to this many.
+CSV_ROWS = 100_000
+
+
+class RunsTable(APIView):
+    """GET /api/projects/<id>/runs-table?sort=&state=&graph=&tag=&q=&offset=&limit="""
+
+    def get(self, request, pk):
+        project = get_project(request.user, pk)
+        return Response(table(project, TableQuery.from_params(request.query_params)))
+
+
+class RunsTableCsv(APIView):
+    def get(self, request, pk):
+        project = get_project(request.user, pk)
+        query = TableQuery.from_params(request.query_params, max_rows=CSV_ROWS)
+        return export.csv_response(export.table_rows(project, query), f"project{project.pk}-runs.csv")
+
+
+class Compare(APIView):
+    """GET /api/compare?runs=1,2&keys=val/loss,val/accuracy&points=1000&x=step|time"""
+
+    def get(self, request):
+        ids = parse_run_ids(request.query_params.get("runs", ""))
+        keys, points, x = series_options(request)
+        return Response(compare(request.user, ids, keys, points, x))
+
+
+class SeriesCsv(APIView):
+    """GET /api/series.csv?runs=1,2&keys=... : every stored point, not downsampled."""
+
+    def get(self, request):
+        ids = [r["id"] for r in visible_runs(request.user, parse_run_ids(request.query_params.get("runs", "")))]
+        keys, _, _ = series_options(request)
+        name = f"runs-{'-'.join(map(str, ids[:5]))}{'-more' if len(ids) > 5 else ''}-series.csv"
+        return export.csv_response(export.series_rows(ids, keys), name)
+
+
+class RunSeriesCsv(APIView):
+    def get(self, request, pk):
+        run = get_run(request.user, pk)
+        keys, _, _ = series_options(request)
+        return export.csv_response(export.series_rows([run.pk], keys), f"run{run.pk}-series.csv")
+
+
+class RunInsights(APIView):
+    """GET /api/runs/<id>/insights: confusion matrix, per-class scores, system metrics, model summary."""
+
+    def get(self, request, pk):
+        return Response(insights(get_run(request.user, pk)))

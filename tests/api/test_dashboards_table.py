@@ -1,0 +1,124 @@
+"""GET /api/projects/<id>/runs-table (and .csv), the series CSV and /api/runs/<id>/insights."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.api.dashboards_fixtures import add_points, make_run
+
+pytestmark = pytest.mark.django_db
+
+
+def table(client, project, query: str = "") -> dict:
+    response = client.get(f"/api/projects/{project.pk}/runs-table?{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_summary_stays_right_as_points_arrive(graph, owner, owner_client, project):
+    run = make_run(graph.head, owner, state="running")
+    seen: list[float] = []
+    for batch in ([0.5, 0.6, 0.55], [0.8, 0.7], [0.65], [0.9, 0.4]):
+        add_points(run, "val/accuracy", batch, start=len(seen))
+        seen += batch
+        row = table(owner_client, project)["rows"][0]
+        assert row["best"]["val/accuracy"] == max(seen)
+        assert row["last"]["val/accuracy"] == seen[-1]
+    add_points(run, "train/loss", [3.0, 1.0, 2.0])
+    body = table(owner_client, project)
+    assert body["rows"][0]["best"]["train/loss"] == 1.0
+    assert body["metrics"] == [{"key": "val/accuracy", "goal": "max"}, {"key": "train/loss", "goal": "min"}]
+
+
+def test_it_sorts_by_a_metric_filters_and_searches(graph, owner, owner_client, project):
+    runs = [make_run(graph.head, owner, lr=lr, name=f"r{i}", tags=tags)
+            for i, (lr, tags) in enumerate([(0.1, ["cnn"]), (0.01, ["cnn-small"]), (0.001, [])])]
+    for run, accuracy in zip(runs, (0.7, 0.9, 0.8)):
+        add_points(run, "val/accuracy", [accuracy])
+    make_run(graph.head, owner, state="failed", name="broken")
+
+    by_accuracy = table(owner_client, project, "sort=-best:val/accuracy&state=succeeded")
+    assert [r["name"] for r in by_accuracy["rows"]] == ["r1", "r2", "r0"]
+    assert by_accuracy["count"] == 3 and by_accuracy["hparams"][:2] == ["optimizer.name", "optimizer.lr"]
+    assert [r["hp"]["optimizer.lr"] for r in by_accuracy["rows"]] == [0.01, 0.001, 0.1]
+    assert [r["name"] for r in table(owner_client, project, "sort=hp:optimizer.lr&state=succeeded")["rows"]] == \
+        ["r2", "r1", "r0"]
+    assert [r["name"] for r in table(owner_client, project, "tag=cnn")["rows"]] == ["r0"]
+    assert [r["name"] for r in table(owner_client, project, "q=broken")["rows"]] == ["broken"]
+    page = table(owner_client, project, "sort=name&limit=2&offset=1")
+    assert page["count"] == 4 and [r["name"] for r in page["rows"]] == ["r0", "r1"]
+    assert page["rows"][0]["duration"] == pytest.approx(90, abs=1)
+
+
+@pytest.mark.parametrize("query, field", [("sort=loss", "sort"), ("state=done", "state"), ("limit=0", "limit"),
+                                          ("limit=5001", "limit"), ("sort=hp:a;drop", "sort")])
+def test_it_refuses_bad_table_queries(owner_client, project, query, field):
+    response = owner_client.get(f"/api/projects/{project.pk}/runs-table?{query}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("who, status", [("owner", 200), ("viewer", 200), ("outsider", 404), ("anonymous", 403)])
+def test_who_may_read_the_table_and_insights(graph, owner, clients, project, who, status):
+    run = make_run(graph.head, owner)
+    assert clients[who].get(f"/api/projects/{project.pk}/runs-table").status_code == status
+    assert clients[who].get(f"/api/projects/{project.pk}/runs.csv").status_code == status
+    assert clients[who].get(f"/api/runs/{run.pk}/insights").status_code == status
+    assert clients[who].get(f"/api/runs/{run.pk}/series.csv").status_code == status
+
+
+def test_viewers_cannot_edit_tags_but_editors_can(graph, owner, clients):
+    run = make_run(graph.head, owner)
+    assert clients["viewer"].patch(f"/api/runs/{run.pk}", {"tags": ["x"]}, format="json").status_code == 403
+    assert clients["editor"].patch(f"/api/runs/{run.pk}", {"tags": ["best"], "notes": "keep"},
+                                   format="json").status_code == 200
+    run.refresh_from_db()
+    assert (run.tags, run.notes) == (["best"], "keep")
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_csv_exports_the_table_and_raw_series(graph, owner, owner_client, project):
+    first, second = make_run(graph.head, owner, lr=0.1, name="a"), make_run(graph.head, owner, lr=0.2, name="b")
+    add_points(first, "val/accuracy", [0.5, 0.75])
+    add_points(second, "train/loss", [2.0, 1.0, 1.5])
+
+    rows = read_csv(owner_client.get(f"/api/projects/{project.pk}/runs.csv?sort=name"))
+    header = rows[0]
+    assert header[:3] == ["id", "name", "state"] and "optimizer.lr" in header
+    assert [r[1] for r in rows[1:]] == ["a", "b"]
+    assert rows[1][header.index("best:val/accuracy")] == "0.75"
+    assert rows[2][header.index("last:train/loss")] == "1.5" and rows[1][header.index("last:train/loss")] == ""
+
+    series = read_csv(owner_client.get(f"/api/series.csv?runs={first.pk},{second.pk}&keys=train/loss"))
+    assert series[0] == ["run", "key", "step", "value", "time"]
+    assert [(r[0], r[2], r[3]) for r in series[1:]] == [(str(second.pk), "0", "2.0"), (str(second.pk), "1", "1.0"),
+                                                         (str(second.pk), "2", "1.5")]
+
+
+def test_insights_show_the_matrix_per_class_scores_system_metrics_and_model(graph, owner, owner_client):
+    from designer.runs.models import Artifact
+
+    run = make_run(graph.head, owner)
+    Artifact.objects.create(run=run, kind="confusion_matrix", name="confusion_matrix/10", step=10, data=[[1, 0], [0, 1]])
+    Artifact.objects.create(run=run, kind="test_confusion_matrix", name="test_confusion_matrix/20", step=20,
+                            data=[[5, 1], [2, 4]])
+    Artifact.objects.create(run=run, kind="test_per_class", name="test_per_class/20", step=20,
+                            data={"labels": ["0", "1"], "precision": [0.7, 0.8], "recall": [0.8, 0.7],
+                                  "f1": [0.75, 0.75], "support": [6, 6]})
+    add_points(run, "system/cpu_percent", [30.0, 50.0])
+
+    body = owner_client.get(f"/api/runs/{run.pk}/insights").json()
+
+    assert body["confusion_matrix"] == {"kind": "test_confusion_matrix", "step": 20, "data": [[5, 1], [2, 4]],
+                                        "labels": ["0", "1"]}
+    assert body["per_class"]["data"]["f1"] == [0.75, 0.75]
+    assert [(s["key"], s["latest"], s["maximum"]) for s in body["system"]] == [("system/cpu_percent", 50.0, 50.0)]
+    nodes = {n["id"]: n for n in body["model"]["nodes"]}
+    assert nodes["conv1"]["params"] == 1 * 4 * 9 + 4 and nodes["conv1"]["output"] == [None, 4, 8, 8]
+    assert body["model"]["totals"]["params"] == 40 + (4 * 64 * 10 + 10)
