@@ -79,5 +79,6 @@ for _name, _rank, _layout in (("Dropout", None, ""), ("AlphaDropout", None, ""),
                               ("Dropout2d", (4,), "(N, C, H, W)"),
                               ("Dropout3d", (5,), "(N, C, D, H, W)")):
     simple_module(_name, "Dropout", f"{_name}: zeroes elements at random while training",
-                  getattr(nn, _name), params=(P_DROP,), names=("p",), rank=_rank,
+                  getattr(nn, _name), params=(P_DROP, INPLACE), names=("p", "inplace"),
+                  rank=_rank,
                   layout=_layout, flops=elementwise_flops(1))

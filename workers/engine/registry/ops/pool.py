@@ -34,12 +34,15 @@ def _pool_params(is_max: bool) -> tuple:
     if is_max:
         params.append(Ints("dilation", 1, "Spacing between window elements", min=1, max=1024))
     params.append(Bool("ceil_mode", False, "Round the output size up instead of down"))
+    if not is_max:
+        params.append(Bool("count_include_pad", True, "Count padded zeros in the average"))
     return tuple(params)
 
 
 def _pool_builder(cls, is_max: bool):
     def build(p, shapes):
-        extra = {"dilation": p["dilation"]} if is_max else {}
+        extra = {"dilation": p["dilation"]} if is_max else \
+            {"count_include_pad": p["count_include_pad"]}
         return cls(p["kernel_size"], stride=p["stride"], padding=p["padding"],
                    ceil_mode=p["ceil_mode"], **extra)
     return build

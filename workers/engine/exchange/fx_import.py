@@ -1,0 +1,292 @@
+"""``import_module``: an existing ``nn.Module``, traced with torch.fx, as a ``netweave.graph/1``
+document that uses only registry ops.
+
+Every fx node maps to a graph node (leaf modules by class, functions and
+tensor methods by target), to an alias (``x.contiguous()``), or to the batch
+size inside a reshape. Anything else is refused with a ``GraphError`` that
+names the module path and the op; nothing is dropped.
+
+Node ids are the fx node names (``layer1_0_conv1``), sanitised and unique; the
+document's ``metadata.import.modules`` maps each node id to the module path it
+came from (``layer1.0.conv1``), and ``state_dict_for_graph`` renames the
+original's state_dict keys with it, so the compiled graph loads the original
+weights with ``strict=True``.
+"""
+from __future__ import annotations
+
+import operator
+
+import torch
+from torch import fx, nn
+
+from ..graph.api import validate_graph
+from ..registry import get_op
+from ..schema import SCHEMA_ID, GraphError, error, sanitize_id
+from .function_rules import RULES as FUNCTION_RULES
+from .function_rules import Op, Ref, Tuple
+from .layout import layered_positions
+from .module_rules import Unmappable, module_rule
+
+DTYPES = {torch.float32: "float32", torch.int64: "int64"}
+RECURRENT = {"RNN", "LSTM", "GRU"}
+LAST_STEP = (slice(None, None, None), -1)
+
+
+class _Importer:
+    def __init__(self, root: nn.Module, traced: fx.GraphModule, examples: tuple):
+        self.root, self.traced, self.examples = root, traced, examples
+        self.nodes: list[dict] = []
+        self.edges: list[dict] = []
+        self.values: dict[fx.Node, object] = {}
+        self.ids: set[str] = set()
+        self.by_id: dict[str, dict] = {}
+        self.modules: dict[str, str] = {}  # node id -> module path in the original
+        self.called: set[str] = set()
+        self.errors: list[dict] = []
+
+    def new_id(self, name: str) -> str:
+        base = sanitize_id(name)
+        node_id, i = base, 1
+        while node_id in self.ids:
+            i += 1
+            node_id = sanitize_id(f"{base[:58]}_{i}")
+        self.ids.add(node_id)
+        return node_id
+
+    def add(self, name: str, op: str, params: dict, inputs: list[Ref]) -> str:
+        node_id = self.new_id(name)
+        self.nodes.append({"id": node_id, "op": op, "params": params})
+        self.by_id[node_id] = self.nodes[-1]
+        spec = get_op(op)
+        variadic = bool(spec.inputs) and spec.inputs[0].variadic
+        ports = [f"in{i}" for i in range(len(inputs))] if variadic else \
+            [p.name for p in spec.inputs]
+        if len(ports) != len(inputs):
+            raise Unmappable(f"is called with {len(inputs)} tensors; {op} takes {len(ports)}")
+        for ref, port in zip(inputs, ports):
+            self.edges.append({"source": ref.node, "source_port": ref.port,
+                               "target": node_id, "target_port": port})
+        return node_id
+
+    def run(self) -> None:
+        placeholders = 0
+        for node in self.traced.graph.nodes:
+            try:
+                if node.op == "placeholder":
+                    self.values[node] = self.placeholder(node, placeholders)
+                    placeholders += 1
+                elif node.op == "output":
+                    self.output(node.args[0])
+                else:
+                    self.values[node] = self.call(node)
+            except _Skipped:
+                self.values[node] = None  # an input failed; its own error is recorded
+            except Unmappable as exc:
+                self.errors.append(error(f"{_where(self.root, node)} cannot be imported: "
+                                         f"{exc}", node=sanitize_id(node.name)))
+                self.values[node] = None
+
+    def placeholder(self, node: fx.Node, index: int) -> Ref:
+        if index >= len(self.examples):
+            raise Unmappable("has no example input; pass one tensor per forward argument")
+        example = self.examples[index]
+        if not isinstance(example, torch.Tensor) or example.dtype not in DTYPES \
+                or example.dim() < 1:
+            raise Unmappable("needs a float32 or int64 example tensor with a batch dim")
+        node_id = self.new_id(node.name)
+        self.nodes.append({"id": node_id, "op": "Input", "params": {
+            "shape": list(example.shape[1:]), "dtype": DTYPES[example.dtype]}})
+        return Ref(node_id)
+
+    def resolve(self, value):
+        if isinstance(value, fx.Node):
+            if self.values.get(value) is None:
+                raise _Skipped
+            return self.values[value]
+        if isinstance(value, (tuple, list)):
+            return type(value)(self.resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def call(self, node: fx.Node):
+        # The rule is looked up before the inputs, so an unmappable op is reported even
+        # when something upstream failed too.
+        if node.op == "get_attr":
+            raise Unmappable(f"reads the tensor attribute '{node.target}' directly; only "
+                             f"layers (submodules) map to nodes")
+        if node.op == "call_module":
+            return self.call_module(node)
+        rule = FUNCTION_RULES.get(node.target)
+        if rule is None:
+            raise Unmappable("no registry op matches it")
+        args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
+        last = self.last_step(node, args)
+        if last is not None:
+            return last
+        result = rule(args, kwargs)
+        if not isinstance(result, Op):
+            return result
+        node_id = self.add(node.name, result.op, result.params, result.inputs)
+        return _result(node_id, result.op, result.params)
+
+    def call_module(self, node: fx.Node):
+        module = self.root.get_submodule(node.target)
+        rule = module_rule(module)
+        if rule is None:
+            raise Unmappable("no registry op matches this module class")
+        if node.target in self.called and any(True for _ in _state(module)):
+            raise Unmappable("the module is called more than once and holds weights; "
+                             "graph nodes do not share weights")
+        self.called.add(node.target)
+        op, params = rule(module)
+        args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
+        node_id = self.add(node.name, op, params, _module_inputs(op, args, kwargs))
+        self.modules[node_id] = node.target
+        if op in RECURRENT:  # (output, h_n) or, for an LSTM, (output, (h_n, c_n))
+            state = Ref(node_id, "h_n")
+            return Tuple((Ref(node_id), Tuple((state, None)) if op == "LSTM" else state))
+        if op == "MultiheadAttention":  # (output, attention weights)
+            return Tuple((Ref(node_id), None))
+        return Ref(node_id)
+
+    def last_step(self, node: fx.Node, args) -> Ref | None:
+        """``output[:, -1]`` of a recurrent layer is its mode 'last': the one slice mapped."""
+        if node.target is not operator.getitem or not isinstance(args[0], Ref) or \
+                args[1] != LAST_STEP:
+            return None
+        ref, source = args[0], node.args[0]
+        graph_node = self.by_id.get(ref.node)
+        if graph_node is None or graph_node["op"] not in RECURRENT or ref.port != "out":
+            return None
+        if len(source.users) != 1:
+            raise Unmappable("uses both the whole sequence and its last step")
+        graph_node["params"]["mode"] = "last"
+        return ref
+
+    def output(self, value) -> None:
+        if isinstance(value, fx.Node):
+            named = {"output": value}
+        elif isinstance(value, (tuple, list)):
+            named = {f"output_{i}": v for i, v in enumerate(value)}
+        elif isinstance(value, dict):
+            named = {str(k): v for k, v in value.items()}
+        else:
+            raise Unmappable(f"returns {type(value).__name__}; return tensors")
+        for name, item in named.items():
+            ref = self.resolve(item)
+            if not isinstance(ref, Ref):
+                raise Unmappable(f"returns a value ({name}) that is not a tensor of the graph")
+            node_id = self.new_id(name)
+            self.nodes.append({"id": node_id, "op": "Output", "params": {}})
+            self.edges.append({"source": ref.node, "source_port": ref.port,
+                               "target": node_id, "target_port": "in"})
+
+
+class _Skipped(Exception):
+    pass
+
+
+def _state(module: nn.Module):
+    yield from module.parameters()
+    yield from module.buffers()
+
+
+def _module_inputs(op: str, args, kwargs) -> list[Ref]:
+    if op == "MultiheadAttention":
+        # Self-attention only: query, key and value are the same tensor, no masks.
+        if len(args) != 3 or len(set(args)) != 1 or any(
+                kwargs.get(k) is not None for k in ("key_padding_mask", "attn_mask")) \
+                or kwargs.get("is_causal"):
+            raise Unmappable("only self-attention (query = key = value, no masks) maps to "
+                             "MultiheadAttention")
+        args = args[:1]
+    elif any(v is not None for v in kwargs.values()):
+        raise Unmappable(f"is called with keyword arguments {sorted(kwargs)}")
+    if not all(isinstance(a, Ref) for a in args):
+        raise Unmappable("is called with a value that is not a tensor of the graph")
+    return list(args)
+
+
+def _result(node_id: str, op: str, params: dict):
+    if op == "Chunk":
+        return Tuple(tuple(Ref(node_id, f"out{i}") for i in range(params["chunks"])))
+    if op == "Split":
+        return Tuple(tuple(Ref(node_id, f"out{i}") for i in range(len(params["sizes"]))))
+    return Ref(node_id)
+
+
+def _where(root: nn.Module, node: fx.Node) -> str:
+    """'layer1.0.conv1 (call_module Conv2d)' or "'add' in 'layer1.0' (BasicBlock, operator.add)"."""
+    stack = node.meta.get("nn_module_stack") or {}
+    owner = next(reversed(stack.values()), None) if stack else None
+    if node.op == "call_module":
+        return f"module '{node.target}' ({type(root.get_submodule(node.target)).__name__})"
+    target = node.target if isinstance(node.target, str) else \
+        f"{getattr(node.target, '__module__', None) or 'builtins'}." \
+        f"{getattr(node.target, '__name__', repr(node.target))}"
+    inside = f" in module '{owner[0]}' ({owner[1].__name__})" if owner else ""
+    return f"'{node.name}' ({node.op} {target}){inside}"
+
+
+def _trace(module: nn.Module) -> fx.GraphModule:
+    try:
+        traced = fx.symbolic_trace(module)
+    except Exception as exc:  # fx raises many types for code it cannot follow
+        raise GraphError([error(
+            f"torch.fx cannot trace {type(module).__name__}: {str(exc).splitlines()[0][:300]} "
+            f"(control flow that depends on tensor values cannot be traced)")]) from None
+    traced.graph.eliminate_dead_code()
+    return traced
+
+
+def import_module(module: nn.Module, example_inputs, *, name: str | None = None) -> dict:
+    """A ``netweave.graph/1`` document for ``module``; raises GraphError naming every module
+    and op that has no registry counterpart. ``example_inputs`` (a tensor or a tuple, one per
+    forward argument, batch first) give the Input shapes."""
+    examples = example_inputs if isinstance(example_inputs, (tuple, list)) else \
+        (example_inputs,)
+    importer = _Importer(module, _trace(module), tuple(examples))
+    try:
+        importer.run()
+    except Unmappable as exc:  # the output itself
+        importer.errors.append(error(f"the forward result cannot be imported: {exc}"))
+    if importer.errors:
+        raise GraphError(importer.errors)
+    cls = type(module)
+    positions = layered_positions([n["id"] for n in importer.nodes], importer.edges)
+    for node in importer.nodes:
+        node["position"] = positions[node["id"]]
+    doc = {"schema": SCHEMA_ID, "name": name or cls.__name__,
+           "description": f"Imported from {cls.__module__}.{cls.__qualname__} with torch.fx.",
+           "variables": {}, "nodes": importer.nodes, "edges": importer.edges, "blocks": {},
+           "metadata": {"import": {"source": f"{cls.__module__}.{cls.__qualname__}",
+                                   "modules": importer.modules}}}
+    report = validate_graph(doc)
+    if not report["ok"]:
+        raise GraphError(report["errors"])
+    return doc
+
+
+def state_dict_for_graph(doc: dict, state_dict: dict) -> dict:
+    """The original module's ``state_dict`` with its keys renamed to the imported graph's
+    node ids (``layer1.0.conv1.weight`` -> ``layer1_0_conv1.weight``), for
+    ``compiled.load_state_dict(..., strict=True)``. Raises GraphError for a key that
+    belongs to no node (a submodule that forward never calls)."""
+    modules = ((doc.get("metadata") or {}).get("import") or {}).get("modules") or {}
+    by_path = {path: node_id for node_id, path in modules.items()}
+    out, orphans = {}, []
+    for key, value in state_dict.items():
+        parts = key.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            node_id = by_path.get(".".join(parts[:cut]))
+            if node_id is not None:
+                out[".".join([node_id, *parts[cut:]])] = value
+                break
+        else:
+            orphans.append(key)
+    if orphans:
+        raise GraphError([error(f"the state_dict key {key!r} belongs to no imported node "
+                                f"(its module is never called in forward)") for key in
+                          orphans[:20]])
+    return out
