@@ -148,7 +148,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-        "polling_interval": CELERY_BROKER_POLL_INTERVAL,
+        # Look for overdue unacknowledged messages every N seconds (one scan
+        # of a small sorted set), so a lost worker's run comes back promptly.
+        "unacked_restore_interval": envint("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
+        "unacked_restore_throttle": 1,
     }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 # Late acks + one message at a time: a worker that dies mid-run leaves its

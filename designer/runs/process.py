@@ -27,6 +27,31 @@ def child_command(run_dir: Path, devices: int) -> list[str]:
     return [sys.executable, "-m", JOB_MODULE, str(run_dir)]
 
 
+def _die_with_worker():
+    """A preexec function: the kernel sends the child SIGTERM when its worker dies.
+
+    The child lives in its own session (so a cancel reaches all of it), which
+    also means nothing else stops it when the worker is killed outright; it
+    would train on unseen, its metrics going nowhere. With this it saves
+    last.pt and exits, and the redelivered run resumes from there. The libc
+    function is looked up here, before the fork: the forked child only calls it.
+    """
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: the stale-child check on redelivery still applies
+        return None
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return preexec
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def start_child(command: list[str], run_dir: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # The child must find `workers.engine` whatever the worker's cwd is.
@@ -35,7 +60,7 @@ def start_child(command: list[str], run_dir: Path) -> subprocess.Popen:
     try:
         return subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
-            cwd=str(settings.BASE_DIR), env=env, start_new_session=True,
+            cwd=str(settings.BASE_DIR), env=env, start_new_session=True, preexec_fn=_die_with_worker(),
         )
     finally:
         stderr.close()

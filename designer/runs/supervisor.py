@@ -28,6 +28,7 @@ log = logging.getLogger("netweave.runs.supervisor")
 
 CANCEL_POLL = 0.5
 REAP_EVERY = 30.0
+EXIT_GRACE = 60.0
 _EOF = object()
 
 
@@ -97,8 +98,11 @@ class Supervisor:
         reader.start()
         try:
             self._watch(proc)
+            # Its stdout closes a moment before the child exits (interpreter
+            # teardown): give it time to finish before anything forceful.
+            proc.wait(timeout=EXIT_GRACE)
         finally:
-            if proc.poll() is None:  # the loop failed: never leave a child behind
+            if proc.poll() is None:  # the loop failed or the child hangs: never leave it behind
                 kill_group(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)
             proc.wait()
             reader.join(timeout=5)

@@ -38,6 +38,10 @@ def netweave_task(name: str, queue: Queue, **options) -> Callable:
             log.info("task %s%r done in %.1f s", name, args, time.monotonic() - started)
             return result
 
-        return app.task(name=f"netweave.{name}", queue=queue.value, acks_late=True, **options)(run)
+        full_name = f"netweave.{name}"
+        # Routes, not the deprecated `queue` task attribute; a caller may still
+        # pick another queue per message (a run goes to its own queue).
+        app.conf.task_routes = {**(app.conf.task_routes or {}), full_name: {"queue": queue.value}}
+        return app.task(name=full_name, acks_late=True, **options)(run)
 
     return decorate

@@ -1,0 +1,119 @@
+"""Real processes for integration tests: Celery workers, uvicorn, an SSE reader."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Process:
+    """A child in its own process group, its output in a log file."""
+
+    def __init__(self, name: str, command: list[str], env: dict, log_dir: Path):
+        self.name = name
+        self.log = log_dir / f"{name}.log"
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for_output(self, text: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited ({self.proc.returncode}):\n{self.output()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name} did not print {text!r}:\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            except ProcessLookupError:
+                pass
+
+
+def start_worker(name: str, env: dict, log_dir: Path, queues: list[str] | None = None,
+                 wait: bool = True) -> Process:
+    from designer.runs.worker import worker_command
+
+    worker = Process(name, worker_command(queues=queues, name=f"{name}@%h"), env, log_dir)
+    if wait:
+        worker.wait_for_output(" ready.")
+    return worker
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_web(env: dict, log_dir: Path) -> tuple[Process, str]:
+    port = free_port()
+    web = Process("web", [sys.executable, "-m", "uvicorn", "designer.asgi:application", "--host", "127.0.0.1",
+                          "--port", str(port), "--log-level", "warning"], env, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{url}/api/health", timeout=2)
+            return web, url
+        except httpx.HTTPError:
+            if web.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"uvicorn did not start:\n{web.output()[-3000:]}") from None
+            time.sleep(0.2)
+
+
+def read_events(url: str, run_id: int, token: str, timeout: float = 180, last_id: int | None = None):
+    """Read the run's SSE stream to its end: [(id, event, data)]."""
+    headers = {"Authorization": f"Token {token}", "Accept": "text/event-stream"}
+    if last_id is not None:
+        headers["Last-Event-ID"] = str(last_id)
+    events, current = [], {}
+    with httpx.stream("GET", f"{url}/api/runs/{run_id}/events", headers=headers,
+                      timeout=httpx.Timeout(timeout, connect=10)) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line == "":
+                if "data" in current:
+                    events.append((int(current["id"]), current["event"], json.loads(current["data"])))
+                current = {}
+            elif not line.startswith(":"):
+                field, _, value = line.partition(": ")
+                current[field] = value
+    return events
+
+
+def wait_until(condition, timeout: float = 120, every: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)

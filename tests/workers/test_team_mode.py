@@ -1,0 +1,142 @@
+"""Team mode end to end: a real Celery worker on Redis, PostgreSQL, uvicorn serving SSE,
+and the real training child (`python -m workers.engine.jobs`) on the digits dataset."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from django.conf import settings
+
+from designer.runs.models import Artifact, MetricPoint, MetricSummary, Run, RunEvent
+from tests.api import documents
+from tests.workers.processes import Process, read_events, start_web, start_worker, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+FAST = {"batch_size": 128, "system_every_s": 1.0}
+
+
+@dataclass
+class Team:
+    env: dict
+    base: Path
+    url: str
+    worker: Process
+
+
+def _test_database_url() -> str:
+    parsed = urlparse(os.environ["DATABASE_URL"])
+    return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
+
+
+def _purge_queues(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete("cpu", "gpu", "unacked", "unacked_index", "unacked_mutex")
+
+
+@pytest.fixture(scope="module")
+def team(django_db_setup, tmp_path_factory):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+        pytest.skip("team mode needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    base = tmp_path_factory.mktemp("team")
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
+           # Short enough that a lost worker's message comes back within seconds.
+           "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+           "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "OMP_NUM_THREADS": "1"}
+    _purge_queues(settings.REDIS_URL)
+    worker = start_worker("cpuworker", env, base, queues=["cpu"], wait=False)  # starts beside the web
+    web, url = start_web(env, base)
+    worker.wait_for_output(" ready.")
+    team = Team(env, base, url, worker)
+    yield team
+    web.stop()
+    team.worker.stop()
+
+
+@pytest.fixture
+def launch(team, settings, owner, owner_client, project):
+    from rest_framework.authtoken.models import Token
+
+    settings.RUNS_ROOT = team.base / "runs"
+    graph = owner_client.post(f"/api/projects/{project.pk}/graphs",
+                              {"name": "digits-cnn", "document": documents.tiny_cnn()}, format="json")
+    assert graph.status_code == 201, graph.json()
+    token = Token.objects.create(user=owner).key
+
+    def make(epochs: int, **fields) -> tuple[int, str]:
+        body = {"graph": graph.json()["id"], "dataset": {"kind": "digits"},
+                "config": {**FAST, "epochs": epochs}, **fields}
+        response = owner_client.post("/api/runs", body, format="json")
+        assert response.status_code == 201, response.json()
+        return response.json()["id"], token
+
+    return make
+
+
+def _ended(run_id: int):
+    run = Run.objects.get(pk=run_id)
+    return run if run.is_terminal else None
+
+
+def test_training_on_digits_streams_points_over_sse_and_succeeds(team, launch):
+    run_id, token = launch(epochs=2)
+    events = read_events(team.url, run_id, token)
+    states = [data["state"] for _, kind, data in events if kind == "state"]
+    assert states[0] == "queued" and "running" in states and states[-1] == "succeeded", events[-1]
+    streamed = [p for _, kind, data in events if kind == "metrics" for p in data["points"]]
+    run = Run.objects.get(pk=run_id)
+    assert run.state == "succeeded" and run.summary["test_accuracy"] > 0.3
+    assert MetricPoint.objects.filter(run=run).count() == len(streamed) > 0
+    keys = set(MetricSummary.objects.filter(run=run).values_list("key", flat=True))
+    assert {"train/loss", "val/loss", "val/accuracy", "train/lr"} <= keys
+    assert (run.run_dir / "checkpoints" / "last.pt").is_file()
+    assert Artifact.objects.filter(run=run, name="checkpoints/last.pt", epoch=2).exists()
+    ids = [event_id for event_id, _, _ in events]
+    assert ids == sorted(ids) == list(RunEvent.objects.filter(run=run).values_list("pk", flat=True))
+    # A browser that reconnects with Last-Event-ID gets exactly what came after.
+    middle = ids[len(ids) // 2]
+    assert [e[0] for e in read_events(team.url, run_id, token, last_id=middle)] == [i for i in ids if i > middle]
+
+
+def test_cancel_mid_run_stops_training_and_keeps_last_checkpoint(team, launch, owner_client):
+    run_id, _ = launch(epochs=40)
+    wait_until(lambda: MetricPoint.objects.filter(run_id=run_id).exists(), what="first points")
+    assert owner_client.post(f"/api/runs/{run_id}/cancel").status_code == 200
+    run = wait_until(lambda: _ended(run_id), what="the run to end")
+    assert run.state == "cancelled" and run.error == ""
+    assert (run.run_dir / "checkpoints" / "last.pt").is_file()
+    assert team.worker.proc.poll() is None
+
+
+def test_killing_the_training_child_fails_the_run_and_spares_the_worker(team, launch):
+    run_id, _ = launch(epochs=40)
+    wait_until(lambda: MetricPoint.objects.filter(run_id=run_id).exists(), what="first points")
+    os.killpg(Run.objects.get(pk=run_id).child_pgid, signal.SIGKILL)
+    run = wait_until(lambda: _ended(run_id), what="the run to end")
+    assert run.state == "failed"
+    assert run.error == "training process was killed by SIGKILL"
+    assert team.worker.proc.poll() is None
+
+
+def test_a_run_whose_worker_is_killed_resumes_from_its_checkpoint_on_another_worker(team, launch):
+    # Small batches: epochs long enough that the kill lands mid-run.
+    run_id, _ = launch(epochs=3, config={**FAST, "epochs": 3, "batch_size": 32})
+    wait_until(lambda: Artifact.objects.filter(run_id=run_id, name="checkpoints/last.pt").exists(),
+               what="the first epoch's checkpoint")
+    team.worker.kill()
+    # The replacement serves the module's later tests too.
+    team.worker = start_worker("cpuworker2", team.env, team.base, queues=["cpu"])
+    run = wait_until(lambda: _ended(run_id), timeout=180, what="the resumed run to end")
+    assert run.state == "succeeded", run.error
+    assert run.attempts == 2
+    assert RunEvent.objects.filter(run=run, kind="log", data__contains="was lost").exists()
+    job = json.loads((run.run_dir / "job.json").read_text())
+    assert job["resume_from"] == str(run.run_dir / "checkpoints" / "last.pt")
+    assert MetricSummary.objects.get(run=run, key="train/loss").last_step == run.summary["steps"]
