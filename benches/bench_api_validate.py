@@ -48,15 +48,19 @@ def scratch_database():
         connection.creation.destroy_test_db(name, verbosity=0)
 
 
-def timings(fn, repeat: int, warmup: int = 3) -> list[float]:
+def paired_timings(baseline, subject, repeat: int, warmup: int = 3) -> tuple[list[float], list[float]]:
+    """Milliseconds per call of each, taken in alternation so that a busy
+    machine slows both sides alike instead of whichever ran second."""
     for _ in range(warmup):
-        fn()
-    out = []
+        baseline()
+        subject()
+    base_ms, subject_ms = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+        for fn, out in ((baseline, base_ms), (subject, subject_ms)):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    return base_ms, subject_ms
 
 
 def p(values: list[float], q: float) -> float:
@@ -92,7 +96,7 @@ def bench_validate(client, label: str, document: dict, repeat: int) -> None:
         validate_graph(document, param_budget=settings.NETWEAVE_PARAM_BUDGET,
                        max_nodes=settings.NETWEAVE_MAX_NODES)
 
-    engine_ms, api_ms = timings(direct, repeat), timings(api, repeat)
+    engine_ms, api_ms = paired_timings(direct, api, repeat)
     print(f"validate {label:<16} engine p50 {p(engine_ms, .5):7.1f} ms  p99 {p(engine_ms, .99):7.1f} ms | "
           f"API p50 {p(api_ms, .5):7.1f} ms  p99 {p(api_ms, .99):7.1f} ms | "
           f"overhead x{statistics.median(api_ms) / statistics.median(engine_ms):.2f} "
@@ -131,7 +135,7 @@ def bench_listing(client, project, user, count: int, repeat: int) -> None:
             "id", "name", "description", "created", "updated", "head__number", "head__valid")
         assert len(list(rows)) == count
 
-    orm_ms, api_ms = timings(orm, repeat), timings(api, repeat)
+    orm_ms, api_ms = paired_timings(orm, api, repeat)
     print(f"list {count} graphs         ORM p50 {p(orm_ms, .5):7.1f} ms  p99 {p(orm_ms, .99):7.1f} ms | "
           f"API p50 {p(api_ms, .5):7.1f} ms  p99 {p(api_ms, .99):7.1f} ms | "
           f"overhead x{statistics.median(api_ms) / statistics.median(orm_ms):.2f}")

@@ -22,23 +22,24 @@ def count_nodes(document: dict) -> int:
 
 
 def _within_limits(document) -> bool:
-    """The fast pass: no paths built, no recursion (most documents are fine)."""
-    stack = [(document, 0)]
-    while stack:
-        value, depth = stack.pop()
+    """The fast pass, level by level: no paths built, no recursion (most documents are fine)."""
+    level, depth = [document], 0
+    while level:
         if depth > MAX_DEPTH:
             return False
-        kind = type(value)
-        if kind is str:
-            if len(value) > MAX_STRING:
-                return False
-        elif kind is dict:
-            for key, item in value.items():
-                if len(key) > MAX_STRING:
+        below = []
+        for value in level:
+            kind = type(value)
+            if kind is str:
+                if len(value) > MAX_STRING:
                     return False
-                stack.append((item, depth + 1))
-        elif kind is list:
-            stack.extend((item, depth + 1) for item in value)
+            elif kind is dict:
+                if value and max(map(len, value)) > MAX_STRING:
+                    return False
+                below.extend(value.values())
+            elif kind is list:
+                below.extend(value)
+        level, depth = below, depth + 1
     return True
 
 
