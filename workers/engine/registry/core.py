@@ -130,7 +130,13 @@ def catalogue() -> list[dict]:
     return [spec.as_json() for spec in sorted(_OPS.values(), key=lambda s: (s.category, s.name))]
 
 
+_loaded = False
+
+
 def _load_ops() -> None:
     # Importing the ops package runs the decorators once; kept lazy so that
     # ``core`` has no import cycle with the op modules that import it.
-    from . import ops  # noqa: F401
+    global _loaded
+    if not _loaded:
+        from . import ops  # noqa: F401
+        _loaded = True
