@@ -103,3 +103,14 @@ def test_a_broken_graph_is_refused_with_the_node_named():
 def teardown_module():
     for name in [m for m in sys.modules if m.startswith("exported_")]:
         del sys.modules[name]
+
+
+def test_the_graph_name_cannot_inject_code_into_the_file():
+    doc = load_template("mlp")
+    doc["name"] = 'evil"""\nimport os\nos.environ["PWNED"] = "1"\n"""'
+    tree = ast.parse(export_python(doc))
+    kinds = [type(node).__name__ for node in tree.body]
+    # docstring, import torch, from torch import nn, the class, the __main__ example
+    assert kinds == ["Expr", "Import", "ImportFrom", "ClassDef", "If"]
+    assert not any(isinstance(node, ast.Attribute) and node.attr == "environ"
+                   for node in ast.walk(tree))

@@ -19,7 +19,8 @@ from .constructors import constructor
 INDENT = " " * 4
 _FREE = re.compile(r";\s+[\w\s=]+ = None$")  # fx's `;  x = None` after each statement
 _GETATTR = re.compile(r'getattr\(([\w.\[\]"]+), "(\w+)"\)')
-_FULL_SLICE = "slice(None, None, None)"
+_LAST_STEP = re.compile(r"\[\(slice\(None, None, None\), (-?\d+)\)\]")  # x[:, -1]
+_UNSAFE = re.compile(r"[^\w .,:()+-]")
 
 
 def _attr(key: str) -> str:
@@ -56,8 +57,7 @@ def _readable(src: str) -> str:
         line = _FREE.sub("", line.rstrip())
         while _GETATTR.search(line):
             line = _GETATTR.sub(r'\1["\2"]', line)
-        line = line.replace(f"({_FULL_SLICE}, ", "(:, ").replace(f"[(:, ", "[:, ")
-        line = re.sub(r"\[:, (-?\d+)\)\]", r"[:, \1]", line)
+        line = _LAST_STEP.sub(r"[:, \1]", line)
         out.append(line)
     return "\n".join(out)
 
@@ -90,6 +90,9 @@ def _example(c: Compiled, cls: str) -> list[str]:
 
 def render(c: Compiled) -> str:
     cls = class_name(c.name)
+    # The graph's name is text a person typed; in a file others will run it must never
+    # close the docstring, so only plain characters are kept.
+    title = _UNSAFE.sub("_", c.name)[:80]
     init, vision = _init_lines(c)
     code = c.module.graph.python_code(root_module="self")
     forward = _readable(code.src)
@@ -97,11 +100,11 @@ def render(c: Compiled) -> str:
                                                           else [])
     imports += _extra_imports(forward, code.globals)
     body = [f"class {cls}(nn.Module):",
-            f'{INDENT}"""{c.name}, drawn in Netweave."""', "",
+            f'{INDENT}"""{title}, drawn in Netweave."""', "",
             f"{INDENT}def __init__(self):", f"{INDENT * 2}super().__init__()"]
     body += [INDENT * 2 + line for line in init] + [""]
     body += [INDENT + line if line else "" for line in forward.splitlines()]
-    header = [f'"""{c.name}: exported from Netweave (runs with PyTorch alone).',
+    header = [f'"""{title}: exported from Netweave (runs with PyTorch alone).',
               "", "Load trained weights with", f"    model = {cls}()",
               "    model.load_state_dict(torch.load(path, weights_only=True))", '"""']
     return "\n".join(header + imports + ["", ""] + body + ["", ""] + _example(c, cls)) + "\n"
