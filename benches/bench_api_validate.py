@@ -14,6 +14,7 @@ and creates/destroys a scratch test database next to it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import statistics
@@ -103,6 +104,16 @@ def bench_validate(client, label: str, document: dict, repeat: int) -> None:
           f"(+{p(api_ms, .5) - p(engine_ms, .5):.1f} ms)")
 
 
+def bench_floor(client, repeat: int) -> None:
+    """What any signed-in request costs (session + user rows, middleware, DRF): the overhead's floor."""
+
+    def me():
+        assert client.get("/api/auth/me").status_code == 200
+
+    _, ms = paired_timings(lambda: None, me, repeat)
+    print(f"GET /api/auth/me (floor)  p50 {p(ms, .5):7.1f} ms  p99 {p(ms, .99):7.1f} ms")
+
+
 def make_graphs(project, user, count: int) -> None:
     from designer.graphs.models import Graph, GraphVersion, content_hash
     from workers.engine import load_template
@@ -155,6 +166,9 @@ def main() -> None:
         project = Project.objects.create(name="bench", owner=user)
         client = Client()
         client.force_login(user)
+        client.post("/api/graphs/validate", {"document": chain_graph(10)}, content_type="application/json")
+        gc.freeze()  # as the web process does after start-up (designer/asgi.py)
+        bench_floor(client, repeat=60)
         bench_validate(client, "resnet18", load_template("resnet18"), repeat=60)
         bench_validate(client, "1,000 nodes", chain_graph(1000), repeat=30)
         bench_listing(client, project, user, 1000, repeat=20)
