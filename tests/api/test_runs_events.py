@@ -1,0 +1,76 @@
+"""The SSE endpoint through Django's test client: access, replay after Last-Event-ID, the end.
+
+(Live delivery through uvicorn and Redis is covered in tests/workers/test_team_mode.py.)
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from designer.runs import lifecycle
+from designer.runs.models import Run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finished_run(graph, owner):
+    run = Run.objects.create(project=graph.project, graph_version=graph.head, created_by=owner, dataset={},
+                             config={}, state="succeeded")
+    ids = [lifecycle.add_event(run.pk, "state", {"state": "running", "error": ""}),
+           lifecycle.add_event(run.pk, "metrics", {"points": [{"key": "train/loss", "step": 1, "value": 0.5,
+                                                               "time": 1.0}]}),
+           lifecycle.add_event(run.pk, "state", {"state": "succeeded", "error": ""})]
+    return run, ids
+
+
+async def _drain(stream) -> bytes:
+    return b"".join([chunk async for chunk in stream])
+
+
+def frames(response) -> list[dict]:
+    # The stream is async (ASGI); drained here in this thread, so it sees the test's transaction.
+    text = async_to_sync(_drain)(response.streaming_content).decode()
+    out = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "data" in fields:
+            out.append({"id": int(fields["id"]), "event": fields["event"], "data": json.loads(fields["data"])})
+    return out
+
+
+@pytest.mark.parametrize("who, status", [("owner", 200), ("editor", 200), ("viewer", 200),
+                                         ("outsider", 404), ("anonymous", 403)])
+def test_it_streams_a_runs_events_to_members_only(clients, finished_run, who, status):
+    run, ids = finished_run
+    response = clients[who].get(f"/api/runs/{run.pk}/events")
+    assert response.status_code == status
+    if status == 200:
+        assert response["Content-Type"] == "text/event-stream"
+        got = frames(response)
+        assert [f["id"] for f in got] == ids
+        assert got[1]["event"] == "metrics" and got[1]["data"]["points"][0]["value"] == 0.5
+        assert got[-1]["data"] == {"run": run.pk, "state": "succeeded", "error": ""}
+
+
+def test_it_replays_only_what_came_after_last_event_id(viewer_client, finished_run):
+    run, ids = finished_run
+    got = frames(viewer_client.get(f"/api/runs/{run.pk}/events", HTTP_LAST_EVENT_ID=str(ids[0])))
+    assert [f["id"] for f in got] == ids[1:]
+
+
+def test_it_ends_at_once_when_the_browser_already_has_the_final_state(viewer_client, finished_run):
+    run, ids = finished_run
+    assert frames(viewer_client.get(f"/api/runs/{run.pk}/events", HTTP_LAST_EVENT_ID=str(ids[-1]))) == []
+
+
+def test_it_accepts_a_token(client, finished_run, owner):
+    from rest_framework.authtoken.models import Token
+
+    run, ids = finished_run
+    token = Token.objects.create(user=owner)
+    response = client.get(f"/api/runs/{run.pk}/events", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200 and len(frames(response)) == 3
+    assert client.get(f"/api/runs/{run.pk}/events", HTTP_AUTHORIZATION="Token nope").status_code == 403
