@@ -117,3 +117,42 @@ def test_diff_reports_nodes_edges_params_and_variables():
     assert d["variables_changed"] == {"classes": [10, 5]}
     assert len(d["edges_removed"]) == 2 and len(d["edges_added"]) == 1
     assert diff_graphs(a, a)["nodes_changed"] == [] and diff_graphs({}, None)["nodes_added"] == []
+
+
+def test_blocks_with_two_ports_nest_and_repeat_with_readable_names():
+    gate = {"params": {"width": {"type": "int", "default": 4, "min": 1}},
+            "nodes": [{"id": "a", "op": "Input"}, {"id": "b", "op": "Input"},
+                      {"id": "proj", "op": "Linear", "params": {"out_features": "=width"}},
+                      {"id": "mix", "op": "Multiply"}, {"id": "o", "op": "Output"}],
+            "edges": [{"source": "a", "target": "proj"},
+                      {"source": "proj", "target": "mix", "target_port": "in0"},
+                      {"source": "b", "target": "mix", "target_port": "in1"},
+                      {"source": "mix", "target": "o"}]}
+    stack = {"params": {"width": {"type": "int", "default": 4}},
+             "nodes": [{"id": "x", "op": "Input"},
+                       {"id": "unit", "op": "block:Unit", "params": {"width": "=width"},
+                        "repeat": 2},
+                       {"id": "y", "op": "Output"}],
+             "edges": [{"source": "x", "target": "unit"}, {"source": "unit", "target": "y"}]}
+    unit = {"params": {"width": {"type": "int", "default": 4}},
+            "nodes": [{"id": "x", "op": "Input"},
+                      {"id": "gate", "op": "block:Gate", "params": {"width": "=width"}},
+                      {"id": "y", "op": "Output"}],
+            "edges": [{"source": "x", "target": "gate", "target_port": "a"},
+                      {"source": "x", "target": "gate", "target_port": "b"},
+                      {"source": "gate", "target": "y"}]}
+    doc = chain(("body", "block:Stack", {"width": "=w"}), shape=(6,), variables={"w": 6},
+                blocks={"Gate": gate, "Unit": unit, "Stack": stack})
+    report = validate_graph(doc)
+    assert report["ok"], report["errors"]
+    assert report["nodes"]["body"]["params"] == 2 * (6 * 6 + 6)
+    model = compile_graph(doc, seed=0)
+    assert list(model.state_dict()) == ["body.unit.0.gate.proj.weight",
+                                        "body.unit.0.gate.proj.bias",
+                                        "body.unit.1.gate.proj.weight",
+                                        "body.unit.1.gate.proj.bias"]
+    x = torch.randn(3, 6)
+    copies = model.body.unit  # repeat copies are submodules "0", "1" (as in nn.Sequential)
+    first = copies.get_submodule("0").gate.proj(x) * x
+    expected = copies.get_submodule("1").gate.proj(first) * first
+    assert torch.allclose(model(x), expected)

@@ -6,7 +6,7 @@ from torch import nn
 from ..core import register_op
 from ..params import Bool, Choice, Float, Int
 from ..shapes import ShapeError
-from ._helpers import elementwise_flops, same_shape, simple_module
+from ._helpers import elementwise_flops, simple_module
 
 INPLACE = Bool("inplace", False, "Overwrite the input (saves memory; off when unsure)")
 DIM = Int("dim", -1, "Dim to normalise over", min=-8, max=7)
