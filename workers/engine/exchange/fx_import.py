@@ -55,9 +55,9 @@ class _Importer:
 
     def add(self, name: str, op: str, params: dict, inputs: list[Ref]) -> str:
         node_id = self.new_id(name)
-        self.nodes.append({"id": node_id, "op": op, "params": params})
-        self.by_id[node_id] = self.nodes[-1]
         spec = get_op(op)
+        self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
+        self.by_id[node_id] = self.nodes[-1]
         variadic = bool(spec.inputs) and spec.inputs[0].variadic
         ports = [f"in{i}" for i in range(len(inputs))] if variadic else \
             [p.name for p in spec.inputs]
@@ -190,6 +190,20 @@ class _Skipped(Exception):
 def _state(module: nn.Module):
     yield from module.parameters()
     yield from module.buffers()
+
+
+def _tidy(spec, params: dict) -> dict:
+    """Params as a person would set them: [3, 3] as 3, defaults left out."""
+    out = {}
+    for name, value in params.items():
+        if isinstance(value, list) and value and len(set(value)) == 1 and \
+                spec.param_index[name].type == "ints":
+            value = value[0]
+        default = spec.param_index[name].default
+        if value != (list(default) if isinstance(default, tuple) else default) or \
+                name == "mode":  # the recurrent mode is switched later; keep it explicit
+            out[name] = value
+    return out
 
 
 def _module_inputs(op: str, args, kwargs) -> list[Ref]:
