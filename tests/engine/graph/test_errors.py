@@ -195,3 +195,14 @@ def test_random_mutations_never_raise():
         assert isinstance(report["ok"], bool)
         if not report["ok"]:
             assert "internal error" not in messages(report)
+
+
+def test_it_refuses_an_in_place_op_whose_input_has_other_readers():
+    doc = chain(CONV, ("relu", "ReLU", {"inplace": True}), ("add", "Add", {}))
+    doc["edges"] = [e for e in doc["edges"] if e["target"] != "add"]
+    doc["edges"] += [{"source": "relu", "target": "add", "target_port": "in0"},
+                     {"source": "conv1", "target": "add", "target_port": "in1"}]
+    [e] = errors_of(doc)
+    assert e["node"] == "relu" and e["field"] == "inplace" and "'conv1' also feeds 'add'" \
+        in e["message"]
+    assert validate_graph(chain(CONV, ("relu", "ReLU", {"inplace": True})))["ok"]

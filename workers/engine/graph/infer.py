@@ -36,6 +36,7 @@ class Analysis:
         self.ports_of: dict[str, list[str]] = {}  # key -> its output ports
         self.stats: dict[str, tuple[int, int, int]] = {}  # key -> (params, flops, memory)
         self.total_params = 0
+        self.readers: dict[tuple, list[str]] | None = None  # built on first need
         self.errors: list[dict] = []
 
     def producer(self, src: tuple) -> tuple:
@@ -97,6 +98,8 @@ def _node(a: Analysis, node: Flat, failed: set, budget: float) -> bool:
     dtypes = [a.dtypes[s] for s in srcs]
     p = _params(a, node, spec, name)
     if p is None or not _check_inputs(a, node, spec, name, ports, srcs, shapes, dtypes):
+        return False
+    if p.get("inplace") and not _inplace_safe(a, node, name, srcs[0]):
         return False
     if spec.infer:
         inferred = spec.infer(p, shapes)
@@ -161,6 +164,23 @@ def _check_inputs(a, node, spec, name, ports, srcs, shapes, dtypes) -> bool:
             return _fail(a, node, f"{name} expects a {ranks} input {spec.layout} but "
                                   f"'{a.producer(src)[0]}' gives {fmt_shape(shape)}", port)
     return True
+
+
+def _inplace_safe(a: Analysis, node: Flat, name: str, src: tuple) -> bool:
+    """An in-place op must be the only reader of its input, or the other readers
+    would silently see the overwritten values."""
+    if a.readers is None:
+        a.readers = {}
+        for other in a.flat:
+            if not other.alias:
+                for s in other.inputs.values():
+                    a.readers.setdefault(a.producer(s), []).append(other.key)
+    others = [k for k in a.readers.get(a.producer(src), ()) if k != node.key]
+    if not others:
+        return True
+    return _fail(a, node, f"{name} has inplace=true, but '{a.producer(src)[0]}' also feeds "
+                          f"'{others[0]}', which would read the overwritten values; turn "
+                          f"inplace off", "in", "inplace")
 
 
 def _gets(a: Analysis, srcs, shapes) -> str:
