@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start(tmp_path, **env):
     environment = {**os.environ, "NETWEAVE_VAR_DIR": str(tmp_path), **env}
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
+    return subprocess.run([sys.executable, "manage.py", "diffsettings"], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=60)
 
 
