@@ -5,11 +5,15 @@ import { ProjectsPage } from "./pages/ProjectsPage";
 import { ProjectPage } from "./pages/ProjectPage";
 import { EditorPage } from "./pages/EditorPage";
 import { RunPage } from "./pages/RunPage";
+import { RunsTablePage } from "./dashboards/RunsTablePage";
+import { ComparePage } from "./dashboards/ComparePage";
 
 export const routes: Route[] = [
   { path: "/login", page: LoginPage, public: true },
   { path: "/", page: ProjectsPage },
   { path: "/projects/:id", page: ProjectPage },
+  { path: "/projects/:id/runs", page: RunsTablePage },
+  { path: "/compare", page: ComparePage },
   { path: "/graphs/:id", page: EditorPage },
   { path: "/runs/:id", page: RunPage },
 ];

@@ -12,8 +12,9 @@ from django.db import transaction
 from designer.runs.ingest import Point, write_points
 
 
-def add_points(run, key: str, values, start: int = 0, t0: float = 1_700_000_000.0) -> None:
-    points = [Point(key, start + i, float(v), t0 + start + i) for i, v in enumerate(values)]
+def add_points(run, key: str, values, start: int = 0, every: int = 1, t0: float = 1_700_000_000.0) -> None:
+    """Points at steps start, start + every, ...; one second apart."""
+    points = [Point(key, start + i * every, float(v), t0 + start + i * every) for i, v in enumerate(values)]
     with transaction.atomic():
         for i in range(0, len(points), 1000):
             write_points(run.pk, points[i:i + 1000])

@@ -65,7 +65,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
           </Link>
         ))}
       </div>
-      <h2>Runs</h2>
+      <h2>Runs <Link to={`/projects/${id}/runs`} className="small">Open the runs table to sort, compare and export</Link></h2>
       {runList.loading ? <Spinner label="Loading runs" /> : <RunList runs={runList.data ?? []} />}
       {gallery && <TemplateGallery onClose={() => setGallery(false)} onPick={create} />}
     </div>

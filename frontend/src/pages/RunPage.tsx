@@ -8,6 +8,7 @@ import { Chart } from "../components/runs/Chart";
 import { StateBadge } from "../components/runs/RunList";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { formatTime } from "../lib/format";
+import { RunInsights } from "../dashboards/RunInsights";
 
 const GROUPS: [string, (name: string) => boolean][] = [
   ["Loss", (n) => n.includes("loss")],
@@ -94,6 +95,7 @@ export function RunPage({ params }: { params: Record<string, string> }) {
           <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`} />
         ))}
       </div>
+      <RunInsights runId={id} />
       <h2>Log</h2>
       <pre className="log" data-testid="log">{[run?.log_tail ?? "", ...log].filter(Boolean).join("\n") || "No log lines yet."}</pre>
     </div>

@@ -1,0 +1,46 @@
+/** The runs table's columns: fixed ones, one per key hyperparameter, one per metric. */
+import type { ReactNode } from "react";
+import { Link } from "../router";
+import { StateBadge } from "../components/runs/RunList";
+import { formatTime } from "../lib/format";
+import { formatValue } from "./ParallelCoords";
+import type { TableAnswer, TableRow } from "./types";
+
+export interface Column {
+  id: string;
+  title: string;
+  width: number;
+  /** The server's sort name; none for columns the server cannot sort. */
+  sort?: string;
+  cell: (row: TableRow) => ReactNode;
+  className?: string;
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null) return "–";
+  if (seconds < 60) return `${seconds.toFixed(0)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} m ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} m`;
+}
+
+export function buildColumns(answer: TableAnswer, mode: "best" | "last"): Column[] {
+  const fixed: Column[] = [
+    { id: "id", title: "#", width: 70, sort: "id", cell: (r) => <Link to={`/runs/${r.id}`}>#{r.id}</Link> },
+    { id: "name", title: "name", width: 150, sort: "name", cell: (r) => r.name || <span className="muted">–</span> },
+    { id: "state", title: "state", width: 104, sort: "state", cell: (r) => <StateBadge state={r.state} /> },
+    { id: "graph", title: "graph", width: 160, sort: "graph",
+      cell: (r) => <Link to={`/graphs/${r.graph}`}>{r.graph_name} <span className="muted">v{r.version}</span></Link> },
+    { id: "dataset", title: "dataset", width: 96, cell: (r) => r.dataset },
+    { id: "duration", title: "duration", width: 96, sort: "duration", cell: (r) => formatDuration(r.duration) },
+  ];
+  const hparams: Column[] = answer.hparams.map((name) => ({
+    id: `hp:${name}`, title: name, width: 118, sort: `hp:${name}`, className: "num",
+    cell: (r) => formatValue(r.hp[name]),
+  }));
+  const metrics: Column[] = answer.metrics.filter((m) => !m.key.startsWith("system/")).map((m) => ({
+    id: `${mode}:${m.key}`, title: `${m.key} ${m.goal === "min" ? "↓" : "↑"}`, width: 124, sort: `${mode}:${m.key}`,
+    className: "num", cell: (r) => formatValue(r[mode][m.key]),
+  }));
+  const tail: Column[] = [{ id: "created", title: "created", width: 160, sort: "created", cell: (r) => formatTime(r.created) }];
+  return [...fixed, ...hparams, ...metrics, ...tail];
+}
