@@ -64,15 +64,15 @@ export const datasets = {
 };
 
 export interface LaunchRequest {
-  project?: number;
   graph: number;
   version?: number | null;
   kind: "train";
-  dataset: number;
+  name?: string;
+  /** A built-in {kind, options} or an upload {id}. */
+  dataset: { kind: string; options: Record<string, unknown> } | { id: number };
   config: Record<string, unknown>;
   devices: number;
   queue: string;
-  bind_input?: boolean;
 }
 
 export const runs = {
@@ -83,5 +83,5 @@ export const runs = {
   clone: (id: number) => request<Run>("POST", `/runs/${id}/clone`),
   resume: (id: number) => request<Run>("POST", `/runs/${id}/resume`),
   series: (id: number, keys: string[]) => request<unknown>("GET", `/runs/${id}/series${q({ keys: keys.join(","), points: 1000, x: "step" })}`),
-  eventsUrl: (id: number) => `/api/runs/${id}/events`,
+  eventsUrl: (id: number, after = 0) => `/api/runs/${id}/events${after > 0 ? q({ after }) : ""}`,
 };

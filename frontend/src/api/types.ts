@@ -65,10 +65,14 @@ export interface Template {
   tags: string[];
 }
 
+/** Built-ins have the kind as id ("digits"); uploads a number. */
 export interface Dataset {
-  id: number;
+  id: number | string;
   name: string;
   kind: string;
+  source?: "builtin" | "upload" | string;
+  available?: boolean;
+  help?: string;
   task?: string;
   input_shape?: number[] | null;
   num_classes?: number | null;
@@ -83,7 +87,7 @@ export interface Run {
   graph?: number;
   version?: number;
   kind?: string;
-  dataset?: number | null;
+  dataset?: Record<string, unknown> | null;
   config?: Record<string, unknown>;
   devices?: number;
   queue?: string;

@@ -30,10 +30,11 @@ const validation = validationStore(graphs.validate);
 function useLiveValidation() {
   useEffect(() => {
     validation.getState().reset();
-    const { revision, doc } = graphStore.getState();
-    void validation.getState().run(revision, doc);
+    const { structureRevision, doc } = graphStore.getState();
+    void validation.getState().run(structureRevision, doc);
+    // Keyed by the structure revision: moving nodes changes no shape, so it asks nothing.
     return graphStore.subscribe((s, prev) => {
-      if (s.revision !== prev.revision) validation.getState().schedule(s.revision, s.doc);
+      if (s.structureRevision !== prev.structureRevision) validation.getState().schedule(s.structureRevision, s.doc);
     });
   }, []);
 }
@@ -95,10 +96,8 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
     let version = graph.latest_version ?? null;
     const st = graphStore.getState();
     if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
-    const run = await runs.create({
-      project: graph.project, graph: graph.id, version, kind: "train", dataset: s.dataset.id,
-      config: s.config, devices: s.devices, queue: s.queue,
-    });
+    const dataset = s.dataset.source === "upload" ? { id: Number(s.dataset.id) } : { kind: s.dataset.kind, options: {} };
+    const run = await runs.create({ graph: graph.id, version, kind: "train", dataset, config: s.config, devices: s.devices, queue: s.queue });
     navigate(`/runs/${run.id}`);
   };
 

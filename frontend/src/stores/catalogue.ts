@@ -47,8 +47,9 @@ export function searchLayers(layers: LayerSpec[], query: string): [string, Layer
     const text = `${l.op} ${l.category} ${l.help}`.toLowerCase();
     return words.every((w) => text.includes(w));
   });
-  const rank = (l: LayerSpec) => (l.op.toLowerCase().startsWith(q) ? 0 : l.op.toLowerCase().includes(q) ? 1 : 2);
-  hits.sort((a, b) => rank(a) - rank(b) || a.op.localeCompare(b.op));
+  // Without a query keep the registry's order (IO first); with one, best matches first.
+  const rank = (l: LayerSpec) => (!q ? 0 : l.op.toLowerCase().startsWith(q) ? 0 : l.op.toLowerCase().includes(q) ? 1 : 2);
+  if (q) hits.sort((a, b) => rank(a) - rank(b) || a.op.localeCompare(b.op));
   const groups = new Map<string, LayerSpec[]>();
   for (const l of hits) groups.set(l.category, [...(groups.get(l.category) ?? []), l]);
   return [...groups.entries()];

@@ -133,3 +133,16 @@ describe("deleting edges", () => {
     expect(store.getState().doc.nodes).toHaveLength(3);
   });
 });
+
+describe("what validation depends on", () => {
+  it("moving nodes does not change the structure revision; edits do", () => {
+    const store = threeInARow();
+    const s = store.getState;
+    const structure = s().structureRevision;
+    s().beginMove();
+    s().move({ relu_1: { x: 9, y: 9 } });
+    expect(s().structureRevision).toBe(structure);
+    s().edit((sc) => ops.setParam(sc, "conv2d_1", "out_channels", 8));
+    expect(s().structureRevision).toBe(structure + 1);
+  });
+});

@@ -16,6 +16,8 @@ const HISTORY_LIMIT = 200;
 export interface GraphState {
   doc: GraphDocument;
   revision: number;
+  /** Bumped by every change except moving nodes: what validation depends on. */
+  structureRevision: number;
   savedRevision: number;
   past: GraphDocument[];
   future: GraphDocument[];
@@ -60,12 +62,13 @@ export function withScope(doc: GraphDocument, scope: string | null, next: Scope)
 export function createGraphStore(initial: GraphDocument = emptyDocument()) {
   return createStore<GraphState>()((set, get) => {
     /** Replace the document; `record` pushes the previous one for undo. */
-    const commit = (doc: GraphDocument, record: boolean) => {
+    const commit = (doc: GraphDocument, record: boolean, structural = true) => {
       const s = get();
       if (doc === s.doc) return;
       set({
         doc,
         revision: s.revision + 1,
+        structureRevision: s.structureRevision + (structural ? 1 : 0),
         past: record ? [...s.past, s.doc].slice(-HISTORY_LIMIT) : s.past,
         future: record ? [] : s.future,
       });
@@ -73,6 +76,7 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
     return {
       doc: initial,
       revision: 0,
+      structureRevision: 0,
       savedRevision: 0,
       past: [],
       future: [],
@@ -83,7 +87,7 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
       hint: null,
 
       load: (doc) =>
-        set((s) => ({ doc, revision: s.revision + 1, savedRevision: s.revision + 1, past: [], future: [], scope: null, selection: [], edgeSelection: [] })),
+        set((s) => ({ doc, revision: s.revision + 1, structureRevision: s.structureRevision + 1, savedRevision: s.revision + 1, past: [], future: [], scope: null, selection: [], edgeSelection: [] })),
       markSaved: () => set((s) => ({ savedRevision: s.revision })),
       edit: (change) => {
         const { doc, scope } = get();
@@ -94,18 +98,18 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
         const s = get();
         const prev = s.past[s.past.length - 1];
         if (!prev) return;
-        set({ doc: prev, past: s.past.slice(0, -1), future: [s.doc, ...s.future], revision: s.revision + 1 });
+        set({ doc: prev, past: s.past.slice(0, -1), future: [s.doc, ...s.future], revision: s.revision + 1, structureRevision: s.structureRevision + 1 });
       },
       redo: () => {
         const s = get();
         const next = s.future[0];
         if (!next) return;
-        set({ doc: next, past: [...s.past, s.doc], future: s.future.slice(1), revision: s.revision + 1 });
+        set({ doc: next, past: [...s.past, s.doc], future: s.future.slice(1), revision: s.revision + 1, structureRevision: s.structureRevision + 1 });
       },
       beginMove: () => set((s) => ({ past: [...s.past, s.doc].slice(-HISTORY_LIMIT), future: [] })),
       move: (positions) => {
         const { doc, scope } = get();
-        commit(withScope(doc, scope, ops.moveNodes(scopeOf(doc, scope), positions)), false);
+        commit(withScope(doc, scope, ops.moveNodes(scopeOf(doc, scope), positions)), false, false);
       },
       setSelection: (ids) => set({ selection: ids }),
       setEdgeSelection: (keys) => set({ edgeSelection: keys }),

@@ -71,3 +71,17 @@ describe("validation store: the stale-answer rule", () => {
     expect(grouped.get("")?.[0].field).toBe("nodes[3].op");
   });
 });
+
+describe("validation store: redrawing only what changed", () => {
+  it("keeps the previous per-node objects when a node's report is unchanged", () => {
+    const store = createValidationStore(async () => report("x"));
+    const node = (c: number) => ({ outputs: { out: [null, c] }, params: 1, flops: 1, memory: 1, inferred: {} });
+    store.getState().applyReport(1, { ...report("a"), nodes: { a: node(4), b: node(8) } });
+    const first = store.getState().report!;
+    store.getState().applyReport(2, { ...report("a"), nodes: { a: node(4), b: node(16) } });
+    const second = store.getState().report!;
+    expect(second.nodes.a).toBe(first.nodes.a);
+    expect(second.nodes.b).not.toBe(first.nodes.b);
+    expect(second.nodes.b.outputs.out).toEqual([null, 16]);
+  });
+});

@@ -35,7 +35,7 @@ export function createValidationStore(validate: Validate, delayMs = 300) {
     failure: null,
     applyReport: (revision, report) => {
       if (revision < get().reportRevision) return false;
-      set({ report, reportRevision: revision, failure: null });
+      set({ report: shareUnchanged(get().report, report), reportRevision: revision, failure: null });
       return true;
     },
     applyFailure: (revision, message) => {
@@ -63,6 +63,20 @@ export function createValidationStore(validate: Validate, delayMs = 300) {
       set({ report: null, reportRevision: -1, requestedRevision: -1, failure: null });
     },
   }));
+}
+
+/**
+ * Keep the previous answer's per-node objects where nothing changed, so that
+ * after an edit only the nodes whose shapes or errors moved are redrawn.
+ */
+export function shareUnchanged(prev: ValidationReport | null, next: ValidationReport): ValidationReport {
+  if (!prev) return next;
+  const nodes: ValidationReport["nodes"] = {};
+  for (const [id, n] of Object.entries(next.nodes)) {
+    const old = prev.nodes[id];
+    nodes[id] = old && JSON.stringify(old) === JSON.stringify(n) ? old : n;
+  }
+  return { ...next, nodes };
 }
 
 /** Errors grouped by the node that caused them; document-level ones under "". */

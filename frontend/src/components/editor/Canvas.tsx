@@ -1,18 +1,20 @@
 /** The canvas: React Flow drawing the scope being edited, every change sent to the graph store. */
-import { useCallback, useMemo, useRef, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, type DragEvent } from "react";
 import {
-  Background, Controls, MiniMap, ReactFlow, useReactFlow,
+  Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore as useFlowStore,
   type Connection, type EdgeChange, type NodeChange, type NodeTypes,
 } from "@xyflow/react";
 import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { catalogueStore, useCatalogue } from "../../stores/catalogue";
 import { errorsByNode, useValidation } from "../../stores/validation";
 import * as ops from "../../lib/graphOps";
-import { LayerNode } from "./LayerNode";
-import { createNodeCache, toFlowEdges } from "./flowModel";
+import { FarContext, LayerNode } from "./LayerNode";
+import { createNodeCache, toFlowEdges, type Size } from "./flowModel";
 
 export const DRAG_MIME = "application/netweave-op";
 const nodeTypes: NodeTypes = { layer: LayerNode };
+/** Below this zoom text is unreadable: draw nodes plain and edges without shape labels (big graphs stay smooth). */
+const FAR_ZOOM = 0.45;
 
 export function Canvas() {
   const doc = useGraph((s) => s.doc);
@@ -22,22 +24,44 @@ export function Canvas() {
   const report = useValidation((s) => s.report);
   const edgeSel = useGraph((s) => s.edgeSelection);
   const { screenToFlowPosition } = useReactFlow();
+
   const toFlowNodes = useRef(createNodeCache()).current;
+  const sizes = useRef(new Map<string, Size>()).current;
+  const [, remeasured] = useReducer((n: number) => n + 1, 0);
+  const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
+  const { fitView } = useReactFlow();
+  const shownScope = useRef(scopeName);
+  useEffect(() => {
+    // Opening a block (or leaving it) shows other nodes: frame them.
+    if (shownScope.current === scopeName) return;
+    shownScope.current = scopeName;
+    window.requestAnimationFrame(() => void fitView({ duration: 150 }));
+  }, [scopeName, fitView]);
 
   const scope = scopeOf(doc, scopeName);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const viewport = useMemo(() => initialViewport(scope.nodes), []);
   const errors = useMemo(() => errorsByNode(scopeName === null ? report : null), [report, scopeName]);
   const selSet = useMemo(() => new Set(selection), [selection]);
-  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, scopeName === null ? report : null, errors);
+  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, scopeName === null ? report : null, errors, sizes);
   const edges = useMemo(
-    () => toFlowEdges(scope.edges, scopeName === null ? report : null, errors, new Set(edgeSel)),
-    [scope.edges, report, errors, edgeSel, scopeName],
+    () => toFlowEdges(scope.edges, scopeName === null ? report : null, errors, new Set(edgeSel), far),
+    [scope.edges, report, errors, edgeSel, scopeName, far],
   );
 
   // Controlled mode: React Flow proposes changes, the graph store decides.
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     const positions: Record<string, { x: number; y: number }> = {};
     let selected: Set<string> | null = null;
+    let resized = false;
     for (const c of changes) {
+      if (c.type === "dimensions" && c.dimensions) {
+        const old = sizes.get(c.id);
+        if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
+          sizes.set(c.id, c.dimensions);
+          resized = true;
+        }
+      }
       if (c.type === "position" && c.position) positions[c.id] = c.position;
       if (c.type === "select") {
         selected ??= new Set(graphStore.getState().selection);
@@ -47,7 +71,8 @@ export function Canvas() {
     }
     if (Object.keys(positions).length) graphStore.getState().move(positions);
     if (selected) graphStore.getState().setSelection([...selected]);
-  }, []);
+    if (resized) remeasured();
+  }, [sizes]);
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
     const picks = changes.filter((c) => c.type === "select");
@@ -77,7 +102,8 @@ export function Canvas() {
   }, [screenToFlowPosition]);
 
   return (
-    <div className="canvas" onDrop={onDrop} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} data-testid="canvas">
+    <FarContext.Provider value={far}>
+    <div className={far ? "canvas lod-far" : "canvas"} onDrop={onDrop} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} data-testid="canvas">
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -92,15 +118,32 @@ export function Canvas() {
         selectionKeyCode="Shift"
         onlyRenderVisibleElements
         minZoom={0.05}
-        fitView
+        defaultViewport={viewport}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable nodeStrokeWidth={2} />
+        <MiniMap pannable zoomable bgColor="#131a23" maskColor="rgba(5, 8, 12, 0.55)" nodeColor="#4b5a70" nodeBorderRadius={4} />
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>
+    </FarContext.Provider>
   );
+}
+
+/**
+ * Fit the graph before the first paint, from the saved positions: React
+ * Flow's own fitView waits for every node to be measured, and a large graph
+ * would first render at full detail and then again when zoomed out.
+ */
+function initialViewport(nodes: { position?: { x: number; y: number } }[]) {
+  if (!nodes.length) return { x: 0, y: 0, zoom: 1 };
+  const xs = nodes.map((n) => n.position?.x ?? 0);
+  const ys = nodes.map((n) => n.position?.y ?? 0);
+  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs) + 220, Math.min(...ys), Math.max(...ys) + 100];
+  const width = Math.max(400, window.innerWidth - 560);
+  const height = Math.max(300, window.innerHeight - 130);
+  const zoom = Math.min(1, Math.max(0.05, 0.92 * Math.min(width / (maxX - minX), height / (maxY - minY))));
+  return { x: (width - (maxX - minX) * zoom) / 2 - minX * zoom, y: (height - (maxY - minY) * zoom) / 2 - minY * zoom, zoom };
 }
 
 /** Add a layer where it was dropped (or clicked in the palette) and select it. */

@@ -9,16 +9,18 @@ import { ErrorNote, Spinner } from "../ui/Spinner";
 export interface LaunchSettings {
   dataset: Dataset;
   bindInput: boolean;
-  config: { epochs: number; batch_size: number; optimizer: { name: string; lr: number }; seed: number };
+  config: { epochs: number; batch_size: number; optimizer: { name: string; lr: number }; schedule: { name: string }; seed: number };
   devices: number;
   queue: string;
 }
 
 const OPTIMIZERS = ["adam", "adamw", "sgd"];
+const SCHEDULES = ["none", "cosine", "onecycle", "step", "reduce_on_plateau"];
 
 export function LaunchDialog({ projectId, onClose, onLaunch }: { projectId: number; onClose: () => void; onLaunch: (s: LaunchSettings) => Promise<void> }) {
   const { data, error, loading } = useAsync(() => datasets.list(projectId), [projectId]);
-  const [datasetId, setDatasetId] = useState<number | null>(null);
+  const [datasetId, setDatasetId] = useState<string | null>(null);
+  const [schedule, setSchedule] = useState("none");
   const [bindInput, setBindInput] = useState(true);
   const [epochs, setEpochs] = useState(2);
   const [batch, setBatch] = useState(64);
@@ -29,9 +31,9 @@ export function LaunchDialog({ projectId, onClose, onLaunch }: { projectId: numb
   const [busy, setBusy] = useState(false);
   const [launchError, setLaunchError] = useState<string | null>(null);
   useEffect(() => {
-    if (data?.length && datasetId === null) setDatasetId((data.find((d) => d.kind === "digits" || d.name === "digits") ?? data[0]).id);
+    if (data?.length && datasetId === null) setDatasetId(String((data.find((d) => d.kind === "digits") ?? data[0]).id));
   }, [data, datasetId]);
-  const dataset = data?.find((d) => d.id === datasetId);
+  const dataset = data?.find((d) => String(d.id) === datasetId);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -39,7 +41,7 @@ export function LaunchDialog({ projectId, onClose, onLaunch }: { projectId: numb
     setBusy(true);
     setLaunchError(null);
     try {
-      await onLaunch({ dataset, bindInput, config: { epochs, batch_size: batch, optimizer: { name: optimizer, lr }, seed: 0 }, devices, queue });
+      await onLaunch({ dataset, bindInput, config: { epochs, batch_size: batch, optimizer: { name: optimizer, lr }, schedule: { name: schedule }, seed: 0 }, devices, queue });
     } catch (err) {
       setLaunchError(err instanceof Error ? err.message : String(err));
       setBusy(false);
@@ -55,11 +57,12 @@ export function LaunchDialog({ projectId, onClose, onLaunch }: { projectId: numb
         {data && data.length > 0 && (
           <label className="field">
             <span className="field-label">Dataset</span>
-            <select name="dataset" value={datasetId ?? ""} onChange={(e) => setDatasetId(Number(e.target.value))}>
-              {data.map((d) => <option key={d.id} value={d.id}>{d.name} ({d.kind}{d.input_shape ? `, ${d.input_shape.join("×")}` : ""}{d.num_classes ? `, ${d.num_classes} classes` : ""})</option>)}
+            <select name="dataset" value={datasetId ?? ""} onChange={(e) => setDatasetId(e.target.value)}>
+              {data.map((d) => <option key={d.id} value={String(d.id)} disabled={d.available === false}>{d.name} ({d.kind}{d.input_shape ? `, ${d.input_shape.join("×")}` : ""}{d.num_classes ? `, ${d.num_classes} classes` : ""})</option>)}
             </select>
           </label>
         )}
+        {dataset?.help && <p className="muted small">{dataset.help}</p>}
         {dataset?.input_shape && (
           <label className="field field-check">
             <input type="checkbox" checked={bindInput} onChange={(e) => setBindInput(e.target.checked)} />
@@ -74,6 +77,11 @@ export function LaunchDialog({ projectId, onClose, onLaunch }: { projectId: numb
             <select value={optimizer} onChange={(e) => setOptimizer(e.target.value)}>{OPTIMIZERS.map((o) => <option key={o}>{o}</option>)}</select>
           </label>
           <label className="field"><span className="field-label">Learning rate</span><input type="number" step="any" min={0} value={lr} onChange={num(setLr)} /></label>
+          <label className="field">
+            <span className="field-label">LR schedule</span>
+            <select value={schedule} onChange={(e) => setSchedule(e.target.value)}>{SCHEDULES.map((o) => <option key={o}>{o}</option>)}</select>
+          </label>
+          <label className="field"><span className="field-label">&nbsp;</span></label>
           <label className="field"><span className="field-label">Devices</span><input type="number" min={1} max={64} value={devices} onChange={num(setDevices)} /></label>
           <label className="field">
             <span className="field-label">Queue</span>

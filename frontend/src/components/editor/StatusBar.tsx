@@ -6,7 +6,7 @@ import { formatBytes, formatCount } from "../../lib/format";
 export function StatusBar() {
   const report = useValidation((s) => s.report);
   const failure = useValidation((s) => s.failure);
-  const stale = useValidation((s) => s.reportRevision) < useGraph((s) => s.revision);
+  const stale = useValidation((s) => s.reportRevision) < useGraph((s) => s.structureRevision);
   const hint = useGraph((s) => s.hint);
   const dirty = useGraph((s) => s.revision !== s.savedRevision);
   const docErrors = report?.errors.filter((e) => !e.node) ?? [];

@@ -36,7 +36,7 @@ export function VariablesPanel() {
           ))}
         </tbody>
       </table>
-      <div className="inline-form">
+      <div className="inline-form var-form">
         <input placeholder="name" value={name} onChange={(e) => setName(e.target.value)} aria-label="variable name" />
         <input placeholder="value" value={value} onChange={(e) => setValue(e.target.value)} aria-label="variable value" />
         <button className="btn" disabled={!valid} onClick={() => { setVar(name, parseValue(value)); setName(""); setValue(""); }}>Add</button>

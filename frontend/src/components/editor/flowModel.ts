@@ -19,7 +19,13 @@ interface Cached {
   report: unknown;
   portsKey: string;
   spec: LayerSpec | undefined;
+  size: Size | undefined;
   flow: LayerFlowNode;
+}
+
+export interface Size {
+  width: number;
+  height: number;
 }
 
 const NO_ERRORS: GraphErrorItem[] = [];
@@ -34,6 +40,7 @@ export function createNodeCache() {
     blocks: Record<string, Block>,
     report: ValidationReport | null,
     errors: Map<string, GraphErrorItem[]>,
+    sizes: Map<string, Size>,
   ): LayerFlowNode[] {
     const out: LayerFlowNode[] = [];
     const seen = new Set<string>();
@@ -45,8 +52,9 @@ export function createNodeCache() {
       const selected = selection.has(node.id);
       const nodeErrors = errors.get(node.id);
       const nodeReport = report?.nodes[node.id];
+      const size = sizes.get(node.id);
       const hit = cache.get(node.id);
-      if (hit && hit.node === node && hit.selected === selected && hit.errors === nodeErrors && hit.report === nodeReport && hit.portsKey === portsKey && hit.spec === spec) {
+      if (hit && hit.node === node && hit.selected === selected && hit.errors === nodeErrors && hit.report === nodeReport && hit.portsKey === portsKey && hit.spec === spec && hit.size === size) {
         out.push(hit.flow);
         continue;
       }
@@ -55,9 +63,11 @@ export function createNodeCache() {
         type: "layer",
         position: node.position ?? { x: 0, y: 0 },
         selected,
+        // Controlled mode: React Flow's measurements live with our nodes (the minimap needs them).
+        measured: size,
         data: { node, ports, errors: nodeErrors ?? NO_ERRORS, report: nodeReport, category: spec?.category ?? (node.op.startsWith("block:") ? "Block" : "") },
       };
-      cache.set(node.id, { node, selected, errors: nodeErrors, report: nodeReport, portsKey, spec, flow });
+      cache.set(node.id, { node, selected, errors: nodeErrors, report: nodeReport, portsKey, spec, size, flow });
       out.push(flow);
     }
     for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
@@ -65,13 +75,16 @@ export function createNodeCache() {
   };
 }
 
-export function toFlowEdges(edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>): FlowEdge[] {
+export function toFlowEdges(
+  edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>, hideLabels = false,
+): FlowEdge[] {
   const shapes = new Map<string, EdgeReport>();
   for (const e of report?.edges ?? []) shapes.set(edgeKey(e), e);
   return edges.map((e) => {
     const id = edgeKey(e);
     const info = shapes.get(id);
-    const broken = (errors.get(e.target) ?? []).some((err) => !err.port || err.port === e.target_port);
+    // Only an error about this very input port marks the edge; node-level ones stay on the node.
+    const broken = (errors.get(e.target) ?? []).some((err) => err.port === e.target_port);
     return {
       id,
       source: e.source,
@@ -80,7 +93,7 @@ export function toFlowEdges(edges: Edge[], report: ValidationReport | null, erro
       targetHandle: e.target_port,
       selected: selected.has(id),
       className: broken ? "edge-error" : undefined,
-      label: info?.shape ? formatShape(info.shape) : undefined,
+      label: info?.shape && !hideLabels ? formatShape(info.shape) : undefined,
       labelBgPadding: [6, 3] as [number, number],
       labelBgBorderRadius: 4,
     };

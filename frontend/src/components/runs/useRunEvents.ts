@@ -1,8 +1,9 @@
 /**
  * Follow a run live over SSE. The browser's EventSource reconnects by itself
  * and sends Last-Event-ID, so the server replays what was missed; if the
- * stream is closed for good (a proxy, a restart), we open a new one and the
- * runs store drops the events it has already applied. Closed once the run ends.
+ * stream is closed for good (a proxy, a restart), we open a new one from the
+ * last applied id (`?after=`), and the runs store drops any event it has
+ * already applied. Closed once the run ends.
  */
 import { useEffect } from "react";
 import { runs as runsApi } from "../../api/endpoints";
@@ -19,7 +20,7 @@ export function useRunEvents(runId: number) {
 
     const open = () => {
       if (stopped) return;
-      source = new EventSource(runsApi.eventsUrl(runId), { withCredentials: true });
+      source = new EventSource(runsApi.eventsUrl(runId, store().lastEventId), { withCredentials: true });
       source.onopen = () => store().setConnection("open");
       const handle = (e: MessageEvent) => {
         let data: unknown = null;

@@ -1,0 +1,94 @@
+"""The editor end to end: the production build served by uvicorn against the test
+PostgreSQL database, a real Celery worker on Redis, and Debian's Chromium."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from django.conf import settings
+
+from tests.workers.processes import Process, start_web, start_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+
+
+@dataclass
+class Stack:
+    url: str
+    worker: Process
+    web: Process
+
+
+def _test_database_url() -> str:
+    parsed = urlparse(os.environ["DATABASE_URL"])
+    return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
+
+
+@pytest.fixture(scope="module")
+def stack(django_db_setup, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (CI's .ci/run does)")
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+        pytest.skip("the editor's end-to-end test needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    if not (ROOT / "frontend" / "dist" / "index.html").exists():
+        pytest.fail("frontend/dist is not built: run `make frontend` (npm ci && npm run build in frontend/)")
+    base = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "NETWEAVE_VAR_DIR": str(base / "var"),
+           "NETWEAVE_RUNS_ROOT": str(base / "runs"), "OMP_NUM_THREADS": "1"}
+    # Whitenoise serves what collectstatic gathered (the editor's build among it) at /static/.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    worker = start_worker("e2e-worker", env, base, queues=["cpu"])
+    web, url = start_web(env, base)
+    yield Stack(url, worker, web)
+    web.stop()
+    worker.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Let fixtures see whether the test failed (to keep a screenshot of it).
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture
+def page(stack, request):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=stack.url)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"))
+        browser.close()
+        assert not errors, f"the page raised: {errors}"
+
+
+@pytest.fixture
+def shoot(page):
+    """Save a screenshot of what the user sees now: test-artifacts/e2e/<n>-<name>.png."""
+    count = iter(range(1, 100))
+
+    def take(name: str) -> Path:
+        path = ARTIFACTS / f"{next(count):02d}-{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return take
