@@ -72,7 +72,7 @@ class Functional(nn.Module):
 
     def forward(self, x):
         a, b = torch.chunk(F.relu(self.conv(x)), 2, dim=1)
-        y = torch.cat([a * b, a - b], dim=1)
+        y = torch.cat([torch.cat([a * b], dim=1), a - b], dim=1)  # one tensor: itself
         y = F.max_pool2d(y, 2).contiguous()
         y = y.view(y.size(0), 8, -1).transpose(1, 2)
         out, _ = self.rnn(F.gelu(y))

@@ -103,6 +103,8 @@ def binary(op: str):
 
 def cat(args, kwargs):
     bound = _bind(args, kwargs, ("tensors", "dim"), {"dim": 0})
+    if len(bound["tensors"]) == 1:  # torch.cat([x]) is x (DenseNet's first layer)
+        return _tensor(bound["tensors"][0])
     return Op("Concat", {"dim": bound["dim"]}, [_tensor(t) for t in bound["tensors"]])
 
 
@@ -156,6 +158,9 @@ def getitem(args, kwargs):
         if entry is None:
             raise Unmappable(f"uses element {index} of a result that no port gives")
         return entry
+    if isinstance(value, ShapeOf):
+        raise Unmappable(f"reads size {index!r} of a tensor; only the batch size (size 0) "
+                         f"maps, inside a reshape")
     raise Unmappable(f"indexes a value with {index!r}; slicing tensors has no registry op")
 
 
