@@ -34,7 +34,7 @@ class _NeverRaised(Exception):
     pass
 
 
-def call(name: str, *args, **kwargs):
+def call(name: str, /, *args, **kwargs):
     """Call an engine function; its GraphError becomes a 400 with node-level errors."""
     fn = function(name)
     try:

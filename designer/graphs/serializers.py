@@ -71,7 +71,22 @@ class GraphCreateSerializer(serializers.Serializer):
 
 
 class GraphImportSerializer(GraphCreateSerializer):
-    document = DocumentField(help_text="a netweave.graph/1 document")
+    """Either a document, or a torchvision model to trace into one."""
+
+    document = DocumentField(required=False, help_text="a netweave.graph/1 document")
+    torchvision = serializers.CharField(
+        required=False, max_length=100, help_text="a torchvision classification model, e.g. resnet18"
+    )
+    input_shape = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=4096), min_length=1, max_length=4,
+        default=[3, 224, 224], help_text="the model's input without the batch dimension",
+    )
+
+    def validate(self, attrs):
+        if ("document" in attrs) == ("torchvision" in attrs):
+            raise serializers.ValidationError(
+                {"document": "send either a document or the name of a torchvision model"})
+        return attrs
 
 
 class VersionSerializer(serializers.ModelSerializer):

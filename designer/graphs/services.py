@@ -111,6 +111,26 @@ def delete_project(project: Project) -> None:
         project.delete()
 
 
+def torchvision_document(model: str, input_shape: list[int]) -> dict:
+    """A graph document traced from a torchvision model named on the allow-list.
+
+    Built on the meta device: no weights are allocated, so even a large model
+    costs no memory; what the engine cannot map answers 400 naming the module.
+    """
+    import torch
+    import torchvision
+
+    known = torchvision.models.list_models(module=torchvision.models)
+    if model not in known:
+        raise InputProblem([error(
+            f"torchvision has no classification model {model!r}; try one of "
+            f"{', '.join(sorted(known)[:8])}, ...", field="torchvision")])
+    with torch.device("meta"):
+        module = torchvision.models.get_model(model, weights=None).eval()
+        example = torch.zeros(1, *input_shape)
+    return engine.call("import_module", module, (example,), name=model)
+
+
 def restore_version(version: GraphVersion, author, message: str = "") -> GraphVersion:
     return save_version(
         version.graph,

@@ -44,3 +44,24 @@ def test_it_lists_the_projects_blocks(clients, project, owner, who, status):
         [block] = response.json()["results"]
         assert (block["name"], block["graph_name"]) == ("ConvBlock", "blocky")
         assert block["params"]["channels"]["default"] == 8
+
+
+def test_it_imports_a_torchvision_model_by_name(editor_client, project):
+    body = {"name": "resnet", "torchvision": "resnet18", "input_shape": [3, 64, 64]}
+    response = editor_client.post(f"/api/projects/{project.pk}/graphs/import", body, format="json")
+    assert response.status_code == 201, response.content
+    stored = Graph.objects.get(project=project, name="resnet")
+    assert stored.head.message == "Imported from torchvision.models.resnet18"
+    assert stored.head.valid is True and stored.head.node_count > 50
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "x", "torchvision": "os.system"}, "torchvision"),  # only names torchvision lists
+    ({"name": "x", "torchvision": "resnet18", "document": {}}, "document"),  # one or the other
+    ({"name": "x", "torchvision": "resnet18", "input_shape": [3, 0, 64]}, "input_shape[1]"),
+])
+def test_it_rejects_bad_torchvision_imports(editor_client, project, body, field):
+    response = editor_client.post(f"/api/projects/{project.pk}/graphs/import", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+    assert not Graph.objects.exists()

@@ -56,10 +56,14 @@ class ProjectGraphList(RoleByMethod, generics.ListCreateAPIView):
         project = get_project(request.user, pk, Role.EDITOR)
         body = self.body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fields = {**body.validated_data}
-        fields["message"] = fields["message"] or self.default_message
+        fields = self.graph_fields({**body.validated_data})
         graph = services.create_graph(project, author=request.user, **fields)
         return Response(GraphDetailSerializer(graph).data, status=status.HTTP_201_CREATED)
+
+    def graph_fields(self, data: dict) -> dict:
+        """The create_graph arguments from the validated body."""
+        data["message"] = data["message"] or self.default_message
+        return data
 
 
 class GraphImport(ProjectGraphList):
@@ -72,6 +76,13 @@ class GraphImport(ProjectGraphList):
     @extend_schema(request=GraphImportSerializer, responses={201: GraphDetailSerializer})
     def post(self, request, pk):
         return super().post(request, pk)
+
+    def graph_fields(self, data: dict) -> dict:
+        model, shape = data.pop("torchvision", None), data.pop("input_shape")
+        if model is not None:
+            data["document"] = services.torchvision_document(model, shape)
+            data["message"] = data["message"] or f"Imported from torchvision.models.{model}"
+        return super().graph_fields(data)
 
 
 class GraphDetail(RoleByMethod, generics.RetrieveUpdateDestroyAPIView):
