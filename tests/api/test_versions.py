@@ -124,3 +124,36 @@ def test_versions_are_immutable(graph):
         version.save()
     version.refresh_from_db()
     assert version.message == "first"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_saves_get_consecutive_numbers(project, owner, editor, client_for):
+    """Two editors press save at once: the graph row lock numbers them 2 and 3, none is lost."""
+    import threading
+
+    from django.db import connection
+
+    from designer.graphs.services import create_graph
+
+    graph = create_graph(project, "race", owner, documents.tiny_cnn())
+    barrier, statuses = threading.Barrier(2), []
+
+    def save_in_thread(width):
+        try:
+            client = client_for(editor)
+            barrier.wait(timeout=30)
+            statuses.append(save(client, graph, documents.wide(width)).status_code)
+        except Exception as exc:  # the test client re-raises a view's error: record it
+            statuses.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save_in_thread, args=(w,)) for w in (8, 16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [201, 201]
+    graph.refresh_from_db()
+    assert sorted(graph.versions.values_list("number", flat=True)) == [1, 2, 3]
+    assert graph.head.number == 3
