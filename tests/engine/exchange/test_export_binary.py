@@ -10,9 +10,11 @@ import onnxruntime
 import pytest
 import torch
 
+from tests.engine.graph.test_ops import OPS, one_node_graph, sample_case, sample_inputs
 from workers.engine import (GraphError, compile_graph, export_onnx, export_torchscript,
                             load_template)
 
+BACKBONES = {"ResNet18", "ResNet34", "ResNet50", "MobileNetV3Small", "EfficientNetB0"}
 CASES = ["mnist_cnn", "resnet18", "lstm_classifier", "transformer_classifier"]
 
 
@@ -82,3 +84,17 @@ def test_a_broken_graph_is_refused_before_export():
     doc["edges"] = doc["edges"][1:]
     with pytest.raises(GraphError):
         export_onnx(doc)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op not in BACKBONES])
+def test_every_op_exports_to_onnx_and_matches(op):
+    spec, shapes, params = sample_case(op)
+    doc = one_node_graph(op, spec, shapes, params)
+    inputs = [x.detach() for x in sample_inputs(spec, shapes)]
+    want = reference(doc, inputs)
+    want = list(want.values()) if isinstance(want, dict) else [want]
+    session = onnxruntime.InferenceSession(export_onnx(doc),
+                                           providers=["CPUExecutionProvider"])
+    got = session.run(None, {a.name: x.numpy() for a, x in zip(session.get_inputs(), inputs)})
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w.numpy(), atol=1e-4, rtol=0)
