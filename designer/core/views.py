@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -105,9 +106,17 @@ class HealthView(APIView):
 
 
 def api_not_found(request, path=""):
-    return JsonResponse(
-        {"detail": f"No API endpoint at {request.path}. The list is at /api/docs/."}, status=404
-    )
+    detail = f"No API endpoint at {request.path}. The list is at /api/docs/."
+    if request.path.endswith("/") and _is_api_endpoint(request.path.rstrip("/")):
+        detail = f"No API endpoint at {request.path}: API paths have no trailing slash ({request.path.rstrip('/')})."
+    return JsonResponse({"detail": detail}, status=404)
+
+
+def _is_api_endpoint(path: str) -> bool:
+    try:
+        return resolve(path).func is not api_not_found
+    except Resolver404:
+        return False
 
 
 def editor_index(request, path=""):

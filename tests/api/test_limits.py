@@ -54,6 +54,9 @@ def test_it_answers_unknown_api_paths_with_json_404(owner_client):
     response = owner_client.get("/api/no/such/thing")
     assert response.status_code == 404
     assert "/api/docs/" in response.json()["detail"]
+    slashed = owner_client.get("/api/projects/")
+    assert slashed.status_code == 404
+    assert "no trailing slash (/api/projects)" in slashed.json()["detail"]
 
 
 def test_it_reports_health_without_login(anon_client):

@@ -69,6 +69,9 @@ class Command(BaseCommand):
         else:
             out.write(f"Log in as {ADMIN} (the account exists; forgot the password? "
                       f"run: .venv/bin/python manage.py changepassword {ADMIN})")
+        if not url.startswith(("http://127.0.0.1:", "http://localhost:")):
+            out.write("Browsing from another machine? Put the address you browse to in ALLOWED_HOSTS "
+                      "(and http://address:port in CSRF_TRUSTED_ORIGINS), comma-separated.")
         out.write("Press Ctrl+C to stop.")
         out.flush()
 
