@@ -152,6 +152,15 @@ def test_shared_weights_and_a_fixed_batch_are_refused():
     assert "fixes the batch size" in text
 
 
+def test_what_is_not_a_module_or_lacks_examples_is_refused():
+    with pytest.raises(GraphError, match="takes an nn.Module, got builtin_function"):
+        import_module(torch.relu, torch.randn(2, 3))
+    with pytest.raises(GraphError, match="float32 or int64 example tensor"):
+        import_module(nn.Sequential(nn.ReLU()), [torch.zeros(2, 3, dtype=torch.float64)])
+    with pytest.raises(GraphError, match="has no example input"):
+        import_module(nn.Sequential(nn.ReLU()), [])
+
+
 def test_untraceable_control_flow_is_refused():
     class Branchy(nn.Module):
         def forward(self, x):

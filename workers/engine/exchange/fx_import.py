@@ -54,15 +54,15 @@ class _Importer:
         return node_id
 
     def add(self, name: str, op: str, params: dict, inputs: list[Ref]) -> str:
-        node_id = self.new_id(name)
         spec = get_op(op)
-        self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
-        self.by_id[node_id] = self.nodes[-1]
         variadic = bool(spec.inputs) and spec.inputs[0].variadic
         ports = [f"in{i}" for i in range(len(inputs))] if variadic else \
             [p.name for p in spec.inputs]
         if len(ports) != len(inputs):
             raise Unmappable(f"is called with {len(inputs)} tensors; {op} takes {len(ports)}")
+        node_id = self.new_id(name)
+        self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
+        self.by_id[node_id] = self.nodes[-1]
         for ref, port in zip(inputs, ports):
             self.edges.append({"source": ref.node, "source_port": ref.port,
                                "target": node_id, "target_port": port})
@@ -258,6 +258,9 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
     """A ``netweave.graph/1`` document for ``module``; raises GraphError naming every module
     and op that has no registry counterpart. ``example_inputs`` (a tensor or a tuple, one per
     forward argument, batch first) give the Input shapes."""
+    if not isinstance(module, nn.Module):
+        raise GraphError([error(f"import_module takes an nn.Module, got "
+                                f"{type(module).__name__}")])
     examples = example_inputs if isinstance(example_inputs, (tuple, list)) else \
         (example_inputs,)
     importer = _Importer(module, _trace(module), tuple(examples))
