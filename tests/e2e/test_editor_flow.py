@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(tr
 
 PASSWORD = "correct-horse-battery"
 # Where each layer is dropped on the canvas (pixels from its top-left corner).
-LAYOUT = {"Input": (50, 80), "Conv2d": (330, 80), "ReLU": (610, 80), "Flatten": (50, 330),
-          "Linear": (330, 330), "Output": (610, 330)}
+LAYOUT = {"Input": (50, 40), "Conv2d": (50, 260), "ReLU": (330, 40), "Flatten": (330, 260),
+          "Linear": (610, 40), "Output": (610, 260)}
 CHAIN = ["input_1", "conv2d_1", "relu_1", "flatten_1", "linear_1", "output_1"]
 
 
@@ -83,6 +83,7 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
     for source, target in zip(CHAIN, CHAIN[1:]):
         connect(page, source, target)
     assert page.locator(".react-flow__edge").count() == 5
+    page.get_by_role("button", name="Layout").click()  # auto-layout: top to bottom, as data flows
     set_param(page, "input_1", "shape", "1, 8, 8")
     set_param(page, "linear_1", "out_features", "10")
 

@@ -1,14 +1,14 @@
-/** Auto-layout with dagre: left to right, in the order data flows. */
+/** Auto-layout with dagre: top to bottom, in the order data flows (as the nodes' ports are). */
 import dagre from "@dagrejs/dagre";
 import type { Position } from "../schemas/graph";
 import type { Scope } from "./graphOps";
 
 const WIDTH = 200;
-const HEIGHT = 90;
+const HEIGHT = 84;
 
 export function autoLayout(scope: Scope): Record<string, Position> {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 80, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: "TB", nodesep: 40, ranksep: 36, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of scope.nodes) g.setNode(n.id, { width: WIDTH, height: HEIGHT });
   for (const e of scope.edges) g.setEdge(e.source, e.target);

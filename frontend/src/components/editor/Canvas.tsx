@@ -14,7 +14,7 @@ import { createNodeCache, toFlowEdges, type Size } from "./flowModel";
 export const DRAG_MIME = "application/netweave-op";
 const nodeTypes: NodeTypes = { layer: LayerNode };
 /** Below this zoom text is unreadable: draw nodes plain and edges without shape labels (big graphs stay smooth). */
-const FAR_ZOOM = 0.45;
+const FAR_ZOOM = 0.4;
 
 export function Canvas() {
   const doc = useGraph((s) => s.doc);

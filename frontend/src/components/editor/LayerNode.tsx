@@ -22,8 +22,8 @@ export type LayerFlowNode = FlowNode<LayerData, "layer">;
 /** True when the canvas is zoomed out too far to read text: nodes draw only op and ports. */
 export const FarContext = createContext(false);
 
-const PORT_GAP = 22;
-const HEAD = 34;
+/** Ports spread along the top (inputs) and the bottom (outputs): data flows downwards. */
+const spread = (i: number, n: number) => `${((i + 1) / (n + 1)) * 100}%`;
 
 function summary(node: Node): string {
   const entries = Object.entries(node.params).slice(0, 3);
@@ -33,32 +33,22 @@ function summary(node: Node): string {
 function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
   const { node, ports, errors, report, category } = data;
   const far = useContext(FarContext);
-  const rows = Math.max(ports.inputs.length, ports.outputs.length, 1);
   const firstOut = ports.outputs[0];
   const shape = firstOut ? report?.outputs?.[firstOut] : undefined;
   const cls = ["layer", `cat-${category.toLowerCase().replace(/[^a-z]/g, "")}`, errors.length ? "has-error" : "", selected ? "selected" : ""];
   return (
     <div className={cls.join(" ")} data-testid={`node-${node.id}`} title={errors.map((e) => e.message).join("\n") || undefined}>
+      {ports.inputs.map((p, i) => (
+        <Handle key={`in-${p}`} type="target" position={Position.Top} id={p} style={{ left: spread(i, ports.inputs.length) }}>
+          {ports.inputs.length > 1 && !far && <span className="port-label port-in">{p}</span>}
+        </Handle>
+      ))}
       <div className="layer-head">
         <span className="layer-op">{node.op.replace(/^block:/, "▣ ")}</span>
         <span className="layer-id">{node.id}</span>
         {node.repeat !== undefined && node.repeat !== 1 && <span className="layer-repeat">×{String(node.repeat)}</span>}
       </div>
-      <div className="layer-ports" style={{ minHeight: rows * PORT_GAP }}>
-        {ports.inputs.map((p, i) => (
-          <div key={`in-${p}`}>
-            <Handle type="target" position={Position.Left} id={p} style={{ top: HEAD + 11 + i * PORT_GAP }} />
-            {ports.inputs.length > 1 && !far && <span className="port-label port-in" style={{ top: 4 + i * PORT_GAP }}>{p}</span>}
-          </div>
-        ))}
-        {ports.outputs.map((p, i) => (
-          <div key={`out-${p}`}>
-            <Handle type="source" position={Position.Right} id={p} style={{ top: HEAD + 11 + i * PORT_GAP }} />
-            {ports.outputs.length > 1 && !far && <span className="port-label port-out" style={{ top: 4 + i * PORT_GAP }}>{p}</span>}
-          </div>
-        ))}
-        {!far && <div className="layer-params">{summary(node)}</div>}
-      </div>
+      {!far && <div className="layer-params">{summary(node)}</div>}
       {shape !== undefined && !far && <div className="layer-shape" data-testid={`shape-${node.id}`}>→ {formatShape(shape)}</div>}
       {errors.length > 0 && !far && (
         <div className="layer-errors" data-testid={`errors-${node.id}`}>
@@ -67,6 +57,11 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
           {errors.length > 1 && <div className="muted">+{errors.length - 1} more</div>}
         </div>
       )}
+      {ports.outputs.map((p, i) => (
+        <Handle key={`out-${p}`} type="source" position={Position.Bottom} id={p} style={{ left: spread(i, ports.outputs.length) }}>
+          {ports.outputs.length > 1 && !far && <span className="port-label port-out">{p}</span>}
+        </Handle>
+      ))}
     </div>
   );
 }

@@ -31,7 +31,8 @@ export function Palette() {
     const shared = blockSpecs(Object.fromEntries(Object.entries(projectBlocks).filter(([n]) => !docBlocks[n])), "Project blocks");
     return [...layers, ...own, ...shared];
   }, [layers, docBlocks, projectBlocks]);
-  const groups = useMemo(() => searchLayers(all, query), [all, query]);
+  // Inputs and outputs first: every graph starts and ends with them.
+  const groups = useMemo(() => searchLayers(all, query).sort(([a], [b]) => Number(b === "IO") - Number(a === "IO")), [all, query]);
 
   const addToCentre = (op: string) => {
     const pane = document.querySelector(".canvas")?.getBoundingClientRect();

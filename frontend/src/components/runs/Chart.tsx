@@ -5,6 +5,15 @@ import type { Line } from "../../stores/runs";
 
 const COLOURS = ["#60a5fa", "#f59e0b", "#34d399", "#f472b6", "#a78bfa", "#f87171"];
 
+/** Tick labels that stay distinct for small values (learning rates) and short for big ones. */
+export function tickLabel(v: number): string {
+  const a = Math.abs(v);
+  if (v === 0) return "0";
+  if (a < 0.01) return v.toExponential(1);
+  if (a >= 10000) return `${(v / 1000).toFixed(a >= 100000 ? 0 : 1)}k`;
+  return String(Number(v.toPrecision(3)));
+}
+
 /** uPlot wants one x array: the union of steps, null where a line has no point. */
 export function alignLines(lines: Line[]): (number | null)[][] {
   const xs = [...new Set(lines.flatMap((l) => l.steps))].sort((a, b) => a - b);
@@ -31,7 +40,7 @@ export function Chart({ title, keys, lines, testId }: { title: string; keys: str
       scales: { x: { time: false } },
       axes: [
         { stroke: "#9aa4b2", grid: { stroke: "#1f2733" }, ticks: { stroke: "#1f2733" } },
-        { stroke: "#9aa4b2", grid: { stroke: "#1f2733" }, ticks: { stroke: "#1f2733" }, size: 60 },
+        { stroke: "#9aa4b2", grid: { stroke: "#1f2733" }, ticks: { stroke: "#1f2733" }, size: 60, values: (_u, vals) => vals.map(tickLabel) },
       ],
       series: [{ label: "step" }, ...keys.map((k, i) => ({ label: k, stroke: COLOURS[i % COLOURS.length], width: 2, spanGaps: true }))],
     };
