@@ -51,7 +51,7 @@ def standalone(tmp_path):
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
     try:
-        wait_for(lambda: any("Ctrl+C" in line for line in lines), 90, "the start-up banner")
+        wait_for(lambda: any("Ctrl+C" in line for line in lines), 120, "the start-up banner")
         yield process, f"http://127.0.0.1:{port}", lines
     finally:
         if process.poll() is None:
@@ -69,7 +69,7 @@ def test_it_runs_standalone_on_sqlite_and_stops_on_ctrl_c(standalone):
     assert f"Netweave is running at {url}/" in output
     password = re.search(r"Log in as admin with password: (\S+)", output).group(1)
     with httpx.Client(base_url=url, timeout=60) as browser:
-        wait_for(lambda: _healthy(browser), 30, "/api/health")
+        wait_for(lambda: _healthy(browser), 90, "/api/health")
         csrf = browser.get("/api/auth/me").cookies["csrftoken"]
         headers = {"X-CSRFToken": csrf}
         login = browser.post("/api/auth/login", json={"username": "admin", "password": password},
