@@ -20,7 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/netweave_runs")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
-os.environ.pop("REDIS_URL", None)  # measure the database, not the wake-ups
 
 import django  # noqa: E402
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -31,8 +32,8 @@ def goal_for(key: str) -> str:
     return "min" if any(word in name for word in LOWER_IS_BETTER) else "max"
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
+    # A tuple, not a dataclass: a batch makes a thousand of them.
     key: str
     step: int
     value: float
@@ -47,9 +48,12 @@ def points_of(message: dict) -> list[Point]:
     split = str(message.get("split") or "train")
     step = int(message.get("step") or 0)
     at = float(message.get("time") or 0.0)
+    values = message.get("values")
+    if not isinstance(values, dict):
+        return []
     points = []
-    for name, value in (message.get("values") or {}).items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+    for name, value in values.items():
+        if value.__class__ is not float and (isinstance(value, bool) or not isinstance(value, (int, float))):
             continue
         if not math.isfinite(value):
             continue
@@ -125,8 +129,7 @@ def write_points(run_id: int, points: list[Point]) -> int | None:
     """
     if not points:
         return None
-    insert_rows(MetricPoint._meta.db_table, POINT_COLUMNS,
-                [(run_id, p.key, p.step, p.value, p.time) for p in points])
+    insert_rows(MetricPoint._meta.db_table, POINT_COLUMNS, [(run_id, *p) for p in points])
     update_summaries(run_id, points)
     update_rollups(run_id, points)
     events = [

@@ -24,7 +24,7 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     with connection.cursor() as cursor:
         if is_postgres():
             with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
+                copy.write(_copy_text(rows))
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
@@ -33,11 +33,20 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value) -> str:
-    """One field in COPY's text format (repr keeps every bit of a float)."""
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    return repr(value)
+def _copy_text(rows: list[tuple]) -> str:
+    """Rows in COPY's text format: strings escaped (once per distinct value),
+    numbers as repr (which keeps every bit of a float)."""
+    escaped: dict[str, str] = {}
+
+    def field(value) -> str:
+        if value.__class__ is str:
+            text = escaped.get(value)
+            if text is None:
+                text = escaped[value] = value.translate(_ESCAPES)
+            return text
+        return repr(value)
+
+    return "".join("\t".join([field(v) for v in row]) + "\n" for row in rows)
 
 
 def upsert_rows(table: str, columns: dict[str, str], rows: list[tuple],
@@ -53,7 +62,7 @@ def upsert_rows(table: str, columns: dict[str, str], rows: list[tuple],
     names = ", ".join(columns)
     tail = f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
     if is_postgres():
-        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
+        arrays = ", ".join(f"%b::{kind}[]" for kind in columns.values())
         _server_bound(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
                       [list(column) for column in zip(*rows)])
         return
@@ -69,6 +78,7 @@ def _server_bound(sql: str, params: list) -> None:
 
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
+        # Binary parameters (%b): text arrays would be quoted element by element.
         cursor.execute(sql, params)
 
 
