@@ -106,9 +106,14 @@ def execute(run_dir: Path, sink, stop: StopFlag) -> int:
         sink.emit({"type": "done", "status": "succeeded", "summary": summary})
         code = EXIT_OK
     except Cancelled:
-        recipe.save_checkpoint("last")
-        sink.emit({"type": "done", "status": "cancelled", "summary": {"step": recipe.state.step}})
-        code = EXIT_CANCELLED
+        try:
+            recipe.save_checkpoint("last")
+        except Exception:  # noqa: BLE001 - a cancel that cannot checkpoint is a failure
+            traceback.print_exc(file=sys.stderr)
+            code = _fail(sink, EXIT_FAILED, "cancelled, but saving checkpoints/last.pt failed")
+        else:
+            sink.emit({"type": "done", "status": "cancelled", "summary": {"step": recipe.state.step}})
+            code = EXIT_CANCELLED
     except Exception as exc:  # noqa: BLE001 - every failure ends as a status and a message
         errors = getattr(exc, "errors", None)
         if isinstance(errors, list) and errors:  # bad input: config, dataset, graph

@@ -4,12 +4,19 @@ A checkpoint holds only tensors and primitive containers: the model's and
 optimizer's state dicts, the scheduler's (built-in schedulers only), the
 loop's position and every random generator's state. Files are written to a
 temporary name and renamed, so a crash never leaves half a checkpoint.
+
+``CheckpointWriter`` writes in the background: the loop pays only for a CPU
+copy of the state, and the serialising and fsync overlap the next steps (on
+small epochs they otherwise cost a tenth of the run).
 """
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import random
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +28,11 @@ FORMAT = "netweave.checkpoint/1"
 
 def rng_state(include_cuda: bool) -> dict[str, Any]:
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, py_gauss = random.getstate()
     state = {
-        "python": random.getstate(),
+        # Python's state is 625 ints: as one tensor it pickles in microseconds.
+        "python": {"version": version, "internal": torch.tensor(internal, dtype=torch.int64),
+                   "gauss": py_gauss},
         "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
                   "has_gauss": int(has_gauss), "gauss": float(gauss)},
         "torch": torch.get_rng_state(),
@@ -33,8 +43,8 @@ def rng_state(include_cuda: bool) -> dict[str, Any]:
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
+    py = state["python"]
+    random.setstate((py["version"], tuple(py["internal"].tolist()), py["gauss"]))
     n = state["numpy"]
     np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"],
                          n["has_gauss"], n["gauss"]))
@@ -43,19 +53,67 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` atomically (temporary file, fsync, rename)."""
+def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
-        torch.save({"format": FORMAT, **payload}, fh)
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
+def _serialise(payload: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, **payload}, buffer)
+    return buffer.getvalue()
+
+
+def cpu_copy(value: Any) -> Any:
+    """A snapshot on the CPU: tensors copied, containers rebuilt, the rest kept."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {k: cpu_copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(cpu_copy(v) for v in value)
+    return value
+
+
+class CheckpointWriter:
+    """One background write at a time; ``wait()`` re-raises a failed write."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def submit(self, paths: list[Path], payload: dict[str, Any], done: Callable[[], None]) -> None:
+        """Write ``payload`` (already a snapshot) to every path, then call ``done``."""
+        self.wait()  # back-pressure: never two writes in flight
+
+        def work() -> None:
+            try:
+                data = _serialise(payload)
+                for path in paths:
+                    _write_atomic(path, data)
+                done()
+            except BaseException as exc:  # handed to the training thread by wait()
+                self._error = exc
+
+        self._thread = threading.Thread(target=work, name="netweave-checkpoint")
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise RuntimeError(f"writing a checkpoint failed: {error}") from error
+
+
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a checkpoint written by ``save_checkpoint``; refuse anything else."""
+    """Read a checkpoint written by ``CheckpointWriter``; refuse anything else."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")

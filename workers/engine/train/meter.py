@@ -34,6 +34,7 @@ class TrainMeter:
         self.rows: list[tuple[int, int, float]] = []
         self.losses: list[torch.Tensor] = []
         self.samples = 0
+        self.epoch_sum, self.epoch_steps = 0.0, 0  # this epoch's losses, read at its end
         self.warned = False
         self.since = self.last = time.monotonic()
 
@@ -52,6 +53,8 @@ class TrainMeter:
             return
         now = time.monotonic() if now is None else now
         losses = torch.stack(self.losses).float().tolist()
+        self.epoch_sum += math.fsum(v for v in losses if math.isfinite(v))
+        self.epoch_steps += len(losses)
         bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
         if bad is not None and not self.warned:
             self.warned = True  # JSON has no NaN: say it once, points carry null
@@ -70,6 +73,13 @@ class TrainMeter:
         self.losses.clear()
         self.samples = 0
         self.since = self.last = now
+
+    def epoch_loss(self) -> float | None:
+        """Mean training loss since the last call (this process's batches)."""
+        self.flush()
+        mean = self.epoch_sum / self.epoch_steps if self.epoch_steps else None
+        self.epoch_sum, self.epoch_steps = 0.0, 0
+        return mean
 
     def pause(self) -> None:
         """Flush and restart the clock (evaluation time is not training throughput)."""

@@ -8,6 +8,7 @@ from all-reduced figures so that every process takes the same one.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ..data import DatasetBundle
-from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import CheckpointWriter, cpu_copy, load_checkpoint, rng_state, set_rng_state
 from .config import ConfigError, TrainConfig
 from .loaders import eval_loader, to_device, train_loader
 from .meter import EventSink, NullSink, TrainMeter
@@ -79,6 +80,7 @@ class TrainRecipe:
         self.task = config.task or data.task
         self.state = LoopState()
         self.best_weights: dict[str, torch.Tensor] | None = None
+        self.writer = CheckpointWriter()
 
     # -- setup ---------------------------------------------------------------
     def setup(self, resume_from: str | Path | None = None) -> None:
@@ -152,23 +154,25 @@ class TrainRecipe:
 
     # -- train ---------------------------------------------------------------
     def train(self) -> dict[str, Any]:
+        """Fit, then test the best weights; returns the run's summary."""
+        self.fit()
+        return self.test()
+
+    def fit(self) -> None:
+        """The epochs: steps, validation, checkpoints, early stopping."""
         cfg, st = self.cfg, self.state
         self.net.train()
         while st.epoch < cfg.epochs and not st.stopped_early:
             started = time.monotonic()
             self.sampler.set_epoch(st.epoch)
             self.batches.skip = st.batch_in_epoch
-            loss_sum = torch.zeros((), device=self.place.device)
-            batches = 0
             for batch in self.loader:
-                loss_sum += self._step(*to_device(batch, self.place.device))
-                batches += 1
+                self._step(*to_device(batch, self.place.device))
                 if st.stopped_early:  # decided by an evaluation inside the epoch
                     break
-            self._end_epoch(time.monotonic() - started, loss_sum, batches)
-        return self._finish()
+            self._end_epoch(time.monotonic() - started)
 
-    def _step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         cfg, st = self.cfg, self.state
         with self.autocast():
             loss = compute_loss(self.task, _first_output(self.net(x)), x, y)
@@ -188,13 +192,11 @@ class TrainRecipe:
         self.schedule.step("step")
         st.step += 1
         st.batch_in_epoch += 1
-        loss = loss.detach()
         self.meter.add(st.step, st.epoch + 1, loss, self.optimizer.param_groups[0]["lr"], len(x))
-        if cfg.eval_every_steps and st.step % cfg.eval_every_steps == 0:
-            self._validate()
+        if cfg.eval_every_steps and st.step % cfg.eval_every_steps == 0 and self._validate():
+            self._save(["best"])
         if self._stop_requested():
             raise Cancelled()
-        return loss
 
     def _stop_requested(self) -> bool:
         stop = self.should_stop()
@@ -206,19 +208,19 @@ class TrainRecipe:
             stop = bool(flag.item())
         return stop
 
-    def _end_epoch(self, seconds: float, loss_sum: torch.Tensor, batches: int) -> None:
+    def _end_epoch(self, seconds: float) -> None:
         cfg, st = self.cfg, self.state
-        self.meter.flush()
+        epoch_loss = self.meter.epoch_loss()
         st.epoch += 1
         st.batch_in_epoch = 0
-        values = {"epoch_time": seconds}
-        if batches:
-            values["epoch_loss"] = float(loss_sum) / batches
-        self._emit_metric("train", values)
+        if self.place.is_main:
+            values = {"epoch_time": seconds}
+            if epoch_loss is not None:
+                values["epoch_loss"] = epoch_loss
+            self._emit_metric("train", values)
         self.schedule.step("epoch")
-        if st.last_eval_step != st.step:
-            self._validate()
-        self.save_checkpoint("last")
+        improved = st.last_eval_step != st.step and self._validate()
+        self._save(["last", "best"] if improved else ["last"])
         self.sink.emit({"type": "log", "level": "info",
                         "message": f"epoch {st.epoch}/{cfg.epochs} done in {seconds:.2f} s"})
         if st.stopped_early:
@@ -248,27 +250,28 @@ class TrainRecipe:
             self._emit_artifact(f"{prefix}per_class", {"labels": self.data.classes, **details})
         return values, details
 
-    def _validate(self) -> None:
+    def _validate(self) -> bool:
+        """Evaluate on the validation split; True when the monitored metric improved."""
         cfg, st = self.cfg, self.state
         st.last_eval_step = st.step
         if len(self.data.val) == 0:
-            return
+            return False
         values, _ = self.evaluate("val")
         value = values[cfg.monitor.split("/", 1)[1]]
         self.schedule.step("eval", value)
         sign = 1 if cfg.mode == "min" else -1
         if st.best is None or sign * (st.best - value) > cfg.early_stopping.min_delta:
             st.best, st.bad_evals = value, 0
-            self.best_weights = {k: v.detach().to("cpu", copy=True)
-                                 for k, v in self.module.state_dict().items()}
-            self.save_checkpoint("best")
-        else:
-            st.bad_evals += 1
-            patience = cfg.early_stopping.patience
-            st.stopped_early = patience is not None and st.bad_evals >= patience
+            self.best_weights = cpu_copy(self.module.state_dict())
+            return True
+        st.bad_evals += 1
+        patience = cfg.early_stopping.patience
+        st.stopped_early = patience is not None and st.bad_evals >= patience
+        return False
 
-    def _finish(self) -> dict[str, Any]:
+    def test(self) -> dict[str, Any]:
         """Test the best weights (when validation chose some) and summarise."""
+        self.writer.wait()  # the checkpoints' events come before the summary
         if self.best_weights is not None:
             self.module.load_state_dict(self.best_weights)
         summary: dict[str, Any] = {"epochs": self.state.epoch, "steps": self.state.step,
@@ -289,22 +292,30 @@ class TrainRecipe:
         self.sink.emit({"type": "artifact", "kind": kind, "step": self.state.step, "data": data})
 
     def save_checkpoint(self, name: str = "last") -> Path | None:
-        """Write ``checkpoints/<name>.pt`` (rank 0); every process keeps its place."""
+        """Write ``checkpoints/<name>.pt`` now (rank 0); returns its path."""
+        self._save([name])
+        self.writer.wait()
+        return self.run_dir / "checkpoints" / f"{name}.pt" if self.place.is_main else None
+
+    def _save(self, names: list[str]) -> None:
+        """Snapshot the state and write it in the background to each named file."""
         self.meter.flush()
         if not self.place.is_main:
-            return None
-        rel = Path("checkpoints") / f"{name}.pt"
-        save_checkpoint(self.run_dir / rel, {
+            return
+        st = self.state
+        payload = cpu_copy({
             "model": self.module.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.schedule.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler is not None else {},
-            "state": asdict(self.state), "config": self.cfg.model_dump(mode="json"),
+            "state": asdict(st), "config": self.cfg.model_dump(mode="json"),
             "rng": rng_state(include_cuda=self.place.device.type == "cuda"),
-            "best_weights": self.best_weights or {},
         })
-        self.sink.emit({"type": "checkpoint", "path": rel.as_posix(), "epoch": self.state.epoch,
-                        "step": self.state.step, "best": name == "best"})
-        return self.run_dir / rel
+        payload["best_weights"] = self.best_weights or {}  # already a CPU copy, never mutated
+        rels = [Path("checkpoints") / f"{name}.pt" for name in names]
+        events = [{"type": "checkpoint", "path": rel.as_posix(), "epoch": st.epoch, "step": st.step,
+                   "best": rel.stem == "best"} for rel in rels]
+        self.writer.submit([self.run_dir / rel for rel in rels], payload,
+                           lambda: [self.sink.emit(e) for e in events])
 
     def _restore(self, ckpt: dict[str, Any]) -> None:
         self.module.load_state_dict(ckpt["model"])
@@ -321,4 +332,8 @@ class TrainRecipe:
     def cleanup(self) -> None:
         if getattr(self, "meter", None) is not None:
             self.meter.flush()
+        try:
+            self.writer.wait()
+        except RuntimeError as exc:  # already ending; the run's own error is the one to report
+            print(f"warning: {exc}", file=sys.stderr)
         self.loader = self.eval_loaders = None  # stops persistent loader workers
