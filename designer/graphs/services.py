@@ -4,16 +4,19 @@ Views stay small: they check roles, read the request, and call these.
 """
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
-from designer.core.errors import Conflict, InputProblem, error
+from designer.core.errors import Conflict, InputProblem, NotAvailableYet, error
 from designer.graphs import engine
 from designer.graphs.limits import check_document, count_nodes
 from designer.graphs.models import Graph, GraphVersion, Project
 
 SCHEMA = "netweave.graph/1"
+log = logging.getLogger(__name__)
 
 
 def empty_document(name: str) -> dict:
@@ -161,7 +164,15 @@ def export_version(version: GraphVersion, fmt: str) -> tuple[bytes, str, str]:
             [error(f"unknown export format {fmt!r}; use one of {', '.join(EXPORTS)}", field="format")]
         )
     name, suffix, content_type = EXPORTS[fmt]
-    content = engine.call(name, version.document)
+    try:
+        content = engine.call(name, version.document)
+    except (InputProblem, NotAvailableYet):
+        raise
+    except Exception as exc:
+        # A graph that validates can still use an op the target format lacks
+        # (an ONNX opset, TorchScript scripting): tell the person, keep the trace in the log.
+        log.exception("export of graph %s v%s to %s failed", version.graph_id, version.number, fmt)
+        raise InputProblem([error(f"export to {fmt} failed: {exc}", field="format")]) from exc
     if isinstance(content, str):
         content = content.encode("utf-8")
     filename = f"{_slug(version.graph.name)}-v{version.number}.{suffix}"

@@ -53,3 +53,16 @@ def test_it_refuses_to_export_a_graph_with_shape_errors(editor_client, graph):
     response = export(editor_client, graph, "py", number=2)
     assert response.status_code == 400
     assert any(e["node"] == "conv1" for e in response.json()["errors"])
+
+
+def test_it_explains_an_export_the_format_cannot_hold(viewer_client, graph, monkeypatch):
+    # Stands in for an op a format lacks (e.g. an ONNX opset): the engine raises, the API explains.
+    import workers.engine
+
+    def refuse(document):
+        raise RuntimeError("Exporting the operator 'aten::fancy' to ONNX opset 18 is not supported")
+
+    monkeypatch.setattr(workers.engine, "export_onnx", refuse)
+    response = export(viewer_client, graph, "onnx")
+    assert response.status_code == 400
+    assert "aten::fancy" in response.json()["detail"]
