@@ -128,10 +128,17 @@ def torchvision_document(model: str, input_shape: list[int]) -> dict:
         raise InputProblem([error(
             f"torchvision has no classification model {model!r}; try one of "
             f"{', '.join(sorted(known)[:8])}, ...", field="torchvision")])
-    with torch.device("meta"):
-        module = torchvision.models.get_model(model, weights=None).eval()
-        example = torch.zeros(1, *input_shape)
-    return engine.call("import_module", module, (example,), name=model)
+    try:
+        with torch.device("meta"):
+            module = torchvision.models.get_model(model, weights=None).eval()
+            example = torch.zeros(1, *input_shape)
+        return engine.call("import_module", module, (example,), name=model)
+    except (InputProblem, NotAvailableYet):
+        raise
+    except Exception as exc:
+        # Tracing runs the model's own code (control flow, ops that read values): report, don't crash.
+        log.exception("import of torchvision model %s failed", model)
+        raise InputProblem([error(f"could not import torchvision's {model}: {exc}", field="torchvision")]) from exc
 
 
 def restore_version(version: GraphVersion, author, message: str = "") -> GraphVersion:

@@ -65,3 +65,19 @@ def test_it_rejects_bad_torchvision_imports(editor_client, project, body, field)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
     assert not Graph.objects.exists()
+
+
+def test_it_explains_a_torchvision_model_it_cannot_trace(editor_client, project, monkeypatch):
+    # Stands in for tracing that fails inside the model's own code (regnet_x_400mf reads
+    # parameter values, which the meta device cannot give): a 400 naming it, not a 500.
+    import workers.engine
+
+    def fail(module, example_inputs, name=None):
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+
+    monkeypatch.setattr(workers.engine, "import_module", fail)
+    body = {"name": "regnet", "torchvision": "regnet_x_400mf", "input_shape": [3, 32, 32]}
+    response = editor_client.post(f"/api/projects/{project.pk}/graphs/import", body, format="json")
+    assert response.status_code == 400
+    assert "regnet_x_400mf" in response.json()["detail"] and "meta tensor" in response.json()["detail"]
+    assert not Graph.objects.exists()
