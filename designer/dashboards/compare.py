@@ -1,7 +1,7 @@
 """Comparing N runs in one request: their series, what hyperparameters differ, how their graphs differ.
 
-The series come from the runs app's downsampling (designer/runs/series.py:
-M4 rollups, about `points` points a line, spikes and ends kept); the
+The series come from the runs app's downsampling (M4 rollups, about
+`points` points a line, spikes and ends kept; read by series_read.py); the
 architecture diff from the engine's `diff_graphs`, once per distinct pair
 of graph versions (a hundred runs of three versions cost two diffs).
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import projects_visible_to
 from designer.dashboards.hparams import differing, flatten
+from designer.dashboards.series_read import compare_series
 from designer.dashboards.table import dataset_label, metric_order
 from designer.graphs import engine
 from designer.graphs.models import GraphVersion
 from designer.runs.models import Artifact, MetricSummary, Run
-from designer.runs.series import series_for
 
 MAX_RUNS = 500
 # Distinct graph versions diffed against the first run's; the rest are listed without a diff.
@@ -83,7 +83,7 @@ def compare(user, ids: list[int], keys: list[str] | None, points: int, x: str) -
     if keys is None:
         keys = sorted(set(MetricSummary.objects.filter(run_id__in=ids).exclude(key__startswith="system/")
                           .values_list("key", flat=True)), key=metric_order)
-    series = series_for(ids, keys, points, x)
+    series = compare_series(ids, keys, points, x)
     summaries = {(s["run_id"], s["key"]): s for s in MetricSummary.objects.filter(
         run_id__in=ids, key__in=keys).values("run_id", "key", "goal", "best", "latest")}
     flats = [flatten(r["config"]) for r in runs]

@@ -1,6 +1,8 @@
 """Dashboards API: the runs table (JSON and CSV), compare, series CSV, run insights."""
 from __future__ import annotations
 
+import orjson
+from django.http import HttpResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,12 +18,18 @@ from designer.runs.views import get_run
 CSV_ROWS = 100_000
 
 
+def json_response(data: dict) -> HttpResponse:
+    """Large answers (5,000 table rows, 100 runs' series) encoded with orjson:
+    DRF's json.dumps spent ~300 ms on the compare answer alone."""
+    return HttpResponse(orjson.dumps(data), content_type="application/json")
+
+
 class RunsTable(APIView):
     """GET /api/projects/<id>/runs-table?sort=&state=&graph=&tag=&q=&offset=&limit="""
 
     def get(self, request, pk):
         project = get_project(request.user, pk)
-        return Response(table(project, TableQuery.from_params(request.query_params)))
+        return json_response(table(project, TableQuery.from_params(request.query_params)))
 
 
 class RunsTableCsv(APIView):
@@ -37,7 +45,7 @@ class Compare(APIView):
     def get(self, request):
         ids = parse_run_ids(request.query_params.get("runs", ""))
         keys, points, x = series_options(request)
-        return Response(compare(request.user, ids, keys, points, x))
+        return json_response(compare(request.user, ids, keys, points, x))
 
 
 class SeriesCsv(APIView):

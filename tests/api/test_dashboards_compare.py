@@ -101,3 +101,14 @@ def test_it_refuses_a_mix_with_a_run_of_another_project(graph, owner, owner_clie
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"node": None, "port": None, "field": "runs", "message": f"no run {theirs.pk}, or you have no access to it"}]
+
+
+def test_wall_times_come_with_x_time_only(graph, owner, owner_client):
+    run = make_run(graph.head, owner)
+    add_points(run, "train/loss", [3.0, 2.0, 1.0])
+
+    by_step = owner_client.get(f"/api/compare?runs={run.pk}&keys=train/loss").json()["runs"][0]["series"][0]
+    by_time = owner_client.get(f"/api/compare?runs={run.pk}&keys=train/loss&x=time").json()["runs"][0]["series"][0]
+
+    assert "time" not in by_step and by_step["value"] == [3.0, 2.0, 1.0]
+    assert by_time["time"] == sorted(by_time["time"]) and len(by_time["time"]) == 3

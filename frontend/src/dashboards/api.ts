@@ -22,7 +22,7 @@ export const dashboards = {
   seriesCsv: (runs: number[], keys: string[]) =>
     download(`/series.csv${query({ runs: runs.join(","), keys: keys.join(",") })}`, `runs-${runs.slice(0, 5).join("-")}-series.csv`),
   insights: (run: number) => request<Insights>("GET", `/runs/${run}/insights`),
-  series: (run: number, keys: string[]) => request<CompareAnswer>("GET", `/compare${query({ runs: run, keys: keys.join(","), points: 600 })}`),
+  series: (run: number, keys: string[]) => request<CompareAnswer>("GET", `/compare${query({ runs: run, keys: keys.join(","), points: 600, x: "time" })}`),
   patchRun: (run: number, patch: { tags?: string[]; notes?: string }) => request<unknown>("PATCH", `/runs/${run}`, patch),
   checkpointUrl: (run: number, name: string) => `/api/runs/${run}/checkpoints/${encodeURIComponent(name.split("/").pop() ?? name)}`,
 };

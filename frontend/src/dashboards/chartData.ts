@@ -36,9 +36,10 @@ export function ema(values: number[], weight: number): number[] {
 
 /** x values of one line: steps, epochs (step / steps per epoch), or seconds since the run's first point. */
 export function xValues(line: SeriesColumns, mode: XMode, stepsPerEpoch: number | null): number[] {
-  if (mode === "time") {
-    const t0 = line.time.length ? Math.min(...line.time.slice(0, 64)) : 0;
-    return line.time.map((t) => t - t0);
+  if (mode === "time" && line.time) {
+    const time = line.time;
+    const t0 = time.length ? Math.min(...time.slice(0, 64)) : 0;
+    return time.map((t) => t - t0);
   }
   if (mode === "epoch" && stepsPerEpoch) return line.step.map((s) => s / stepsPerEpoch);
   return line.step;

@@ -50,7 +50,8 @@ export interface SeriesColumns {
   count: number;
   step: number[];
   value: number[];
-  time: number[];
+  /** Unix seconds; sent only when asked with x=time. */
+  time?: number[];
 }
 
 export interface CompareRun {
