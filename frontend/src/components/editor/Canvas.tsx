@@ -9,7 +9,7 @@ import { catalogueStore, useCatalogue } from "../../stores/catalogue";
 import { errorsByNode, useValidation } from "../../stores/validation";
 import * as ops from "../../lib/graphOps";
 import { FarContext, LayerNode } from "./LayerNode";
-import { createNodeCache, toFlowEdges, type Size } from "./flowModel";
+import { createEdgeCache, createNodeCache, type Size } from "./flowModel";
 
 export const DRAG_MIME = "application/netweave-op";
 const nodeTypes: NodeTypes = { layer: LayerNode };
@@ -26,6 +26,7 @@ export function Canvas() {
   const { screenToFlowPosition } = useReactFlow();
 
   const toFlowNodes = useRef(createNodeCache()).current;
+  const toFlowEdges = useRef(createEdgeCache()).current;
   const sizes = useRef(new Map<string, Size>()).current;
   const [, remeasured] = useReducer((n: number) => n + 1, 0);
   const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
@@ -43,10 +44,10 @@ export function Canvas() {
   const viewport = useMemo(() => initialViewport(scope.nodes), []);
   const errors = useMemo(() => errorsByNode(scopeName === null ? report : null), [report, scopeName]);
   const selSet = useMemo(() => new Set(selection), [selection]);
-  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, scopeName === null ? report : null, errors, sizes);
+  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, scopeName === null ? report : null, errors, sizes, far);
   const edges = useMemo(
     () => toFlowEdges(scope.edges, scopeName === null ? report : null, errors, new Set(edgeSel), far),
-    [scope.edges, report, errors, edgeSel, scopeName, far],
+    [scope.edges, report, errors, edgeSel, scopeName, far, toFlowEdges],
   );
 
   // Controlled mode: React Flow proposes changes, the graph store decides.

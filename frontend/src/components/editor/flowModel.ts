@@ -41,6 +41,7 @@ export function createNodeCache() {
     report: ValidationReport | null,
     errors: Map<string, GraphErrorItem[]>,
     sizes: Map<string, Size>,
+    far = false,
   ): LayerFlowNode[] {
     const out: LayerFlowNode[] = [];
     const seen = new Set<string>();
@@ -51,7 +52,8 @@ export function createNodeCache() {
       const portsKey = ports.inputs.join(",") + "|" + ports.outputs.join(",");
       const selected = selection.has(node.id);
       const nodeErrors = errors.get(node.id);
-      const nodeReport = report?.nodes[node.id];
+      // Zoomed far out a node shows no shapes: a new report then redraws only nodes whose errors changed.
+      const nodeReport = far ? undefined : report?.nodes[node.id];
       const size = sizes.get(node.id);
       const hit = cache.get(node.id);
       if (hit && hit.node === node && hit.selected === selected && hit.errors === nodeErrors && hit.report === nodeReport && hit.portsKey === portsKey && hit.spec === spec && hit.size === size) {
@@ -75,11 +77,25 @@ export function createNodeCache() {
   };
 }
 
+/** Edges keep their object while what they show is unchanged, like nodes. */
+export function createEdgeCache() {
+  const cache = new Map<string, FlowEdge>();
+  return function cached(edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>, hideLabels = false) {
+    const next = toFlowEdges(edges, report, errors, selected, hideLabels).map((e) => {
+      const old = cache.get(e.id);
+      return old && old.label === e.label && old.className === e.className && old.selected === e.selected ? old : e;
+    });
+    cache.clear();
+    for (const e of next) cache.set(e.id, e);
+    return next;
+  };
+}
+
 export function toFlowEdges(
   edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>, hideLabels = false,
 ): FlowEdge[] {
   const shapes = new Map<string, EdgeReport>();
-  for (const e of report?.edges ?? []) shapes.set(edgeKey(e), e);
+  if (!hideLabels) for (const e of report?.edges ?? []) shapes.set(edgeKey(e), e);
   return edges.map((e) => {
     const id = edgeKey(e);
     const info = shapes.get(id);
