@@ -115,10 +115,24 @@ def secret_key(var_dir: Path) -> str:
             raise SettingsError("SECRET_KEY must be at least 32 characters long")
         return key
     key_file = var_dir / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    if not key_file.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        _create_once(key_file, secrets.token_urlsafe(50))
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise SettingsError(f"{key_file} holds no usable key; delete it and a new one is generated")
     return key
+
+
+def _create_once(path: Path, text: str) -> None:
+    """Write a new owner-only file atomically. The web process and the workers may
+    start together on one volume: whoever links first wins, the rest read that."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    draft.write_text(text)
+    draft.chmod(0o600)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()

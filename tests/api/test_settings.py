@@ -28,7 +28,18 @@ def test_it_stops_on_a_bad_setting(tmp_path, env, expected):
     assert "Traceback" not in result.stderr
 
 
+def test_it_stops_on_a_damaged_key_file(tmp_path):
+    (tmp_path / "secret_key").write_text("x")
+    result = start(tmp_path, SECRET_KEY="")
+    assert result.returncode != 0
+    assert "secret_key holds no usable key; delete it" in result.stderr
+
+
 def test_it_starts_with_good_settings(tmp_path):
     result = start(tmp_path, DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    key_file = tmp_path / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600 and len(key_file.read_text()) >= 32
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret_key")] == []
+    again = start(tmp_path)  # a second start reads the same key
+    assert again.returncode == 0 and f"SECRET_KEY = '{key_file.read_text()}'" in again.stdout
