@@ -68,6 +68,17 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def envurl(name: str, default: str, schemes: set[str]) -> str:
+    """A URL whose scheme is one we can use (empty means "not set")."""
+    raw = os.environ.get(name, default).strip()
+    if raw and urlparse(raw).scheme not in schemes:
+        raise SettingsError(
+            f"{name}={raw!r} is not a URL we can use; it must start with "
+            f"{' or '.join(sorted(s + '://' for s in schemes))}"
+        )
+    return raw
+
+
 def database_from_url(url: str, base_dir: Path) -> dict:
     """Translate a DATABASE_URL (sqlite:///path or postgres://...) into Django's dict."""
     parsed = urlparse(url)

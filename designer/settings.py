@@ -13,6 +13,7 @@ from designer.env import (
     envint,
     envlist,
     envstr,
+    envurl,
     secret_key,
 )
 
@@ -125,7 +126,7 @@ SPECTACULAR_SETTINGS = {
 # Celery: Redis when REDIS_URL is set (team mode), else kombu's filesystem
 # transport under var/broker (standalone mode; polled every 0.1 s for low
 # latency). Queues and task routing live in workers/tasks/queues.py.
-REDIS_URL = envstr("REDIS_URL", "")
+REDIS_URL = envurl("REDIS_URL", "", {"redis", "rediss", "unix"})
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_POLL_INTERVAL = envfloat("CELERY_BROKER_POLL_INTERVAL", 0.1)
 BROKER_DIR = Path(envstr("NETWEAVE_BROKER_DIR", str(VAR_DIR / "broker")))

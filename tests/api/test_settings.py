@@ -18,6 +18,7 @@ def start(tmp_path, **env):
 @pytest.mark.parametrize("env, expected", [
     ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
     ({"DATABASE_URL": "mysql://db/netweave"}, "unsupported scheme 'mysql'"),
+    ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' is not a URL we can use"),
     ({"NETWEAVE_MAX_NODES": "lots"}, "NETWEAVE_MAX_NODES='lots' is not an integer"),
     ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
 ])
