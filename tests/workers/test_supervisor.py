@@ -138,3 +138,13 @@ def _zombie(pid) -> bool:
         return open(f"/proc/{pid}/stat").read().split()[2] == "Z"
     except OSError:
         return False
+
+
+def test_several_devices_go_through_torch_distributed_run(tmp_path):
+    from designer.runs.process import child_command
+
+    single = child_command(tmp_path, 1)
+    assert single[1:] == ["-m", "workers.engine.jobs", str(tmp_path)]
+    ddp = child_command(tmp_path, 2)
+    assert ddp[1:ddp.index("-m", 3)] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    assert ddp[-3:] == ["-m", "workers.engine.jobs", str(tmp_path)]
