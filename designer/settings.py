@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN: works offline
     "designer.core",
     "designer.graphs",
     "designer.datasets",
@@ -121,6 +122,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Netweave API",
     "DESCRIPTION": "Design PyTorch models as graphs, train them on workers, compare runs.",
     "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: Redis when REDIS_URL is set (team mode), else kombu's filesystem

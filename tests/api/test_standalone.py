@@ -82,6 +82,9 @@ def test_it_runs_standalone_on_sqlite_and_stops_on_ctrl_c(standalone):
         assert created.status_code == 201, created.text
         listing = browser.get(f"/api/projects/{project['id']}/graphs").json()
         assert [g["name"] for g in listing["results"]] == ["cnn"]
+        # collectstatic ran and whitenoise serves it: the API docs' assets load.
+        asset = browser.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css")
+        assert asset.status_code == 200 and asset.headers["content-type"].startswith("text/css")
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=40) == 0
     time.sleep(0.3)

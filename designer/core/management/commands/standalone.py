@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -53,8 +52,8 @@ class Command(BaseCommand):
         host = envstr("NETWEAVE_HOST", "127.0.0.1")
         port = envint("NETWEAVE_PORT", 8000, minimum=1)
         call_command("migrate", interactive=False, verbosity=0)
-        if (settings.FRONTEND_DIST / "index.html").exists():
-            call_command("collectstatic", interactive=False, verbosity=0)
+        # The editor's build (when there is one) and the API docs' assets, served by whitenoise.
+        call_command("collectstatic", interactive=False, verbosity=0)
         password = ensure_admin()
         children = self.start({"web": web_command(host, port), "worker": worker_command()})
         self.announce(f"http://{host}:{port}/", password)
