@@ -24,6 +24,12 @@ export function runIdsFrom(search: string): number[] {
   return [...new Set(raw.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0))];
 }
 
+/** Points a line (?points=, 4 to 10,000; 1,000 by default): more detail on a wide screen, or raw series. */
+export function pointsFrom(search: string): number {
+  const n = Number(new URLSearchParams(search).get("points"));
+  return Number.isInteger(n) && n >= 4 && n <= 10000 ? n : 1000;
+}
+
 function Charts({ answer, smoothing, x, log }: { answer: CompareAnswer; smoothing: number; x: XMode; log: boolean }) {
   const colours = answer.runs.map((_, i) => runColour(i));
   const charts = useMemo(() => answer.keys.map((key) => {
@@ -49,7 +55,9 @@ function Charts({ answer, smoothing, x, log }: { answer: CompareAnswer; smoothin
 
 export function ComparePage() {
   const path = usePath();
-  const ids = useMemo(() => runIdsFrom(path.includes("?") ? path.slice(path.indexOf("?")) : ""), [path]);
+  const search = path.includes("?") ? path.slice(path.indexOf("?")) : "";
+  const ids = useMemo(() => runIdsFrom(search), [search]);
+  const points = pointsFrom(search);
   const [smoothing, setSmoothing] = useState(0);
   const [x, setX] = useState<XMode>("step");
   const [log, setLog] = useState(false);
@@ -57,8 +65,8 @@ export function ComparePage() {
   const [exportError, setExportError] = useState<string | null>(null);
   // Wall times come only with x=time (a third less to send otherwise).
   const serverX = x === "time" ? "time" : "step";
-  const live = useLive(() => dashboards.compare(ids, [], serverX), (d) => d.runs.some((r) => LIVE_STATES.includes(r.state)),
-    [ids.join(","), serverX]);
+  const live = useLive(() => dashboards.compare(ids, [], serverX, points), (d) => d.runs.some((r) => LIVE_STATES.includes(r.state)),
+    [ids.join(","), serverX, points]);
   const answer = live.data;
 
   if (!ids.length)

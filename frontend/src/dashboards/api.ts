@@ -17,8 +17,8 @@ export const dashboards = {
     request<TableAnswer>("GET", `/projects/${project}/runs-table${query({ ...q, limit: TABLE_ROWS })}`),
   tableCsv: (project: number, q: TableQuery) =>
     download(`/projects/${project}/runs.csv${query({ ...q })}`, `project${project}-runs.csv`),
-  compare: (runs: number[], keys: string[] = [], x: "step" | "time" = "step") =>
-    request<CompareAnswer>("GET", `/compare${query({ runs: runs.join(","), keys: keys.join(","), points: 1000, x })}`),
+  compare: (runs: number[], keys: string[] = [], x: "step" | "time" = "step", points = 1000) =>
+    request<CompareAnswer>("GET", `/compare${query({ runs: runs.join(","), keys: keys.join(","), points, x })}`),
   seriesCsv: (runs: number[], keys: string[]) =>
     download(`/series.csv${query({ runs: runs.join(","), keys: keys.join(",") })}`, `runs-${runs.slice(0, 5).join("-")}-series.csv`),
   insights: (run: number) => request<Insights>("GET", `/runs/${run}/insights`),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeBlock } from "./blocks";
+import { exposeParams, makeBlock } from "./blocks";
 import type { Scope } from "./graphOps";
 
 const chain = (ids: string[]): Scope => ({
@@ -25,5 +25,24 @@ describe("makeBlock", () => {
     expect(makeBlock(chain(["x", "a"]), [], "B", {})).toMatch(/Select the nodes/);
     expect(makeBlock(chain(["x", "a"]), ["x", "a"], "B", {})).toMatch(/stay outside/);
     expect(makeBlock(chain(["x", "a"]), ["a"], "B", { B: { params: {}, nodes: [], edges: [] } })).toMatch(/already exists/);
+  });
+});
+
+describe("exposeParams", () => {
+  it("turns chosen inner params into block params the block node sets", () => {
+    const scope: Scope = {
+      nodes: [{ id: "x", op: "Input", params: {} }, { id: "c1", op: "Conv2d", params: { out_channels: 32 } },
+        { id: "c2", op: "Conv2d", params: {} }, { id: "y", op: "Output", params: {} }],
+      edges: [["x", "c1"], ["c1", "c2"], ["c2", "y"]].map(([s, t]) => ({ source: s, source_port: "out", target: t, target_port: "in" })),
+    };
+    const made = makeBlock(scope, ["c1", "c2"], "Stack", {});
+    if (typeof made === "string") throw new Error(made);
+    const spec = { name: "out_channels", type: "int" as const, default: 16, min: 1, inferred: false };
+    const node = made.scope.nodes.find((n) => n.id === made.id)!;
+    const out = exposeParams(made.block, node, [{ node: "c1", param: "out_channels", spec }, { node: "c2", param: "out_channels", spec }]);
+    expect(Object.keys(out.block.params)).toEqual(["out_channels", "c2_out_channels"]);
+    expect(out.block.params.out_channels.default).toBe(32);
+    expect(out.block.nodes.find((n) => n.id === "c2")!.params.out_channels).toBe("=c2_out_channels");
+    expect(out.node.params).toEqual({ out_channels: 32, c2_out_channels: 16 });
   });
 });

@@ -5,6 +5,7 @@
  * single `block:<name>` node takes their place, wired the same way.
  */
 import type { Block, Edge, Node } from "../schemas/graph";
+import type { ParamSpec } from "../schemas/catalogue";
 import { ID_PATTERN } from "../schemas/graph";
 import type { Scope } from "./graphOps";
 import { freshId } from "./graphOps";
@@ -54,13 +55,48 @@ export function makeBlock(scope: Scope, ids: string[], name: string, blocks: Rec
 
   const xs = members.map((n) => n.position?.x ?? 0);
   const ys = members.map((n) => n.position?.y ?? 0);
-  const ports = (map: Map<string, string>, op: string, x: number): Node[] =>
-    [...map.values()].map((id, i) => ({ id, op, params: {}, position: { x, y: i * 100 } }));
+  // Data flows downwards: the block's inputs sit above its nodes, its outputs below.
+  const ports = (map: Map<string, string>, op: string, y: number): Node[] =>
+    [...map.values()].map((id, i) => ({ id, op, params: {}, position: { x: Math.min(...xs) + i * 240, y } }));
   const block: Block = {
     params: {},
-    nodes: [...ports(inputs, "Input", Math.min(...xs) - 250), ...members, ...ports(outputs, "Output", Math.max(...xs) + 250)],
+    nodes: [...ports(inputs, "Input", Math.min(...ys) - 140), ...members, ...ports(outputs, "Output", Math.max(...ys) + 140)],
     edges: innerEdges,
   };
   const node: Node = { id: blockId, op: `block:${name}`, params: {}, position: { x: xs.reduce((a, b) => a + b, 0) / xs.length, y: ys.reduce((a, b) => a + b, 0) / ys.length } };
   return { scope: { nodes: [...scope.nodes.filter((n) => !inside.has(n.id)), node], edges: outerEdges }, block, id: blockId };
+}
+
+export interface Exposed {
+  node: string;
+  param: string;
+  spec: ParamSpec;
+}
+
+/**
+ * Expose chosen parameters of a block's nodes as the block's own parameters:
+ * the inner node reads `=<name>`, the block node carries the value, so each
+ * use of the block can set it (e.g. a residual block's `channels`).
+ */
+export function exposeParams(block: Block, blockNode: Node, exposed: Exposed[]): { block: Block; node: Node } {
+  const params: Block["params"] = { ...block.params };
+  const outer: Record<string, unknown> = { ...blockNode.params };
+  let nodes = block.nodes;
+  for (const { node, param, spec } of exposed) {
+    const inner = nodes.find((n) => n.id === node);
+    if (!inner) continue;
+    const name = params[param] === undefined ? param : `${node}_${param}`;
+    const value = inner.params[param] ?? spec.default;
+    params[name] = {
+      type: spec.type === "path" ? "str" : spec.type,
+      default: value,
+      min: spec.min ?? null,
+      max: spec.max ?? null,
+      choices: spec.choices ?? null,
+      help: spec.help ?? null,
+    };
+    outer[name] = value;
+    nodes = nodes.map((n) => (n.id === node ? { ...n, params: { ...n.params, [param]: `=${name}` } } : n));
+  }
+  return { block: { ...block, params, nodes }, node: { ...blockNode, params: outer } };
 }

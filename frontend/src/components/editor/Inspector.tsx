@@ -4,11 +4,11 @@ import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { useCatalogue } from "../../stores/catalogue";
 import { errorsByNode, useValidation } from "../../stores/validation";
 import * as ops from "../../lib/graphOps";
-import { makeBlock } from "../../lib/blocks";
 import { formatBytes, formatCount, formatShape } from "../../lib/format";
 import type { Node } from "../../schemas/graph";
 import { ParamField } from "./ParamField";
 import { VariablesPanel } from "./VariablesPanel";
+import { blockParamSpecs, SelectionForm } from "./BlockForms";
 
 function RenameField({ node }: { node: Node }) {
   const [text, setText] = useState(node.id);
@@ -37,7 +37,10 @@ function RenameField({ node }: { node: Node }) {
 }
 
 function NodeForm({ node }: { node: Node }) {
-  const spec = useCatalogue((s) => s.byOp[node.op]);
+  const registered = useCatalogue((s) => s.byOp[node.op]);
+  const block = useGraph((s) => (node.op.startsWith("block:") ? s.doc.blocks[node.op.slice("block:".length)] : undefined));
+  // A block's form is made from its exposed params, in the registry's shape.
+  const spec = registered ?? (block ? { help: `Block of ${block.nodes.length} nodes`, params: blockParamSpecs(block) } : undefined);
   const report = useValidation((s) => s.report);
   const scopeName = useGraph((s) => s.scope);
   const nodeReport = scopeName === null ? report?.nodes[node.id] : undefined;
@@ -76,34 +79,6 @@ function NodeForm({ node }: { node: Node }) {
           <div><dt>memory</dt><dd>{formatBytes(nodeReport.memory)}</dd></div>
         </dl>
       )}
-    </div>
-  );
-}
-
-function SelectionForm({ ids }: { ids: string[] }) {
-  const [name, setName] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const make = () => {
-    const { doc, scope } = graphStore.getState();
-    const result = makeBlock(scopeOf(doc, scope), ids, name.trim(), doc.blocks);
-    if (typeof result === "string") return setError(result);
-    graphStore.getState().editDocument((d) => {
-      const withBlock = { ...d, blocks: { ...d.blocks, [name.trim()]: result.block } };
-      return scope === null ? { ...withBlock, nodes: result.scope.nodes, edges: result.scope.edges }
-        : { ...withBlock, blocks: { ...withBlock.blocks, [scope]: { ...withBlock.blocks[scope], ...result.scope } } };
-    });
-    graphStore.getState().setSelection([result.id]);
-  };
-  return (
-    <div className="inspector-body">
-      <h3>{ids.length} nodes selected</h3>
-      <p className="muted">Move them together, copy them (Ctrl+C), delete them, or make them a reusable block.</p>
-      <label className="field">
-        <span className="field-label">Block name</span>
-        <input value={name} placeholder="e.g. ConvBlock" onChange={(e) => setName(e.target.value)} />
-      </label>
-      {error && <div className="error-note">{error}</div>}
-      <button className="btn" disabled={!name.trim()} onClick={make}>Make block</button>
     </div>
   );
 }
