@@ -30,6 +30,8 @@ from designer.graphs.serializers import (
 
 class ProjectGraphList(RoleByMethod, generics.ListCreateAPIView):
     serializer_class = GraphSerializer
+    body_serializer = GraphCreateSerializer
+    default_message = "Created"
     # Lists never carry documents, and are read as plain rows: a project may hold
     # thousands of graphs, and model instances + serializers cost ~7x the query.
     ROW = {"latest_version": F("head__number"), "valid": F("head__valid"),
@@ -47,9 +49,6 @@ class ProjectGraphList(RoleByMethod, generics.ListCreateAPIView):
         for row in page:
             row["created_by"] = row.pop("creator")
         return self.get_paginated_response(page)
-
-    body_serializer = GraphCreateSerializer
-    default_message = "Created"
 
     @extend_schema(request=GraphCreateSerializer, responses={201: GraphDetailSerializer})
     def post(self, request, pk):
