@@ -144,38 +144,52 @@ def _rolled_series(width: int, counts: dict):
         yield pair, _flatten(buckets)
 
 
-# One sort for the three columns: the aggregates read the rows in the order
-# of the sorted subquery (an ORDER BY inside each json_agg would sort three times).
+# The aggregates read rows in the order the subquery gives them (one ORDER BY
+# there, not one per json_agg). Rollups need no sort at all for x=step: the
+# index yields buckets in order and each bucket's points come out sorted.
 _AS_JSON = """SELECT run_id, key, json_build_object(
     'step', json_agg(step), 'value', json_agg(value), 'time', json_agg(time))::text
-    FROM ({rows} ORDER BY run_id, key, {order}) AS d GROUP BY run_id, key"""
-_RAW_ROWS = """SELECT run_id, key, step, value, time, id FROM {points}
-    WHERE run_id = ANY(%s) AND key = ANY(%s)"""
-# The four points of each bucket, each once: a bucket's first point is often
-# its min or max (dropped here, not by a DISTINCT that would sort everything).
-_ROLLED_ROWS = """SELECT r.run_id, r.key, p.step, p.value, p.time, p.n AS id
-    FROM {rollups} AS r CROSS JOIN LATERAL (VALUES
-        (1, r.first_step, r.first_value, r.first_time), (2, r.min_step, r.min_value, r.min_time),
-        (3, r.max_step, r.max_value, r.max_time), (4, r.last_step, r.last_value, r.last_time)
+    FROM ({rows}) AS d GROUP BY run_id, key"""
+_RAW_ROWS = """SELECT run_id, key, step, value, time FROM {points}
+    WHERE run_id = ANY(%s) AND key = ANY(%s) ORDER BY run_id, key, {order}, id"""
+# The four points of each bucket in step order (first <= min, max <= last;
+# whichever of min and max comes first goes second), each once: a bucket's
+# first point is often its min or max.
+_LOW_FIRST = "r.min_step <= r.max_step"
+_ROLLED_ROWS = f"""SELECT r.run_id, r.key, p.step, p.value, p.time
+    FROM {{rollups}} AS r CROSS JOIN LATERAL (VALUES
+        (1, r.first_step, r.first_value, r.first_time),
+        (2, LEAST(r.min_step, r.max_step), CASE WHEN {_LOW_FIRST} THEN r.min_value ELSE r.max_value END,
+            CASE WHEN {_LOW_FIRST} THEN r.min_time ELSE r.max_time END),
+        (3, GREATEST(r.min_step, r.max_step), CASE WHEN {_LOW_FIRST} THEN r.max_value ELSE r.min_value END,
+            CASE WHEN {_LOW_FIRST} THEN r.max_time ELSE r.min_time END),
+        (4, r.last_step, r.last_value, r.last_time)
     ) AS p(n, step, value, time)
     WHERE r.width = %s AND r.run_id = ANY(%s) AND r.key = ANY(%s)
-      AND NOT (p.n = 2 AND r.min_step = r.first_step)
-      AND NOT (p.n = 3 AND r.max_step IN (r.first_step, r.min_step))
-      AND NOT (p.n = 4 AND r.last_step IN (r.first_step, r.min_step, r.max_step))"""
+      AND NOT (p.n = 2 AND p.step = r.first_step)
+      AND NOT (p.n = 3 AND p.step IN (r.first_step, LEAST(r.min_step, r.max_step)))
+      AND NOT (p.n = 4 AND r.last_step IN (r.first_step, r.min_step, r.max_step))
+    ORDER BY r.run_id, r.key, r.bucket, p.n{{then}}"""
 
 
 def _sql_lines(raw: dict, by_width: dict, x: str):
-    order = "time, step, id" if x == "time" else "step, id"
     queries = []
     if raw:
-        queries.append((_RAW_ROWS.format(points=MetricPoint._meta.db_table), [], raw))
+        rows = _RAW_ROWS.format(points=MetricPoint._meta.db_table, order="time, step" if x == "time" else "step")
+        queries.append((rows, [], raw))
     for width, wanted in by_width.items():
-        queries.append((_ROLLED_ROWS.format(rollups=MetricRollup._meta.db_table), [width], wanted))
+        then = ""
+        rows = _ROLLED_ROWS.format(rollups=MetricRollup._meta.db_table, then=then)
+        if x == "time":
+            rows = f"SELECT * FROM ({rows}) AS t ORDER BY run_id, key, time, step"
+        queries.append((rows, [width], wanted))
     with transaction.atomic(), connection.cursor() as cursor:
-        # Sorting ~60,000 points of a compare view in memory, not on disk (4 MB default).
+        # Sorts in memory, not on disk (4 MB default); and one process, so
+        # rows reach the aggregates in the subquery's order.
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         for rows, params, counts in queries:
-            cursor.execute(_AS_JSON.format(order=order, rows=rows),
+            cursor.execute(_AS_JSON.format(rows=rows),
                            [*params, sorted({r for r, _ in counts}), sorted({k for _, k in counts})])
             for run_id, key, text in cursor.fetchall():
                 if (run_id, key) in counts:
