@@ -193,20 +193,23 @@ def _slug(name: str) -> str:
 
 def project_blocks(project: Project) -> list[dict]:
     """Blocks defined in the newest version of each graph in the project (the palette's "project" group)."""
-    blocks = []
+    # Only the `blocks` part of each document leaves the database, and only where there are some.
     heads = (
         GraphVersion.objects.filter(graph__project=project, graph__head=F("pk"))
-        .select_related("graph")
+        .exclude(document__blocks={})
         .order_by("graph__name")
+        .values("graph_id", "graph__name", "number", "document__blocks")
     )
-    for version in heads:
-        for name, definition in sorted((version.document.get("blocks") or {}).items()):
+    blocks = []
+    for head in heads:
+        defined = head["document__blocks"]
+        for name, definition in sorted(defined.items() if isinstance(defined, dict) else []):
             if isinstance(definition, dict):
                 blocks.append({
                     "name": name,
-                    "graph": version.graph_id,
-                    "graph_name": version.graph.name,
-                    "version": version.number,
+                    "graph": head["graph_id"],
+                    "graph_name": head["graph__name"],
+                    "version": head["number"],
                     "params": definition.get("params") or {},
                     "definition": definition,
                 })

@@ -81,3 +81,12 @@ def test_it_explains_a_torchvision_model_it_cannot_trace(editor_client, project,
     assert response.status_code == 400
     assert "regnet_x_400mf" in response.json()["detail"] and "meta tensor" in response.json()["detail"]
     assert not Graph.objects.exists()
+
+
+def test_it_lists_blocks_of_newest_versions_only(viewer_client, project, owner, editor):
+    from designer.graphs.services import create_graph, save_version
+
+    graph = create_graph(project, "blocky", owner, documents.with_block())
+    create_graph(project, "plain", owner, documents.tiny_cnn())
+    save_version(graph, documents.tiny_cnn(), editor, "blocks removed")
+    assert viewer_client.get(f"/api/projects/{project.pk}/blocks").json()["count"] == 0
