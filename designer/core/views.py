@@ -16,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.core import lockout
 from designer.core.errors import InputProblem, error
 
 
@@ -32,10 +33,12 @@ def user_json(user) -> dict:
 
 
 def check_credentials(request):
+    lockout.refuse_if_locked_out(request)
     body = CredentialsSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     user = authenticate(request, **body.validated_data)
     if user is None:
+        lockout.record_failure(request)
         raise InputProblem(
             [error("Wrong username or password.", field="password")],
             detail="Wrong username or password.",

@@ -63,3 +63,20 @@ def test_it_rejects_wrong_credentials_token(owner, anon_client):
     response = anon_client.post("/api/auth/token", {"username": "owner", "password": "x"}, format="json")
     assert response.status_code == 400
     assert not Token.objects.filter(user=owner).exists()
+
+
+def test_it_locks_out_an_address_after_repeated_failures_login(owner, anon_client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.NETWEAVE_LOGIN_FAILURES = 2
+    wrong = {"username": "owner", "password": "guess"}
+    assert [anon_client.post("/api/auth/login", wrong, format="json").status_code for _ in range(2)] == [400, 400]
+    right = {"username": "owner", "password": "correct-horse-battery"}
+    refused = anon_client.post("/api/auth/login", right, format="json")
+    assert refused.status_code == 429
+    assert "Too many failed logins" in refused.json()["detail"]
+    assert anon_client.post("/api/auth/token", right, format="json").status_code == 429
+    assert anon_client.get("/api/auth/me").status_code == 403  # not signed in
+    cache.clear()  # the wait is over
+    assert anon_client.post("/api/auth/login", right, format="json").status_code == 200
