@@ -11,7 +11,9 @@ import json
 from django.http import StreamingHttpResponse
 
 from designer.dashboards.hparams import flatten, key_columns
-from designer.dashboards.table import FIELDS, TableQuery, dataset_label, duration, filtered_runs, ordered, summaries_of
+from designer.dashboards.table import (
+    BEST, LATEST, TableQuery, dataset_label, duration, filtered_runs, ordered, page_rows, summaries_of,
+)
 from designer.runs.models import MetricPoint
 
 CHUNK = 2000
@@ -39,10 +41,11 @@ def table_rows(project, query: TableQuery):
     """Header, then one line per run: the table's columns, every hyperparameter chosen, best and last."""
     from django.utils import timezone
 
-    runs = list(ordered(filtered_runs(project, query), query.sort).values(*FIELDS))
+    matching = filtered_runs(project, query)
+    runs = page_rows(ordered(matching, query.sort)[:query.limit])
     flats = [flatten(r["config"]) for r in runs]
     hparams = key_columns(flats, limit=50)
-    summaries = summaries_of([r["id"] for r in runs])
+    summaries = summaries_of([r["id"] for r in runs], matching if len(runs) < query.limit else None)
     keys = sorted({k for s in summaries.values() for k in s})
     yield (["id", "name", "state", "graph", "version", "dataset", "created", "started", "finished",
             "duration_s", "tags", "notes"] + hparams + [f"{part}:{k}" for k in keys for part in ("best", "last")])
@@ -56,7 +59,7 @@ def table_rows(project, query: TableQuery):
                 _cell(run["finished"] and run["finished"].isoformat()),
                 _cell(duration(run["started"], run["finished"], now)), ";".join(run["tags"] or []), run["notes"]]
                + [_cell(flat.get(n)) for n in hparams]
-               + [_cell(metrics[k][i] if k in metrics else None) for k in keys for i in (1, 2)])
+               + [_cell(metrics[k][i] if k in metrics else None) for k in keys for i in (BEST, LATEST)])
 
 
 def series_rows(run_ids: list[int], keys: list[str] | None):

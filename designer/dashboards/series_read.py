@@ -52,6 +52,17 @@ def compare_series(run_ids: list[int], keys: list[str], points: int, x: str) -> 
     return result
 
 
+def binary_rows(queryset) -> list[tuple]:
+    """A values_list queryset's rows, in binary on PostgreSQL (the same tuples, parsed faster)."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
 def _read(cursor, short, by_width, with_time, result) -> None:
     for run_id, key, count, rows in _raw(cursor, short, with_time):
         result[run_id].append(_line(key, count, rows, with_time))

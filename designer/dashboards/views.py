@@ -35,7 +35,7 @@ class RunsTable(APIView):
 class RunsTableCsv(APIView):
     def get(self, request, pk):
         project = get_project(request.user, pk)
-        query = TableQuery.from_params(request.query_params, max_rows=CSV_ROWS)
+        query = TableQuery.from_params(request.query_params, max_rows=CSV_ROWS, default_rows=CSV_ROWS)
         return export.csv_response(export.table_rows(project, query), f"project{project.pk}-runs.csv")
 
 
