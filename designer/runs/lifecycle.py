@@ -160,11 +160,16 @@ def finish(run_id: int, holder: Holder, state: str, error: str = "", **fields) -
     return True
 
 
-def beat(run_id: int, holder: Holder) -> tuple[bool, bool]:
-    """Write the heartbeat; return (still held, cancel requested)."""
-    held = Run.objects.filter(pk=run_id, **holder.owns()).update(heartbeat=timezone.now())
-    cancel = Run.objects.filter(pk=run_id, cancel_requested=True).exists()
-    return bool(held), cancel
+def beat(run_id: int, holder: Holder, heartbeat: bool) -> tuple[bool, bool]:
+    """Return (still held by `holder`, cancel requested); write the heartbeat if asked."""
+    if heartbeat:
+        Run.objects.filter(pk=run_id, **holder.owns()).update(heartbeat=timezone.now())
+    row = Run.objects.filter(pk=run_id).values_list(
+        "cancel_requested", "state", "worker_hostname", "worker_pid").first()
+    if row is None:
+        return False, False
+    cancel, state, hostname, pid = row
+    return (state == RunState.RUNNING and (hostname, pid) == (holder.hostname, holder.pid)), cancel
 
 
 def request_cancel(run: Run) -> Run:

@@ -155,10 +155,12 @@ class Supervisor:
 
     def _housekeeping(self, proc) -> None:
         now = time.monotonic()
-        if now >= self.next_cancel_check or now >= self.next_beat:
-            held, cancel = lifecycle.beat(self.run.pk, self.holder)
+        if now >= self.next_cancel_check:
+            heartbeat = now >= self.next_beat
+            held, cancel = lifecycle.beat(self.run.pk, self.holder, heartbeat)
             self.next_cancel_check = now + CANCEL_POLL
-            self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
+            if heartbeat:
+                self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
             if (cancel or not held) and not (self.cancelled or self.lost) and proc.poll() is None:
                 self.cancelled, self.lost = cancel, not held
                 log.info("run %s: %s; stopping the child", self.run.pk, "cancel" if cancel else "lost")
