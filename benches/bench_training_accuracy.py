@@ -1,15 +1,15 @@
 """Accuracy: the classic MNIST CNN's design sized for 8x8 digits, trained by the engine.
 
 The graph is the ``digits_cnn`` template (conv 32, pool, conv 64, pool, fc 128,
-dropout, fc 10), compiled by the engine and trained by the recipe (AdamW
-3e-3, batch 32, cosine schedule, weights with the best val loss kept). The
-figure is test accuracy on the held-out 20 % of scikit-learn's digits (359
-images). That recipe won a small sweep (32 configs x seeds 0-2, judged on
-this test split), so the default seeds here are 3-5, unseen by the sweep; the
-baseline in the same process is scikit-learn's logistic regression on the
-same split, and the goal is >= 98 %.
+dropout, fc 10), compiled by the engine and trained by the recipe (AdamW,
+one-cycle to 1e-2, batch 32, 40 epochs, the weights with the best val loss
+kept). That recipe won a sweep of 10 recipes x 6 seeds judged on
+*validation* accuracy only. The figure is test accuracy on the held-out 20 %
+of scikit-learn's digits (359 images) for a few seeds; the baseline in the
+same process is scikit-learn's logistic regression on the same split, and the
+goal is >= 98 %.
 
-    .venv/bin/python benches/bench_training_accuracy.py [--seeds 3 4 5] [--epochs 40]
+    .venv/bin/python benches/bench_training_accuracy.py [--seeds 0 1 2] [--epochs 40]
 """
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from workers.engine.train import TrainRecipe, parse_config  # noqa: E402
 
 def engine_accuracy(data, seed: int, epochs: int) -> float:
     cfg = parse_config({"epochs": epochs, "batch_size": 32, "seed": seed,
-                        "optimizer": {"name": "adamw", "lr": 3e-3, "weight_decay": 0.0},
-                        "schedule": {"name": "cosine"}, "monitor": "val/loss"})
+                        "optimizer": {"name": "adamw", "lr": 1e-2},
+                        "schedule": {"name": "onecycle"}, "monitor": "val/loss"})
     with tempfile.TemporaryDirectory() as run_dir:
         recipe = TrainRecipe(compile_graph(load_template("digits_cnn"), seed=seed), data, cfg,
                              run_dir=run_dir)
@@ -43,7 +43,7 @@ def engine_accuracy(data, seed: int, epochs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, nargs="+", default=[3, 4, 5])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()

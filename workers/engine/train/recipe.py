@@ -110,7 +110,7 @@ class TrainRecipe:
         self.scaler = torch.amp.GradScaler("cuda") if cfg.precision == "fp16" else None
         self.meter = TrainMeter(self.sink, world_size=place.world_size, enabled=place.is_main)
         if resume_from:
-            self._restore(load_checkpoint(resume_from, map_location=place.device))
+            self._restore(load_checkpoint(resume_from))  # on the CPU: RNG states must stay there
 
     def _check_compatible(self) -> None:
         cfg, place = self.cfg, self.place
