@@ -167,3 +167,23 @@ def test_bf16_autocast_trains_on_cpu(digits, tmp_path):
     recipe = _recipe(digits, tmp_path, epochs=1, precision="bf16")
     recipe.setup()
     assert recipe.train()["test_loss"] < 3
+
+
+def test_eval_every_steps_adds_evaluations_inside_epochs(digits, tmp_path, sink):
+    recipe = _recipe(digits, tmp_path, sink, epochs=1, eval_every_steps=7)
+    recipe.setup()
+    recipe.train()
+    steps_per_epoch = -(-len(digits.train) // 64)
+    assert [e["step"] for e in sink.of("metric", split="val")] == [7, 14, steps_per_epoch]
+
+
+def test_loader_workers_give_the_same_run(digits, tmp_path):
+    runs = []
+    for workers in (0, 2):
+        recipe = _recipe(digits, tmp_path / str(workers), model=_mlp(dropout=0.0), epochs=1,
+                         num_workers=workers)
+        recipe.setup()
+        recipe.train()
+        recipe.cleanup()
+        runs.append(recipe.module.state_dict())
+    assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])
