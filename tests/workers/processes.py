@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 import httpx
 
@@ -53,6 +54,14 @@ class Process:
                 self.kill()
             except ProcessLookupError:
                 pass
+
+
+def database_url_for_children() -> str:
+    """DATABASE_URL naming pytest-django's test database, for worker and web processes."""
+    from django.conf import settings
+
+    parsed = urlparse(os.environ["DATABASE_URL"])
+    return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
 def start_worker(name: str, env: dict, log_dir: Path, queues: list[str] | None = None,

@@ -7,14 +7,20 @@ import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.conf import settings
 
 from designer.runs.models import Artifact, MetricPoint, MetricSummary, Run, RunEvent
 from tests.api import documents
-from tests.workers.processes import Process, read_events, start_web, start_worker, wait_until
+from tests.workers.processes import (
+    Process,
+    database_url_for_children,
+    read_events,
+    start_web,
+    start_worker,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -29,11 +35,6 @@ class Team:
     worker: Process
 
 
-def _test_database_url() -> str:
-    parsed = urlparse(os.environ["DATABASE_URL"])
-    return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
-
-
 def _purge_queues(redis_url: str) -> None:
     import redis
 
@@ -46,7 +47,7 @@ def team(django_db_setup, tmp_path_factory):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
         pytest.skip("team mode needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
     base = tmp_path_factory.mktemp("team")
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
+    env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
            # Short enough that a lost worker's message comes back within seconds.
            "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
            "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "OMP_NUM_THREADS": "1"}
