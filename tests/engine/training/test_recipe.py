@@ -187,3 +187,8 @@ def test_loader_workers_give_the_same_run(digits, tmp_path):
         recipe.cleanup()
         runs.append(recipe.module.state_dict())
     assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])
+
+
+def test_regression_on_a_classification_dataset_is_refused(digits, tmp_path):
+    with pytest.raises(ConfigError, match="is for classification, not regression"):
+        _recipe(digits, tmp_path, task="regression", model=_mlp(out=1)).setup()

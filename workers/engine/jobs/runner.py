@@ -9,6 +9,7 @@ into a status, an event and an exit code (Lightning's ``call.py`` idea).
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import traceback
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..data import load_dataset
 from ..system import SystemMonitor
-from ..train import Cancelled, TrainRecipe, parse_config
+from ..train import Cancelled, NullSink, TrainRecipe, parse_config
 from .distributed import setup_placement, teardown
 from .events import EventWriter
 
@@ -133,8 +134,6 @@ def execute(run_dir: Path, sink, stop: StopFlag) -> int:
 
 
 def main(argv: list[str]) -> int:
-    import os
-
     stop = StopFlag()
     stop.install()  # first, so a cancel during start-up is not lost
     writer = EventWriter.capture()
@@ -142,8 +141,6 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m workers.engine.jobs <run_dir>", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from ..train import NullSink
-
     try:
         return execute(Path(argv[0]).resolve(), sink or NullSink(), stop)
     finally:

@@ -121,8 +121,9 @@ class TrainRecipe:
         if cfg.batch_size % place.world_size:
             errors.append(("batch_size", f"{cfg.batch_size} does not split evenly over "
                                          f"{place.world_size} processes"))
-        if self.task == "classification" and self.data.task != "classification":
-            errors.append(("task", f"dataset {self.data.name!r} has no classes"))
+        if self.task in ("classification", "regression") and self.data.task != self.task:
+            errors.append(("task", f"dataset {self.data.name!r} is for {self.data.task}, not "
+                                   f"{self.task}: pick another task or dataset"))
         allowed = {"loss", "accuracy", "precision", "recall", "f1"} if self.task == "classification" \
             else {"loss", "mae", "rmse", "r2"}
         if cfg.monitor.split("/", 1)[1] not in allowed:
