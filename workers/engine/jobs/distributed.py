@@ -23,9 +23,13 @@ def _device(requested: str, local_rank: int) -> torch.device:
                                        "usable GPU: use 'auto' or 'cpu', or the gpu queue"}])
     if requested == "cpu" or not cuda:
         return torch.device("cpu")
-    index = local_rank % torch.cuda.device_count()
-    torch.cuda.set_device(index)
-    return torch.device("cuda", index)
+    if local_rank >= torch.cuda.device_count():
+        # NCCL refuses two processes on one GPU; say so before it does, less clearly.
+        raise ConfigError([{"node": None, "port": None, "field": "devices",
+                            "message": f"process {local_rank} has no GPU of its own: this worker "
+                                       f"has {torch.cuda.device_count()}; ask for fewer devices"}])
+    torch.cuda.set_device(local_rank)
+    return torch.device("cuda", local_rank)
 
 
 def setup_placement(requested_device: str) -> Placement:
