@@ -3,10 +3,10 @@
  * server, up to 5,000 at once in a virtualised table; tags and notes are
  * edited in place; ticked runs open in the compare view.
  */
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, navigate } from "../router";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
-import { dashboards, TABLE_ROWS } from "./api";
+import { dashboards, PREVIEW_ROWS, TABLE_ROWS } from "./api";
 import { buildColumns } from "./columns";
 import { EditableText } from "./EditableText";
 import { LIVE_STATES, useLive } from "./useLive";
@@ -39,9 +39,24 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
   const [error, setError] = useState<string | null>(null);
   const q = useDebounced(search, 250);
   const query = { ...filters, q };
-  const live = useLive(() => dashboards.table(project, query), (d: TableAnswer) => d.rows.some((r) => LIVE_STATES.includes(r.state)),
-    [project, q, filters.sort, filters.state, filters.tag]);
-  const answer = live.data;
+  const key = JSON.stringify([project, query]);
+  // A new query first asks for a screenful, then for everything: the server answers one
+  // request at a time, so the first rows show without waiting behind the 5,000.
+  const [preview, setPreview] = useState<{ key: string; answer: TableAnswer } | null>(null);
+  const fullKey = useRef<string | null>(null);
+  const live = useLive(async () => {
+    if (fullKey.current !== key) {
+      const first = await dashboards.table(project, query, PREVIEW_ROWS);
+      setPreview({ key, answer: first });
+    }
+    return dashboards.table(project, query);
+  }, (d: TableAnswer) => d.rows.some((r) => LIVE_STATES.includes(r.state)), [key]);
+  // useLive drops stale answers, so a new full answer belongs to the query asked last.
+  useEffect(() => {
+    if (live.data) fullKey.current = key;
+  }, [live.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  const fresh = live.data !== null && (fullKey.current === key || !live.loading);
+  const answer = fresh ? live.data : (preview?.key === key ? preview.answer : null) ?? live.data;
   const rows = useMemo(() => (answer?.rows ?? []).map((r) => (edits[r.id] ? { ...r, ...edits[r.id] } : r)), [answer, edits]);
   const columns = useMemo(() => (answer ? buildColumns(answer, mode) : []), [answer, mode]);
 
@@ -92,6 +107,9 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
         {selected.size > 0 && <button className="btn btn-ghost" onClick={() => setSelected(new Set())}>Clear selection</button>}
       </div>
       <ErrorNote message={error ?? live.error} />
+      {answer && !fresh && answer.rows.length < answer.count && (
+        <p className="muted small">Showing the first {answer.rows.length}; loading all {Math.min(answer.count, TABLE_ROWS)}…</p>
+      )}
       {!answer ? <Spinner label="Loading runs" /> : answer.count === 0 ? (
         <p className="muted">No runs match. {q || filters.state || filters.tag ? "Change the search or the filters." : "Launch one from a graph."}</p>
       ) : (
