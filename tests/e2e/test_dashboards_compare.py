@@ -79,6 +79,8 @@ def test_pick_two_runs_and_compare_them(finished_runs, page, shoot):
     page.get_by_label("log scale").check()
     loss.hover(position={"x": 300, "y": 120})
     shoot("dashboards-compare")
+    page.get_by_test_id("parallel-coords").scroll_into_view_if_needed()
+    shoot("dashboards-compare-diff")
 
     page.goto(f"/runs/{wide.pk}")
     page.get_by_test_id("confusion-matrix").scroll_into_view_if_needed()

@@ -19,7 +19,7 @@ export function ConfusionMatrix({ matrix }: { matrix: NonNullable<Insights["conf
   const peak = Math.max(1, ...rows.flat());
   return (
     <div className="cm-wrap">
-      <div className="cm" data-testid="confusion-matrix" style={{ gridTemplateColumns: `56px repeat(${rows.length}, minmax(28px, 1fr))` }}>
+      <div className="cm" data-testid="confusion-matrix" style={{ gridTemplateColumns: `64px repeat(${rows.length}, minmax(22px, 52px))` }}>
         <div className="cm-corner muted small">true ↓ / pred →</div>
         {labels.map((l) => <div key={`h${l}`} className="cm-label">{l}</div>)}
         {rows.map((row, i) => [
