@@ -91,17 +91,21 @@ def measure(browser, n: int) -> dict:
     opened_ms = page.evaluate("performance.now()")
     page.wait_for_timeout(500)  # let the validation answer paint its shapes before dragging
 
-    node = page.locator(".react-flow__node").nth(n // 2)
+    node = page.locator(f'.react-flow__node[data-id="n{n // 2}"]')
     box = node.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + 6
+    # Grab the node's body, away from its ports (top and bottom centre start a connection instead).
+    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2
     page.evaluate(FRAME_RECORDER)
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x + 600, y + 300, steps=60)
+    page.mouse.move(x + 300, y + 150, steps=60)  # across the canvas, short of its edges (no auto-pan)
     page.mouse.up()
     page.wait_for_timeout(100)
     frames = page.evaluate("window.__recording = false, window.__frames")
+    moved = node.bounding_box()
     page.close()
+    if abs(moved["x"] - box["x"]) < 250:
+        raise SystemExit(f"the drag did not move the node ({box} -> {moved}): the figures would mean nothing")
     gaps = [b - a for a, b in zip(frames, frames[1:])]
     return {
         "nodes": n,

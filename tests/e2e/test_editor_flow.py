@@ -43,6 +43,11 @@ def set_param(page, node: str, name: str, value: str) -> None:
     field.press("Enter")
 
 
+def wait_validated(page, text: str) -> None:
+    """Wait for the answer to the latest edit (not an older one) to say `text`."""
+    page.locator('[data-testid=validity][data-current=true]').filter(has_text=text).wait_for()
+
+
 def edge_shapes(page) -> list[str]:
     return [t.strip() for t in page.locator(".react-flow__edge-text").all_text_contents()]
 
@@ -88,7 +93,7 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
     set_param(page, "linear_1", "out_features", "10")
 
     # Live validation writes the shapes on the edges, batch dimension as N.
-    page.get_by_test_id("validity").filter(has_text="Valid").wait_for()
+    wait_validated(page, "Valid")
     page.wait_for_function("document.querySelectorAll('.react-flow__edge-text').length === 5")
     assert edge_shapes(page) == ["N×1×8×8", "N×16×6×6", "N×16×6×6", "N×576", "N×10"]
     assert page.get_by_test_id("param-in_features").inner_text().startswith("in_features")
@@ -97,6 +102,7 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
 
     # Break the shape that reaches the convolution: the error shows on that node.
     set_param(page, "input_1", "shape", "64")
+    wait_validated(page, "1 error")
     error = page.get_by_test_id("errors-conv2d_1")
     error.wait_for()
     assert "expects a 4-D input" in error.inner_text()
@@ -105,7 +111,7 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
 
     page.locator(".react-flow__pane").click(position={"x": 700, "y": 600})  # leave the field: Ctrl+Z there undoes typing
     page.keyboard.press("Control+z")  # undo puts the 1×8×8 input back
-    page.get_by_test_id("validity").filter(has_text="Valid").wait_for()
+    wait_validated(page, "Valid")
     assert error.count() == 0
 
     page.get_by_test_id("save").click()

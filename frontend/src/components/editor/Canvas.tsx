@@ -15,6 +15,11 @@ export const DRAG_MIME = "application/netweave-op";
 const nodeTypes: NodeTypes = { layer: LayerNode };
 /** Below this zoom text is unreadable: draw nodes plain and edges without shape labels (big graphs stay smooth). */
 const FAR_ZOOM = 0.4;
+// Props React Flow copies into its store are kept stable: a new array or function per
+// render would update that store, and every node, edge and handle listening to it, each frame.
+const MULTI_SELECT_KEYS = ["Shift", "Meta", "Control"];
+const PRO_OPTIONS = { hideAttribution: true };
+const beginMove = () => graphStore.getState().beginMove();
 
 export function Canvas() {
   const doc = useGraph((s) => s.doc);
@@ -111,19 +116,20 @@ export function Canvas() {
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onNodeDragStart={() => graphStore.getState().beginMove()}
-        onSelectionDragStart={() => graphStore.getState().beginMove()}
+        onNodeDragStart={beginMove}
+        onSelectionDragStart={beginMove}
         onConnect={onConnect}
         deleteKeyCode={null}
-        multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         selectionKeyCode="Shift"
         onlyRenderVisibleElements
         minZoom={0.05}
         defaultViewport={viewport}
-        proOptions={{ hideAttribution: true }}
+        proOptions={PRO_OPTIONS}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable bgColor="#131a23" maskColor="rgba(5, 8, 12, 0.55)" nodeColor="#4b5a70" nodeBorderRadius={4} />
+        {/* Zoomed far out over a big graph the canvas is its own overview: spare the minimap's redraws. */}
+        {!(far && scope.nodes.length > 300) && <MiniMap pannable zoomable bgColor="#131a23" maskColor="rgba(5, 8, 12, 0.55)" nodeColor="#4b5a70" nodeBorderRadius={4} />}
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

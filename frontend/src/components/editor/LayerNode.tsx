@@ -38,7 +38,8 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
   const cls = ["layer", `cat-${category.toLowerCase().replace(/[^a-z]/g, "")}`, errors.length ? "has-error" : "", selected ? "selected" : ""];
   return (
     <div className={cls.join(" ")} data-testid={`node-${node.id}`} title={errors.map((e) => e.message).join("\n") || undefined}>
-      {ports.inputs.map((p, i) => (
+      {/* Zoomed far out the ports are too small to use: edges follow the declared handles (flowModel). */}
+      {!far && ports.inputs.map((p, i) => (
         <Handle key={`in-${p}`} type="target" position={Position.Top} id={p} style={{ left: spread(i, ports.inputs.length) }}>
           {ports.inputs.length > 1 && !far && <span className="port-label port-in">{p}</span>}
         </Handle>
@@ -57,7 +58,7 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
           {errors.length > 1 && <div className="muted">+{errors.length - 1} more</div>}
         </div>
       )}
-      {ports.outputs.map((p, i) => (
+      {!far && ports.outputs.map((p, i) => (
         <Handle key={`out-${p}`} type="source" position={Position.Bottom} id={p} style={{ left: spread(i, ports.outputs.length) }}>
           {ports.outputs.length > 1 && !far && <span className="port-label port-out">{p}</span>}
         </Handle>

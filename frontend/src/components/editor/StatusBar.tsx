@@ -14,7 +14,7 @@ export function StatusBar() {
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className={`status-dot ${failure ? "bad" : !report ? "idle" : report.ok ? "ok" : "bad"}`} />
-      <span data-testid="validity">
+      <span data-testid="validity" data-current={report && !stale ? "true" : "false"}>
         {failure ? `Validation unavailable: ${failure}` : !report ? "Not validated yet" : report.ok ? "Valid" : `${count} error${count === 1 ? "" : "s"}`}
         {stale && report ? " · checking…" : ""}
       </span>

@@ -3,7 +3,7 @@
  * nodes and edges React Flow draws. Node objects are cached by the identity of
  * what they show, so dragging one node of a thousand re-renders one node.
  */
-import type { Edge as FlowEdge } from "@xyflow/react";
+import { Position, type Edge as FlowEdge, type NodeHandle } from "@xyflow/react";
 import type { Block, Edge, Node } from "../../schemas/graph";
 import { edgeKey } from "../../schemas/graph";
 import type { LayerSpec } from "../../schemas/catalogue";
@@ -29,6 +29,20 @@ export interface Size {
 }
 
 const NO_ERRORS: GraphErrorItem[] = [];
+const HANDLE = 10;
+
+/**
+ * Where the ports are, declared rather than measured (they sit on the top and
+ * bottom edges, spread evenly, as LayerNode draws them). React Flow then draws
+ * edges without <Handle> elements, which LayerNode leaves out when zoomed far out.
+ */
+export function declaredHandles(id: string, ports: { inputs: string[]; outputs: string[] }, size: Size): NodeHandle[] {
+  const at = (i: number, n: number) => (size.width * (i + 1)) / (n + 1) - HANDLE / 2;
+  return [
+    ...ports.inputs.map((p, i) => ({ id: p, nodeId: id, type: "target" as const, position: Position.Top, x: at(i, ports.inputs.length), y: -HANDLE / 2, width: HANDLE, height: HANDLE })),
+    ...ports.outputs.map((p, i) => ({ id: p, nodeId: id, type: "source" as const, position: Position.Bottom, x: at(i, ports.outputs.length), y: size.height - HANDLE / 2, width: HANDLE, height: HANDLE })),
+  ];
+}
 
 export function createNodeCache() {
   const cache = new Map<string, Cached>();
@@ -67,6 +81,7 @@ export function createNodeCache() {
         selected,
         // Controlled mode: React Flow's measurements live with our nodes (the minimap needs them).
         measured: size,
+        handles: size ? declaredHandles(node.id, ports, size) : undefined,
         data: { node, ports, errors: nodeErrors ?? NO_ERRORS, report: nodeReport, category: spec?.category ?? (node.op.startsWith("block:") ? "Block" : "") },
       };
       cache.set(node.id, { node, selected, errors: nodeErrors, report: nodeReport, portsKey, spec, size, flow });
