@@ -1,23 +1,28 @@
 """The compare view's series: the runs app's M4 downsampling, read the fast way on PostgreSQL.
 
 designer/runs/series.py decides what to read (raw points for short series,
-the rollup width for long ones) and how a bucket's four points become a
-line; this module reuses those pieces and changes only how rows come back.
-For 100 runs × 2 keys that is ~31,000 rollup rows: psycopg's text parsing of
-them took ~350 ms on the development machine, binary results ~100 ms
-(benches/bench_dashboard_compare.py). Times are sent only for x=time, where
-they are the axis. Other databases (standalone SQLite) use series_for as is.
+the rollup width for long ones) and what a line is made of (each bucket's
+first, last, lowest and highest point, in step order, without repeats);
+this module keeps those rules and changes how the rows come back. For 100
+runs × 2 keys that is ~31,000 rollup rows: as Python tuples (text or binary)
+they cost 0.3-0.6 s on the development machine before a line was built.
+Here PostgreSQL packs each line's columns into one bytea apiece (int8send /
+float8send, in bucket order), numpy reads them without a Python object per
+point and does the sort and de-duplication per bucket, and orjson writes
+the arrays (benches/bench_dashboard_compare.py). Times are sent only for
+x=time, where they are the axis. Other databases (standalone SQLite) use
+series_for as it is.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import groupby
 
+import numpy as np
 import psycopg
 from django.db import connection, transaction
 
 from designer.runs.models import MetricPoint, MetricRollup, MetricSummary
-from designer.runs.series import _flatten, choose_width, series_for
+from designer.runs.series import choose_width, series_for
 
 PARTS = ("first", "last", "min", "max")
 
@@ -64,11 +69,11 @@ def binary_rows(queryset) -> list[tuple]:
 
 
 def _read(cursor, short, by_width, with_time, result) -> None:
-    for run_id, key, count, rows in _raw(cursor, short, with_time):
-        result[run_id].append(_line(key, count, rows, with_time))
+    for run_id, key, count, line in _raw(cursor, short, with_time):
+        result[run_id].append(_line(key, count, line))
     for width, wanted in by_width.items():
-        for run_id, key, count, rows in _rolled(cursor, width, wanted, with_time):
-            result[run_id].append(_line(key, count, rows, with_time))
+        for run_id, key, count, line in _rolled(cursor, width, wanted, with_time):
+            result[run_id].append(_line(key, count, line))
 
 
 def _where(wanted: list[tuple]) -> tuple[str, list]:
@@ -76,37 +81,67 @@ def _where(wanted: list[tuple]) -> tuple[str, list]:
     return "t.run_id = ANY(%s) AND t.key = ANY(%s)", [sorted({r for r, _, _ in wanted}), sorted({k for _, k, _ in wanted})]
 
 
+FIELDS = {"step": ("int8send", ">i8"), "value": ("float8send", ">f8"), "time": ("float8send", ">f8")}
+
+
+def _packed(column: str, field: str, order: str) -> str:
+    send, _ = FIELDS[field]
+    return f"string_agg({send}(t.{column}), ''::bytea ORDER BY {order})"
+
+
+def _unpack(blob: bytes | None, field: str) -> np.ndarray:
+    return np.frombuffer(blob or b"", dtype=FIELDS[field][1]).astype(FIELDS[field][1][1:])
+
+
+def _lines(cursor, sql: str, params: list, wanted: list[tuple]):
+    counts = {(r, k): c for r, k, c in wanted}
+    cursor.execute(sql, params, binary=True)
+    for run_id, key, *blobs in cursor.fetchall():
+        if (run_id, key) in counts:
+            yield run_id, key, counts[(run_id, key)], blobs
+
+
 def _raw(cursor, short: list[tuple], with_time: bool):
     if not short:
         return
-    counts = {(r, k): c for r, k, c in short}
+    fields = ("step", "value", "time") if with_time else ("step", "value")
     where, params = _where(short)
-    columns = "t.run_id, t.key, t.step, t.value" + (", t.time" if with_time else "")
-    cursor.execute(f"SELECT {columns} FROM {MetricPoint._meta.db_table} t WHERE {where} "
-                   "ORDER BY t.run_id, t.key, t.step, t.id", params, binary=True)
-    for (run_id, key), rows in groupby(cursor.fetchall(), key=lambda r: (r[0], r[1])):
-        if (run_id, key) in counts:
-            yield run_id, key, counts[(run_id, key)], [r[2:] for r in rows]
+    columns = ", ".join(_packed(f, f, "t.step, t.id") for f in fields)
+    sql = (f"SELECT t.run_id, t.key, {columns} FROM {MetricPoint._meta.db_table} t WHERE {where} "
+           "GROUP BY t.run_id, t.key")
+    for run_id, key, count, blobs in _lines(cursor, sql, params, short):
+        yield run_id, key, count, {f: _unpack(b, f) for f, b in zip(fields, blobs)}
 
 
 def _rolled(cursor, width: int, wanted: list[tuple], with_time: bool):
-    counts = {(r, k): c for r, k, c in wanted}
-    where, params = _where(wanted)
     fields = ("step", "value", "time") if with_time else ("step", "value")
-    columns = ", ".join(f"t.{part}_{f}" for part in PARTS for f in fields)
-    cursor.execute(f"SELECT t.run_id, t.key, {columns} FROM {MetricRollup._meta.db_table} t "
-                   f"WHERE {where} AND t.width = %s ORDER BY t.run_id, t.key, t.bucket", [*params, width], binary=True)
-    n = len(fields)
-    for (run_id, key), rows in groupby(cursor.fetchall(), key=lambda r: (r[0], r[1])):
-        if (run_id, key) in counts:
-            groups = ([r[2 + i * n:2 + (i + 1) * n] for i in range(len(PARTS))] for r in rows)
-            yield run_id, key, counts[(run_id, key)], _flatten(groups)
+    where, params = _where(wanted)
+    columns = ", ".join(_packed(f"{part}_{f}", f, "t.bucket") for part in PARTS for f in fields)
+    sql = (f"SELECT t.run_id, t.key, {columns} FROM {MetricRollup._meta.db_table} t "
+           f"WHERE {where} AND t.width = %s GROUP BY t.run_id, t.key")
+    for run_id, key, count, blobs in _lines(cursor, sql, [*params, width], wanted):
+        # (buckets, 4) per field: each bucket's first, last, min and max point.
+        parts = {f: np.stack([_unpack(blobs[i * len(fields) + j], f) for i in range(len(PARTS))], axis=1)
+                 for j, f in enumerate(fields)}
+        yield run_id, key, count, flatten_buckets(parts)
 
 
-def _line(key: str, count: int, rows: list[tuple], with_time: bool) -> dict:
-    if with_time:
-        rows = sorted(rows, key=lambda r: r[2])
-    line = {"key": key, "count": count, "step": [r[0] for r in rows], "value": [r[1] for r in rows]}
-    if with_time:
-        line["time"] = [r[2] for r in rows]
-    return line
+def flatten_buckets(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each bucket's four points in step order, a point equal to the one before dropped
+    (designer.runs.series._flatten, vectorised)."""
+    order = np.argsort(parts["step"], axis=1, kind="stable")
+    flat = {f: np.take_along_axis(a, order, axis=1).ravel() for f, a in parts.items()}
+    keep = np.ones(flat["step"].shape, dtype=bool)
+    same = np.ones(flat["step"].shape[0] - 1 if flat["step"].size else 0, dtype=bool)
+    for a in flat.values():
+        same &= a[1:] == a[:-1]
+    keep[1:] = ~same
+    return {f: a[keep] for f, a in flat.items()}
+
+
+def _line(key: str, count: int, line: dict[str, np.ndarray]) -> dict:
+    """numpy arrays: orjson writes them as JSON arrays (OPT_SERIALIZE_NUMPY)."""
+    if "time" in line:
+        order = np.argsort(line["time"], kind="stable")
+        line = {f: a[order] for f, a in line.items()}
+    return {"key": key, "count": count, **line}
