@@ -176,7 +176,9 @@ class Supervisor:
         stderr_tail = tail(self.run.run_dir / "stderr.log")
         done = self.ingest.done or {}
         summary = done.get("summary") if isinstance(done.get("summary"), dict) else {}
-        if outcome.cancelled or (done.get("status") == "cancelled" and outcome.returncode in (0, 143)):
+        # A `done`/cancelled is trusted whatever the exit code: torch.distributed.run
+        # exits 1 after its ranks saved last.pt on SIGTERM (docs/contracts.md section 3).
+        if outcome.cancelled or done.get("status") == "cancelled":
             state, error = RunState.CANCELLED, ""
         elif outcome.returncode == 0:
             state, error = RunState.SUCCEEDED, ""
