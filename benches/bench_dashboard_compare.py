@@ -55,7 +55,7 @@ def seed(runs: int = RUNS, password: str | None = None):
     last, min and max), which takes seconds instead of minutes.
     """
     from django.contrib.auth import get_user_model
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from designer.graphs.models import Graph, GraphVersion, Project
     from designer.runs.ingest import Point, write_points
@@ -75,6 +75,9 @@ def seed(runs: int = RUNS, password: str | None = None):
         for key in KEYS:
             write_points(ids[0], [Point(key, s, v, 1.7e9 + s * 0.05) for s, v in enumerate(curve(0, key))])
     copy_runs(ids[0], ids[1:])
+    # Statistics as autovacuum would have gathered them on a database in use.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE runs_metricpoint, runs_metricsummary, runs_metricrollup, runs_run")
     return user, project, ids
 
 

@@ -34,6 +34,7 @@ METRICS = ("train/loss", "train/accuracy", "val/loss", "val/accuracy", "test/acc
 def seed_table(runs: int = RUNS, password: str | None = None, user=None):
     """(user, project): `runs` finished runs with a summary row per metric, written in bulk."""
     from django.contrib.auth import get_user_model
+    from django.db import connection
 
     from designer.graphs.models import Graph, GraphVersion, Project
     from designer.runs.ingest import goal_for
@@ -56,6 +57,8 @@ def seed_table(runs: int = RUNS, password: str | None = None, user=None):
                       best=0.4 + (run.pk % 89) / 200, best_step=5000, minimum=0.1, maximum=0.99, count=10_000,
                       first_step=0, last_step=9999, first_time=1.7e9, last_time=1.7e9 + 600)
         for run in made for key in METRICS], batch_size=5000)
+    with connection.cursor() as cursor:  # statistics as autovacuum would have gathered them
+        cursor.execute("ANALYZE runs_run, runs_metricsummary")
     return user, project
 
 
