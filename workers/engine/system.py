@@ -43,10 +43,15 @@ class _Gpus:
                 "gpu_memory_percent": 100 * sum(m.used for m in mem) / sum(m.total for m in mem)}
 
 
-def sample_system(process: psutil.Process, gpus: _Gpus | None = None) -> dict[str, float]:
-    """CPU % of the machine, memory of this process and its children, GPU figures."""
+def sample_system(process: psutil.Process, gpus: _Gpus | None = None,
+                  children: list[psutil.Process] | None = None) -> dict[str, float]:
+    """CPU % of the machine, memory of this process and its children, GPU figures.
+
+    ``children`` (default: listed now) lets a caller reuse a recent listing:
+    psutil finds children by reading every process's /proc entry.
+    """
     rss = process.memory_info().rss
-    for child in process.children(recursive=True):
+    for child in process.children(recursive=True) if children is None else children:
         try:
             rss += child.memory_info().rss
         except psutil.Error:  # a loader worker may exit between listing and reading
@@ -59,7 +64,14 @@ def sample_system(process: psutil.Process, gpus: _Gpus | None = None) -> dict[st
 
 
 class SystemMonitor(threading.Thread):
-    """Emits a ``system`` metric every ``every_s`` seconds until ``stop()``."""
+    """Emits a ``system`` metric every ``every_s`` seconds until ``stop()``.
+
+    Child processes (loader workers) are listed again every
+    ``children_every_s`` only: listing them scans all of /proc, ~5 ms of a
+    training process's GIL each time on a busy machine.
+    """
+
+    children_every_s = 10.0
 
     def __init__(self, emit: Callable[[dict[str, Any]], None], step: Callable[[], int], *,
                  every_s: float = 5.0, gpus: int = 0):
@@ -68,12 +80,20 @@ class SystemMonitor(threading.Thread):
         self.gpus = _Gpus(gpus)
         self.process = psutil.Process()
         self._stop_event = threading.Event()
+        self._children: list[psutil.Process] = []
+        self._children_at = float("-inf")
+
+    def _children_now(self) -> list[psutil.Process]:
+        now = time.monotonic()
+        if now - self._children_at >= self.children_every_s:
+            self._children, self._children_at = self.process.children(recursive=True), now
+        return self._children
 
     def run(self) -> None:
         psutil.cpu_percent(interval=None)  # the first reading only starts the clock
         while not self._stop_event.wait(self.every_s):
             try:
-                values = sample_system(self.process, self.gpus)
+                values = sample_system(self.process, self.gpus, self._children_now())
             except psutil.Error:
                 continue
             self.emit_event({"type": "metric", "step": self.step(), "epoch": None,

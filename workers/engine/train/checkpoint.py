@@ -53,14 +53,36 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_tmp(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    return tmp
+
+
+def _write_atomic(paths: list[Path], data: bytes) -> None:
+    """Write ``data`` to every path through temporary names and renames.
+
+    The bytes are written and synced once; further paths are hard links to
+    that file (renamed into place like the first), or written again where the
+    file system has no hard links. Files are only ever replaced, never
+    rewritten in place, so a link shared by last.pt and best.pt is safe.
+    """
+    first = _write_tmp(paths[0], data)
+    tmps = [first]
+    for path in paths[1:]:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)  # left by a crash
+        try:
+            os.link(first, tmp)
+        except OSError:
+            tmp = _write_tmp(path, data)
+        tmps.append(tmp)
+    for tmp, path in zip(tmps, paths):
+        os.replace(tmp, path)
 
 
 def _serialise(payload: dict[str, Any]) -> bytes:
@@ -113,9 +135,7 @@ class CheckpointWriter:
             try:
                 if ready is not None:
                     ready.synchronize()
-                data = _serialise(payload)
-                for path in paths:
-                    _write_atomic(path, data)
+                _write_atomic(paths, _serialise(payload))
                 done()
             except BaseException as exc:  # handed to the training thread by wait()
                 self._error = exc

@@ -80,6 +80,7 @@ class TrainRecipe:
         self.task = config.task or data.task
         self.state = LoopState()
         self.best_weights: dict[str, torch.Tensor] | None = None
+        self.best_step: int | None = None  # the step best_weights were taken at (this process)
         self.writer = CheckpointWriter()
 
     # -- setup ---------------------------------------------------------------
@@ -264,6 +265,7 @@ class TrainRecipe:
         if st.best is None or sign * (st.best - value) > cfg.early_stopping.min_delta:
             st.best, st.bad_evals = value, 0
             self.best_weights = cpu_copy(self.module.state_dict())
+            self.best_step = st.step
             return True
         st.bad_evals += 1
         patience = cfg.early_stopping.patience
@@ -304,14 +306,19 @@ class TrainRecipe:
         if not self.place.is_main:
             return
         st = self.state
+        # Best weights taken at this very step are the model's weights: the
+        # checkpoint shares them (torch.save stores shared tensors once).
+        fresh = self.best_weights is not None and self.best_step == st.step
         payload = cpu_copy({
-            "model": self.module.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "model": {} if fresh else self.module.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.schedule.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler is not None else {},
             "state": asdict(st), "config": self.cfg.model_dump(mode="json"),
             "rng": rng_state(include_cuda=self.place.device.type == "cuda"),
         })
         payload["best_weights"] = self.best_weights or {}  # already a CPU copy, never mutated
+        if fresh:
+            payload["model"] = self.best_weights
         rels = [Path("checkpoints") / f"{name}.pt" for name in names]
         events = [{"type": "checkpoint", "path": rel.as_posix(), "epoch": st.epoch, "step": st.step,
                    "best": rel.stem == "best"} for rel in rels]
