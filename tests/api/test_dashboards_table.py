@@ -37,7 +37,7 @@ def test_it_sorts_by_a_metric_filters_and_searches(graph, owner, owner_client, p
             for i, (lr, tags) in enumerate([(0.1, ["cnn"]), (0.01, ["cnn-small"]), (0.001, [])])]
     for run, accuracy in zip(runs, (0.7, 0.9, 0.8)):
         add_points(run, "val/accuracy", [accuracy])
-    make_run(graph.head, owner, state="failed", name="broken")
+    make_run(graph.head, owner, state="failed", name="broken", started=None)
 
     by_accuracy = table(owner_client, project, "sort=-best:val/accuracy&state=succeeded")
     assert [r["name"] for r in by_accuracy["rows"]] == ["r1", "r2", "r0"]
@@ -47,6 +47,8 @@ def test_it_sorts_by_a_metric_filters_and_searches(graph, owner, owner_client, p
         ["r2", "r1", "r0"]
     assert [r["name"] for r in table(owner_client, project, "tag=cnn")["rows"]] == ["r0"]
     assert [r["name"] for r in table(owner_client, project, "q=broken")["rows"]] == ["broken"]
+    # A failed run that never started has no duration: it sorts last either way.
+    assert table(owner_client, project, "sort=-duration")["rows"][-1]["name"] == "broken"
     page = table(owner_client, project, "sort=name&limit=2&offset=1")
     assert page["count"] == 4 and [r["name"] for r in page["rows"]] == ["r0", "r1"]
     assert page["rows"][0]["duration"] == pytest.approx(90, abs=1)

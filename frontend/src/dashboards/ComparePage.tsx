@@ -15,20 +15,10 @@ import { OverlayChart } from "./OverlayChart";
 import { ParallelCoords } from "./ParallelCoords";
 import { LIVE_STATES, useLive } from "./useLive";
 import type { CompareAnswer } from "./types";
+import { pointsFrom, runIdsFrom } from "./params";
 import "./dashboards.css";
 
 const X_LABELS: Record<XMode, string> = { step: "step", epoch: "epoch", time: "seconds since start" };
-
-export function runIdsFrom(search: string): number[] {
-  const raw = new URLSearchParams(search).get("runs") ?? "";
-  return [...new Set(raw.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0))];
-}
-
-/** Points a line (?points=, 4 to 10,000; 1,000 by default): more detail on a wide screen, or raw series. */
-export function pointsFrom(search: string): number {
-  const n = Number(new URLSearchParams(search).get("points"));
-  return Number.isInteger(n) && n >= 4 && n <= 10000 ? n : 1000;
-}
 
 function Charts({ answer, smoothing, x, log }: { answer: CompareAnswer; smoothing: number; x: XMode; log: boolean }) {
   const colours = answer.runs.map((_, i) => runColour(i));

@@ -12,6 +12,7 @@ import { EditableText } from "./EditableText";
 import { LIVE_STATES, useLive } from "./useLive";
 import { VirtualTable } from "./VirtualTable";
 import type { TableAnswer, TableQuery, TableRow } from "./types";
+import { parseTags } from "./params";
 import "./dashboards.css";
 
 const STATES = ["", "queued", "running", "succeeded", "failed", "cancelled"];
@@ -23,10 +24,6 @@ function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return current;
-}
-
-export function parseTags(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
 }
 
 export function RunsTablePage({ params }: { params: Record<string, string> }) {
