@@ -88,6 +88,9 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
     for source, target in zip(CHAIN, CHAIN[1:]):
         connect(page, source, target)
     assert page.locator(".react-flow__edge").count() == 5
+    connect(page, "relu_1", "conv2d_1")  # an occupied input (and a loop): refused, with a hint
+    assert "already fed by 'input_1'" in page.get_by_test_id("hint").inner_text()
+    assert page.locator(".react-flow__edge").count() == 5
     page.get_by_role("button", name="Layout").click()  # auto-layout: top to bottom, as data flows
     set_param(page, "input_1", "shape", "1, 8, 8")
     set_param(page, "linear_1", "out_features", "10")
