@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, navigate } from "../router";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { dashboards, PREVIEW_ROWS, TABLE_ROWS } from "./api";
-import { buildColumns } from "./columns";
+import { buildColumns, type Column } from "./columns";
 import { EditableText } from "./EditableText";
 import { LIVE_STATES, useLive } from "./useLive";
 import { VirtualTable } from "./VirtualTable";
@@ -55,20 +55,20 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
   const fresh = live.data !== null && (fullKey.current === key || !live.loading);
   const answer = fresh ? live.data : (preview?.key === key ? preview.answer : null) ?? live.data;
   const rows = useMemo(() => (answer?.rows ?? []).map((r) => (edits[r.id] ? { ...r, ...edits[r.id] } : r)), [answer, edits]);
-  const columns = useMemo(() => (answer ? buildColumns(answer, mode) : []), [answer, mode]);
 
   const save = (row: TableRow, patch: { tags?: string[]; notes?: string }) => async () => {
     await dashboards.patchRun(row.id, patch);
     setEdits((e) => ({ ...e, [row.id]: { ...e[row.id], ...patch } }));
   };
-  const extra = [
-    { title: "tags", width: 180, cell: (r: TableRow) => (
+  const editable: Column[] = [
+    { id: "tags", title: "tags", width: 170, cell: (r: TableRow) => (
       <EditableText value={r.tags.join(", ")} placeholder="add tags" label={`tags of run ${r.id}`}
         onSave={(text) => save(r, { tags: parseTags(text) })()} />) },
-    { title: "notes", width: 240, cell: (r: TableRow) => (
+    { id: "notes", title: "notes", width: 220, cell: (r: TableRow) => (
       <EditableText value={r.notes} placeholder="add a note" label={`notes of run ${r.id}`}
         onSave={(text) => save(r, { notes: text })()} />) },
   ];
+  const columns = answer ? buildColumns(answer, mode, editable) : [];
   const select = (id: number, on: boolean) => setSelected((s) => {
     const next = new Set(s);
     if (on) next.add(id);
@@ -110,7 +110,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
       {!answer ? <Spinner label="Loading runs" /> : answer.count === 0 ? (
         <p className="muted">No runs match. {q || filters.state || filters.tag ? "Change the search or the filters." : "Launch one from a graph."}</p>
       ) : (
-        <VirtualTable rows={rows} columns={columns} sort={filters.sort} selected={selected} onSelect={select} extra={extra}
+        <VirtualTable rows={rows} columns={columns} sort={filters.sort} selected={selected} onSelect={select}
           onSort={(sort) => setFilters({ ...filters, sort })} />
       )}
     </div>

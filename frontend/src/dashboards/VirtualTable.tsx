@@ -9,19 +9,17 @@ import type { TableRow } from "./types";
 export const ROW_HEIGHT = 34;
 const OVERSCAN = 12;
 
-export function VirtualTable({ rows, columns, sort, onSort, selected, onSelect, extra }: {
+export function VirtualTable({ rows, columns, sort, onSort, selected, onSelect }: {
   rows: TableRow[];
   columns: Column[];
   sort: string;
   onSort: (sort: string) => void;
   selected: Set<number>;
   onSelect: (id: number, on: boolean) => void;
-  /** Cells after the sortable columns (tags, notes): editable, not sortable. */
-  extra: { title: string; width: number; cell: (row: TableRow) => React.ReactNode }[];
 }) {
   const [top, setTop] = useState(0);
   const [height, setHeight] = useState(600);
-  const all = [...columns, ...extra.map((e) => ({ ...e, id: e.title, sort: undefined, className: undefined }))];
+  const all = columns;
   const template = `36px ${all.map((c) => `${c.width}px`).join(" ")}`;
   const width = 36 + all.reduce((n, c) => n + c.width, 0);
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);

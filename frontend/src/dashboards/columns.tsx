@@ -23,7 +23,8 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} m`;
 }
 
-export function buildColumns(answer: TableAnswer, mode: "best" | "last"): Column[] {
+/** Metrics first (what runs are compared by), then hyperparameters, then `editable`: the tags and notes cells. */
+export function buildColumns(answer: TableAnswer, mode: "best" | "last", editable: Column[] = []): Column[] {
   const fixed: Column[] = [
     { id: "id", title: "#", width: 70, sort: "id", cell: (r) => <Link to={`/runs/${r.id}`}>#{r.id}</Link> },
     { id: "name", title: "name", width: 150, sort: "name", cell: (r) => r.name || <span className="muted">–</span> },
@@ -42,5 +43,5 @@ export function buildColumns(answer: TableAnswer, mode: "best" | "last"): Column
     className: "num", cell: (r) => formatValue(r[mode][m.key]),
   }));
   const tail: Column[] = [{ id: "created", title: "created", width: 160, sort: "created", cell: (r) => formatTime(r.created) }];
-  return [...fixed, ...hparams, ...metrics, ...tail];
+  return [...fixed.slice(0, 4), ...metrics, ...hparams, ...editable, ...fixed.slice(4), ...tail];
 }
