@@ -8,7 +8,7 @@ import type { Block, Edge, Node } from "../../schemas/graph";
 import { edgeKey } from "../../schemas/graph";
 import type { LayerSpec } from "../../schemas/catalogue";
 import type { EdgeReport, GraphErrorItem, ValidationReport } from "../../schemas/report";
-import { nodePorts } from "../../lib/ports";
+import { nodePorts, type Ports } from "../../lib/ports";
 import { formatShape } from "../../lib/format";
 import type { LayerFlowNode } from "./LayerNode";
 
@@ -20,6 +20,9 @@ interface Cached {
   portsKey: string;
   spec: LayerSpec | undefined;
   size: Size | undefined;
+  edges: Edge[];
+  blocks: Record<string, Block>;
+  ports: Ports;
   flow: LayerFlowNode;
 }
 
@@ -62,14 +65,16 @@ export function createNodeCache() {
     for (const node of nodes) {
       seen.add(node.id);
       const spec = byOp[node.op];
-      const ports = nodePorts(node, edges, spec, blocks);
+      const hit = cache.get(node.id);
+      // Ports depend on the op, the edges and the blocks only: a drag reuses them.
+      const same = hit && hit.edges === edges && hit.blocks === blocks && hit.spec === spec && hit.node.op === node.op;
+      const ports = same ? hit.ports : nodePorts(node, edges, spec, blocks);
       const portsKey = ports.inputs.join(",") + "|" + ports.outputs.join(",");
       const selected = selection.has(node.id);
       const nodeErrors = errors.get(node.id);
       // Zoomed far out a node shows no shapes: a new report then redraws only nodes whose errors changed.
       const nodeReport = far ? undefined : report?.nodes[node.id];
       const size = sizes.get(node.id);
-      const hit = cache.get(node.id);
       if (hit && hit.node === node && hit.selected === selected && hit.errors === nodeErrors && hit.report === nodeReport && hit.portsKey === portsKey && hit.spec === spec && hit.size === size) {
         out.push(hit.flow);
         continue;
@@ -84,7 +89,7 @@ export function createNodeCache() {
         handles: size ? declaredHandles(node.id, ports, size) : undefined,
         data: { node, ports, errors: nodeErrors ?? NO_ERRORS, report: nodeReport, category: spec?.category ?? (node.op.startsWith("block:") ? "Block" : "") },
       };
-      cache.set(node.id, { node, selected, errors: nodeErrors, report: nodeReport, portsKey, spec, size, flow });
+      cache.set(node.id, { node, selected, errors: nodeErrors, report: nodeReport, portsKey, spec, size, edges, blocks, ports, flow });
       out.push(flow);
     }
     for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
