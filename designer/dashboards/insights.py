@@ -2,6 +2,7 @@
 system metrics, the model's parameters and FLOPs per node, checkpoints."""
 from __future__ import annotations
 
+from designer.core.errors import InputProblem
 from designer.graphs.services import validation_report
 from designer.runs.models import Artifact, Run
 from designer.runs.serializers import CheckpointSerializer, SummarySerializer
@@ -22,7 +23,11 @@ def latest_artifact(run: Run, kinds: tuple[str, ...]) -> dict | None:
 
 def model_summary(run: Run) -> dict:
     """Params, FLOPs and output shape per node, from the engine's validation of the pinned version."""
-    report = validation_report(run.graph_version.document)
+    try:
+        report = validation_report(run.graph_version.document)
+    except InputProblem as problem:
+        # A version saved before a schema change may no longer parse: say so, keep the page.
+        return {"ok": False, "totals": {}, "nodes": [], "errors": problem.errors}
     nodes = []
     for node in run.graph_version.document.get("nodes", []):
         info = (report.get("nodes") or {}).get(node.get("id"), {})
@@ -37,7 +42,8 @@ def model_summary(run: Run) -> dict:
 def insights(run: Run) -> dict:
     per_class = latest_artifact(run, PER_CLASS_KINDS)
     matrix = latest_artifact(run, MATRIX_KINDS)
-    labels = (per_class or {}).get("data", {}).get("labels") if per_class else None
+    data = (per_class or {}).get("data")
+    labels = data.get("labels") if isinstance(data, dict) else None
     return {
         "run": run.pk,
         "state": run.state,

@@ -124,3 +124,16 @@ def test_insights_show_the_matrix_per_class_scores_system_metrics_and_model(grap
     nodes = {n["id"]: n for n in body["model"]["nodes"]}
     assert nodes["conv1"]["params"] == 1 * 4 * 9 + 4 and nodes["conv1"]["output"] == [None, 4, 8, 8]
     assert body["model"]["totals"]["params"] == 40 + (4 * 64 * 10 + 10)
+
+
+def test_insights_of_a_run_without_artifacts_or_a_valid_graph_still_answer(project, owner, owner_client):
+    from designer.graphs.models import Graph, GraphVersion
+
+    graph = Graph.objects.create(project=project, name="old")
+    version = GraphVersion.objects.create(graph=graph, number=1, document={"schema": "netweave.graph/0"})
+    run = make_run(version, owner)
+
+    body = owner_client.get(f"/api/runs/{run.pk}/insights").json()
+
+    assert body["confusion_matrix"] is None and body["per_class"] is None and body["checkpoints"] == []
+    assert body["model"]["ok"] is False and body["model"]["errors"][0]["message"]
