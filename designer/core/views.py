@@ -2,6 +2,8 @@
 a JSON 404 for unknown API paths and the editor's index.html for everything else."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db import connection
@@ -123,14 +125,16 @@ def _is_api_endpoint(path: str) -> bool:
 
 
 def editor_index(request, path=""):
-    """The editor is a single-page app: its router handles every non-API path."""
-    index = settings.FRONTEND_DIST / "index.html"
-    if not index.is_file():
-        raise Http404("The editor is not built yet: run `make frontend` (or `make run`).")
-    return FileResponse(index.open("rb"), content_type="text/html")
+    """The editor is a single-page app: its router handles every non-API path.
 
-
-
+    index.html is read from the collected static files when they exist: it
+    names hashed asset files, so it must come from the same copy whitenoise
+    serves, or a rebuild of frontend/dist after collectstatic loads a blank page.
+    """
+    for index in (Path(settings.STATIC_ROOT) / "index.html", settings.FRONTEND_DIST / "index.html"):
+        if index.is_file():
+            return FileResponse(index.open("rb"), content_type="text/html")
+    raise Http404("The editor is not built yet: run `make frontend` (or `make run`).")
 
 
 def server_error(request, *args, **kwargs):
