@@ -38,11 +38,6 @@ class Conflict(APIException):
     default_detail = "The request conflicts with the current state."
 
 
-class NotAvailableYet(APIException):
-    status_code = status.HTTP_501_NOT_IMPLEMENTED
-    default_detail = "Not available yet."
-
-
 def _flatten(detail, prefix: str = "") -> list[dict]:
     """DRF's nested {field: [messages]} → a flat list in the shared shape."""
     if isinstance(detail, dict):

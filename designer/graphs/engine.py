@@ -1,44 +1,25 @@
 """The service's one door into workers/engine.
 
-Views call `engine.<name>(...)` through `call()`: a function the engine does
-not offer (yet) answers 501 "not available yet" instead of a 500, and the
-engine's GraphError becomes a 400 carrying its node-level errors.
+Views call `engine.call("<name>", ...)`: the engine's GraphError becomes a 400
+carrying its node-level errors. The engine (and torch with it) is imported on
+first use, not when Django starts, so management commands stay quick; the web
+process warms it up in the background (designer/asgi.py).
 """
 from __future__ import annotations
 
-import importlib
-
-from designer.core.errors import InputProblem, NotAvailableYet
+from designer.core.errors import InputProblem
 
 
-def _module():
-    try:
-        return importlib.import_module("workers.engine")
-    except ImportError:
-        return None
+def _engine():
+    import workers.engine
 
-
-def function(name: str):
-    """The engine's function `name` (a constant from our code, never user input)."""
-    found = getattr(_module(), name, None)
-    if found is None:
-        raise NotAvailableYet(f"The engine does not offer {name}() yet: not available yet.")
-    return found
-
-
-def graph_error_class() -> type[Exception]:
-    return getattr(_module(), "GraphError", None) or _NeverRaised
-
-
-class _NeverRaised(Exception):
-    pass
+    return workers.engine
 
 
 def call(name: str, /, *args, **kwargs):
-    """Call an engine function; its GraphError becomes a 400 with node-level errors."""
-    fn = function(name)
+    """Call the engine's function `name` (a constant from our code, never user input)."""
+    engine = _engine()
     try:
-        return fn(*args, **kwargs)
-    except graph_error_class() as exc:
-        errors = list(getattr(exc, "errors", None) or [{"message": str(exc)}])
-        raise InputProblem(errors) from exc
+        return getattr(engine, name)(*args, **kwargs)
+    except engine.GraphError as exc:
+        raise InputProblem(list(exc.errors or [{"message": str(exc)}])) from exc

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
-from designer.core.errors import Conflict, InputProblem, NotAvailableYet, error
+from designer.core.errors import Conflict, InputProblem, error
 from designer.graphs import engine
 from designer.graphs.limits import check_document, count_nodes
 from designer.graphs.models import Graph, GraphVersion, Project
@@ -133,7 +133,7 @@ def torchvision_document(model: str, input_shape: list[int]) -> dict:
             module = torchvision.models.get_model(model, weights=None).eval()
             example = torch.zeros(1, *input_shape)
         return engine.call("import_module", module, (example,), name=model)
-    except (InputProblem, NotAvailableYet):
+    except InputProblem:
         raise
     except Exception as exc:
         # Tracing runs the model's own code (control flow, ops that read values): report, don't crash.
@@ -173,7 +173,7 @@ def export_version(version: GraphVersion, fmt: str) -> tuple[bytes, str, str]:
     name, suffix, content_type = EXPORTS[fmt]
     try:
         content = engine.call(name, version.document)
-    except (InputProblem, NotAvailableYet):
+    except InputProblem:
         raise
     except Exception as exc:
         # A graph that validates can still use an op the target format lacks
