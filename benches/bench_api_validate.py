@@ -13,40 +13,18 @@ and creates/destroys a scratch test database next to it.
 """
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/netweave_service")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+from djangobench import scratch_database, setup
 
-import django  # noqa: E402
-
-django.setup()
+setup("netweave_service")
 
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
-
-
-@contextlib.contextmanager
-def scratch_database():
-    """A migrated throw-away database (test_<name>), dropped afterwards."""
-    from django.db import connection
-
-    # Its own name: never the test database a developer keeps with --reuse-db.
-    connection.settings_dict["TEST"]["NAME"] = "netweave_bench_api"
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        yield name
-    finally:
-        connection.creation.destroy_test_db(name, verbosity=0)
 
 
 def paired_timings(baseline, subject, repeat: int, warmup: int = 3) -> tuple[list[float], list[float]]:
@@ -161,7 +139,7 @@ def main() -> None:
     from workers.engine import load_template
 
     setup_test_environment()
-    with scratch_database():
+    with scratch_database("netweave_bench_api"):
         user = get_user_model().objects.create_user("bench", password="x" * 12)
         project = Project.objects.create(name="bench", owner=user)
         client = Client()

@@ -11,31 +11,11 @@ and creates/destroys a scratch test database next to it.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/netweave_runs")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+from djangobench import scratch_database, setup
 
-import django  # noqa: E402
-
-django.setup()
-
-
-@contextlib.contextmanager
-def scratch_database():
-    """A migrated throw-away database (test_<name>), dropped afterwards."""
-    from django.db import connection
-
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        yield name
-    finally:
-        connection.creation.destroy_test_db(name, verbosity=0)
+setup("netweave_runs")
 
 
 def make_runs(count: int) -> list[int]:
