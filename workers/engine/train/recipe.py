@@ -341,7 +341,7 @@ class TrainRecipe:
         if getattr(self, "meter", None) is not None:
             self.meter.flush()
         try:
-            self.writer.wait()
+            self.writer.close()
         except RuntimeError as exc:  # already ending; the run's own error is the one to report
             print(f"warning: {exc}", file=sys.stderr)
         self.loader = self.eval_loaders = None  # stops persistent loader workers
