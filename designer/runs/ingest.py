@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import transaction
+from django.utils import timezone
 
 from designer.runs import live
-from designer.runs.rollup import update_rollups
-from designer.runs.storage import BIGINT, FLOAT, TEXT, insert_rows, relax_commit, upsert_rows
+from designer.runs.rollup import rollup_rows, rollup_upsert_sql, update_rollups
+from designer.runs.storage import (BIGINT, COPY_ESCAPES, FLOAT, TEXT, copy_text, insert_rows, is_postgres,
+                                   relax_commit, server_bound, unnest_params, upsert_rows, upsert_sql)
 from designer.runs.models import Artifact, EventKind, MetricPoint, MetricSummary, RunEvent
 
 log = logging.getLogger("netweave.runs.ingest")
@@ -104,8 +106,9 @@ class Ingest:
         points, events, artifacts = self.points, self.events, self.artifacts
         self.points, self.events, self.artifacts = [], [], []
         with transaction.atomic():
-            relax_commit()
-            last = write_points(self.run_id, points)
+            if not points:
+                relax_commit()  # else write_points relaxes it in the same statement
+            last = write_points(self.run_id, points, relax=bool(points))
             for message in artifacts:
                 last = write_artifact(self.run_id, message) or last
             if events:
@@ -119,33 +122,60 @@ class Ingest:
 POINT_COLUMNS = ("run_id", "key", "step", "value", "time")
 
 
-def write_points(run_id: int, points: list[Point]) -> int | None:
+def write_points(run_id: int, points: list[Point], relax: bool = False) -> int | None:
     """Store points, fold them into the summaries and rollups, append metric events.
 
     The one way points enter the database: series read the summaries and
-    rollups kept here. Call inside a transaction.
+    rollups kept here. Call inside a transaction; `relax` also does what
+    storage.relax_commit does for it.
     """
     if not points:
         return None
+    if is_postgres():
+        return _write_points_postgres(run_id, points, relax)
     insert_rows(MetricPoint._meta.db_table, POINT_COLUMNS, [(run_id, *p) for p in points])
     update_summaries(run_id, points)
     update_rollups(run_id, points)
-    events = [RunEvent(run_id=run_id, kind=EventKind.METRICS, data=metrics_json(run_id, points[i:i + BATCH]))
-              for i in range(0, len(points), BATCH)]
+    events = [RunEvent(run_id=run_id, kind=EventKind.METRICS, data=data)
+              for data in _point_texts(run_id, points)[1]]
     return RunEvent.objects.bulk_create(events)[-1].pk
 
 
-def metrics_json(run_id: int, points: list[Point]) -> str:
-    """The `metrics` event's data, written directly: the same text json.dumps
-    gives for these dicts (finite floats' repr is JSON), in a third of the time."""
-    keys: dict[str, str] = {}
-    parts = []
+def _write_points_postgres(run_id: int, points: list[Point], relax: bool) -> int:
+    """Two round trips a batch: COPY of the points, then one statement whose
+    data-modifying WITH queries merge the summaries and rollups and append
+    the events (and relax the commit)."""
+    text, events = _point_texts(run_id, points)
+    copy_text(MetricPoint._meta.db_table, POINT_COLUMNS, text)
+    summaries, rollups = summary_rows(run_id, points), rollup_rows(run_id, points)
+    relaxed = ", relax AS (SELECT set_config('synchronous_commit', 'off', true))" if relax else ""
+    sql = (f"WITH summaries AS ({_summary_upsert_sql()}), rollups AS ({rollup_upsert_sql()}){relaxed}, "
+           f"events AS (INSERT INTO {RunEvent._meta.db_table} (run_id, kind, data, created) "
+           "SELECT %s, %s, data, %s FROM unnest(%b::text[]) WITH ORDINALITY AS e(data, n) ORDER BY n "
+           f"RETURNING id) SELECT max(id) FROM events{', relax' if relax else ''}")
+    params = [*unnest_params(summaries), *unnest_params(rollups),
+              run_id, str(EventKind.METRICS), timezone.now(), events]
+    return server_bound(sql, params)[0]
+
+
+def _point_texts(run_id: int, points: list[Point]) -> tuple[str, list[str]]:
+    """The points in COPY's text format and the `metrics` events' data (one per
+    BATCH points), in one pass: each float's repr serves both. The JSON is
+    written directly, the same text json.dumps gives for these dicts (finite
+    floats' repr is JSON) in a third of the time."""
+    escaped: dict[str, tuple[str, str]] = {}
+    prefix = f"{run_id}\t"
+    rows, parts = [], []
     for key, step, value, at in points:
-        quoted = keys.get(key)
-        if quoted is None:
-            quoted = keys[key] = json.dumps(key)
-        parts.append(f'{{"key":{quoted},"step":{step},"value":{value!r},"time":{at!r}}}')
-    return f'{{"run":{run_id},"points":[{",".join(parts)}]}}'
+        names = escaped.get(key)
+        if names is None:
+            names = escaped[key] = (key.translate(COPY_ESCAPES), json.dumps(key))
+        value, at = repr(value), repr(at)
+        rows.append(f"{prefix}{names[0]}\t{step}\t{value}\t{at}\n")
+        parts.append(f'{{"key":{names[1]},"step":{step},"value":{value},"time":{at}}}')
+    events = [f'{{"run":{run_id},"points":[{",".join(parts[i:i + BATCH])}]}}'
+              for i in range(0, len(parts), BATCH)]
+    return "".join(rows), events
 
 
 def fold(key: str, batch: list[Point]) -> dict:
@@ -184,14 +214,24 @@ def _summary_updates(table: str) -> str:
     ])
 
 
-def update_summaries(run_id: int, points: list[Point]) -> None:
-    """Fold a batch into latest/best/min/max per key, merged in the database."""
+def summary_rows(run_id: int, points: list[Point]) -> list[tuple]:
+    """A batch as rows of SUMMARY_COLUMNS, one per key."""
     by_key: dict[str, list[Point]] = {}
     for point in points:
         by_key.setdefault(point.key, []).append(point)
-    rows = [(run_id, key, *fold(key, batch).values()) for key, batch in by_key.items()]
+    return [(run_id, key, *fold(key, batch).values()) for key, batch in by_key.items()]
+
+
+def _summary_upsert_sql() -> str:
     table = MetricSummary._meta.db_table
-    upsert_rows(table, SUMMARY_COLUMNS, rows, ("run_id", "key"), _summary_updates(table))
+    return upsert_sql(table, SUMMARY_COLUMNS, ("run_id", "key"), _summary_updates(table))
+
+
+def update_summaries(run_id: int, points: list[Point]) -> None:
+    """Fold a batch into latest/best/min/max per key, merged in the database."""
+    table = MetricSummary._meta.db_table
+    upsert_rows(table, SUMMARY_COLUMNS, summary_rows(run_id, points), ("run_id", "key"),
+                _summary_updates(table))
 
 
 def write_artifact(run_id: int, message: dict) -> int:

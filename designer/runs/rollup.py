@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from designer.runs.models import ROLLUP_WIDTHS, MetricRollup
-from designer.runs.storage import BIGINT, FLOAT, TEXT, upsert_rows
+from designer.runs.storage import BIGINT, FLOAT, TEXT, upsert_rows, upsert_sql
 
 # A bucket in memory: [count, first, last, low, high], each point a (step, value, time).
 Bucket = list
@@ -77,11 +77,25 @@ def _updates(table: str) -> str:
     ])
 
 
-def update_rollups(run_id: int, points: list) -> None:
-    """Merge a batch of points into the stored buckets of every width."""
+CONFLICT = ("run_id", "key", "width", "bucket")
+
+
+def rollup_rows(run_id: int, points: list) -> list[tuple]:
+    """A batch's buckets of every width as rows of COLUMNS."""
     rows = []
     for width, buckets in fold_points(points).items():
         for (key, index), (count, first, last, low, high) in buckets.items():
             rows.append((run_id, key, width, index, count, *first, *last, *low, *high))
+    return rows
+
+
+def rollup_upsert_sql() -> str:
+    """PostgreSQL: the merge of rollup_rows as one statement (see storage.upsert_sql)."""
     table = MetricRollup._meta.db_table
-    upsert_rows(table, COLUMNS, rows, ("run_id", "key", "width", "bucket"), _updates(table))
+    return upsert_sql(table, COLUMNS, CONFLICT, _updates(table))
+
+
+def update_rollups(run_id: int, points: list) -> None:
+    """Merge a batch of points into the stored buckets of every width."""
+    table = MetricRollup._meta.db_table
+    upsert_rows(table, COLUMNS, rollup_rows(run_id, points), CONFLICT, _updates(table))

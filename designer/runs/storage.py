@@ -21,16 +21,22 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     """Append rows (no conflicts possible): COPY on PostgreSQL."""
     if not rows:
         return
+    if is_postgres():
+        copy_text(table, columns, _copy_text(rows))
+        return
     with connection.cursor() as cursor:
-        if is_postgres():
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                copy.write(_copy_text(rows))
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def copy_text(table: str, columns: tuple[str, ...], text: str) -> None:
+    """PostgreSQL: COPY rows already written in COPY's text format."""
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(text)
+
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(rows: list[tuple]) -> str:
@@ -42,7 +48,7 @@ def _copy_text(rows: list[tuple]) -> str:
         if value.__class__ is str:
             text = escaped.get(value)
             if text is None:
-                text = escaped[value] = value.translate(_ESCAPES)
+                text = escaped[value] = value.translate(COPY_ESCAPES)
             return text
         return repr(value)
 
@@ -59,27 +65,40 @@ def upsert_rows(table: str, columns: dict[str, str], rows: list[tuple],
     """
     if not rows:
         return
+    if is_postgres():
+        server_bound(upsert_sql(table, columns, conflict, updates), unnest_params(rows))
+        return
     names = ", ".join(columns)
     tail = f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
-    if is_postgres():
-        arrays = ", ".join(f"%b::{kind}[]" for kind in columns.values())
-        _server_bound(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
-                      [list(column) for column in zip(*rows)])
-        return
     with connection.cursor() as cursor:
         marks = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {tail}", rows)
 
 
-def _server_bound(sql: str, params: list) -> None:
-    """Execute with server-side parameters: Django's client-side binding would
-    quote every array element in Python, the largest cost of a batch."""
+def upsert_sql(table: str, columns: dict[str, str], conflict: tuple[str, ...], updates: str) -> str:
+    """PostgreSQL: the upsert of `upsert_rows` as one statement taking one
+    binary array per column (parameters from `unnest_params`); it can also
+    stand as a data-modifying WITH query of a larger statement."""
+    arrays = ", ".join(f"%b::{kind}[]" for kind in columns.values())
+    return (f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}")
+
+
+def unnest_params(rows: list[tuple]) -> list[list]:
+    return [list(column) for column in zip(*rows)]
+
+
+def server_bound(sql: str, params: list):
+    """Execute with server-side parameters and return the first row (or None):
+    Django's client-side binding would quote every array element in Python,
+    the largest cost of a batch."""
     import psycopg
 
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         # Binary parameters (%b): text arrays would be quoted element by element.
         cursor.execute(sql, params)
+        return cursor.fetchone() if cursor.description else None
 
 
 def relax_commit() -> None:
