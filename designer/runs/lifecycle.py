@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -52,15 +53,17 @@ def _state_event(run: Run) -> None:
 
 
 def pid_alive(pid: int | None) -> bool:
+    """Is this process running? A zombie is not: a worker killed with its pool
+    stays a zombie until PID 1 reaps it, and taking it for alive would drop the
+    redelivered run as a duplicate."""
     if not pid:
         return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    return True
 
 
 def heartbeat_fresh(run: Run, now=None) -> bool:
