@@ -174,6 +174,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # silent for NETWEAVE_HEARTBEAT_TIMEOUT seconds has lost its worker.
 NETWEAVE_HEARTBEAT_SECONDS = envfloat("NETWEAVE_HEARTBEAT_SECONDS", 2.0)
 NETWEAVE_HEARTBEAT_TIMEOUT = envfloat("NETWEAVE_HEARTBEAT_TIMEOUT", 30.0)
+# A run still queued this many seconds after its task was sent is sent again
+# (its message may be lost: a flushed or restarted broker); the task is
+# idempotent, so a duplicate behind a long queue does nothing.
+NETWEAVE_REQUEUE_AFTER = envfloat("NETWEAVE_REQUEUE_AFTER", 600.0)
 # Seconds between SIGTERM and SIGKILL when a run is cancelled.
 NETWEAVE_CANCEL_GRACE = envfloat("NETWEAVE_CANCEL_GRACE", 10.0)
 

@@ -206,21 +206,27 @@ def reap_after() -> float:
     return base + settings.CELERY_VISIBILITY_TIMEOUT + 20
 
 
+def each_locked(**match):
+    """Each run matching `match`, locked and matched again under the lock, in
+    its own transaction (the loop's body runs inside it): housekeeping never
+    acts on a run another process changed meanwhile."""
+    for run_id in Run.objects.filter(**match).values_list("pk", flat=True):
+        with transaction.atomic():
+            run = Run.objects.select_for_update().filter(pk=run_id, **match).first()
+            if run is not None:
+                yield run
+
+
 def reap() -> list[int]:
     """Mark runs whose heartbeat stopped as failed ("worker lost")."""
     cutoff = timezone.now() - timedelta(seconds=reap_after())
     reaped = []
-    for run_id in Run.objects.filter(state=RunState.RUNNING, heartbeat__lt=cutoff).values_list("pk", flat=True):
-        with transaction.atomic():
-            run = Run.objects.select_for_update().filter(
-                pk=run_id, state=RunState.RUNNING, heartbeat__lt=cutoff).first()
-            if run is None:
-                continue
-            stop_stale_child(run)
-            _finish_locked(run, RunState.FAILED,
-                           f"worker lost: {run.worker_hostname} pid {run.worker_pid} stopped "
-                           f"heart-beating at {run.heartbeat:%Y-%m-%d %H:%M:%S} UTC")
-            reaped.append(run_id)
+    for run in each_locked(state=RunState.RUNNING, heartbeat__lt=cutoff):
+        stop_stale_child(run)
+        _finish_locked(run, RunState.FAILED,
+                       f"worker lost: {run.worker_hostname} pid {run.worker_pid} stopped "
+                       f"heart-beating at {run.heartbeat:%Y-%m-%d %H:%M:%S} UTC")
+        reaped.append(run.pk)
     if reaped:
         log.warning("reaped runs whose worker was lost: %s", reaped)
     return reaped

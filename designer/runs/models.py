@@ -56,6 +56,9 @@ class Run(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(auto_now_add=True)
+    # When the run's task message was last sent: a run still queued long after
+    # it had its message lost (a flushed broker) and is sent again.
+    enqueued = models.DateTimeField(null=True, blank=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
     # Who holds the run: the worker's node name and the task's process, the

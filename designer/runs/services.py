@@ -1,7 +1,12 @@
 """Creating runs and acting on them: launch, clone, resume, cancel, enqueue."""
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from designer.core.errors import Conflict
 from designer.graphs.models import GraphVersion
@@ -9,13 +14,44 @@ from designer.runs import lifecycle
 from designer.runs.models import Run, RunState
 from designer.runs.validation import check_launch
 
+log = logging.getLogger("netweave.runs")
+
 
 def enqueue(run: Run) -> None:
     """Send the run's task once the row is committed (a worker must find it)."""
     from workers.tasks.runs import execute_run
 
     run_id, queue = run.pk, run.queue
+    Run.objects.filter(pk=run_id).update(enqueued=timezone.now())
     transaction.on_commit(lambda: execute_run.apply_async((run_id,), queue=queue))
+
+
+def redrive() -> list[int]:
+    """Send again the task of runs queued for longer than NETWEAVE_REQUEUE_AFTER.
+
+    The broker is not the record: a message lost with a flushed Redis would
+    leave its run queued for ever. A duplicate is harmless (the task is
+    idempotent); each re-send is told to the run's watchers.
+    """
+    wait = settings.NETWEAVE_REQUEUE_AFTER
+    cutoff = timezone.now() - timedelta(seconds=wait)
+    sent = []
+    for run in lifecycle.each_locked(state=RunState.QUEUED, enqueued__lt=cutoff):
+        lifecycle.add_event(run.pk, "log", {
+            "level": "warning",
+            "message": f"no worker took this run in {wait:.0f} s; its task was sent again to "
+                       f"queue '{run.queue}' (is a worker consuming that queue?)"})
+        enqueue(run)
+        sent.append(run.pk)
+    if sent:
+        log.warning("sent again the tasks of runs still queued: %s", sent)
+    return sent
+
+
+def housekeeping() -> dict:
+    """What every worker does now and then: fail runs whose worker was lost,
+    send again the tasks of runs left queued."""
+    return {"reaped": lifecycle.reap(), "sent_again": redrive()}
 
 
 def launch(version: GraphVersion, user, *, dataset, config, kind: str = "train", devices: int = 1,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from designer.runs import lifecycle
+from designer.runs import lifecycle, services
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import RUNNABLE_KINDS, Run, RunState
@@ -170,7 +170,7 @@ class Supervisor:
                                  args=(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)).start()
         if now >= self.next_reap:
             self.next_reap = now + REAP_EVERY
-            lifecycle.reap()
+            services.housekeeping()
 
     def _record_end(self, outcome: Outcome) -> str:
         stderr_tail = tail(self.run.run_dir / "stderr.log")

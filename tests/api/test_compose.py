@@ -32,14 +32,15 @@ def test_docker_compose_config_accepts_it():
 def test_it_declares_every_service_with_health_checks():
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
-    assert set(services) == {"web", "postgres", "redis", "worker-cpu", "worker-gpu"}
+    assert set(services) == {"web", "postgres", "redis", "worker-cpu", "worker-gpu", "beat"}
     assert all("healthcheck" in s for s in services.values())
     [gpu] = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
     assert (gpu["driver"], gpu["capabilities"]) == ("nvidia", ["gpu"])
     for worker, queue in (("worker-cpu", "cpu"), ("worker-gpu", "gpu")):
         command = services[worker]["command"]
         assert command[command.index("-Q") + 1] == queue
-    for name in ("web", "worker-cpu", "worker-gpu"):
+    assert services["beat"]["command"][4:6] == ["designer", "beat"]
+    for name in ("web", "worker-cpu", "worker-gpu", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"

@@ -117,6 +117,48 @@ def test_the_reaper_fails_runs_whose_heartbeat_stopped(make_run, monkeypatch):
     assert fresh.state == "running"
 
 
+def _take_sent_runs(queue: str) -> list[int]:
+    """Run ids of the execute_run messages waiting on the broker's queue (taken off it)."""
+    from designer.celery import app
+
+    runs = []
+    with app.connection_for_write() as conn, conn.SimpleQueue(queue) as waiting:
+        while True:
+            try:
+                message = waiting.get(block=False)
+            except waiting.Empty:
+                return runs
+            message.ack()
+            if message.headers.get("task") == "netweave.execute_run":
+                runs.append(message.decode()[0][0])
+
+
+def test_housekeeping_sends_again_only_runs_left_queued(make_run, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from designer.runs import services
+
+    settings.NETWEAVE_REQUEUE_AFTER = 60
+    long_ago = timezone.now() - timedelta(seconds=120)
+    stale = make_run(enqueued=long_ago)
+    fresh = make_run(enqueued=timezone.now())
+    running = make_run(state="running", enqueued=long_ago, heartbeat=timezone.now(),
+                       worker_hostname="elsewhere", worker_pid=1)
+    _take_sent_runs("cpu")
+    assert services.housekeeping() == {"reaped": [], "sent_again": [stale.pk]}
+    stale.refresh_from_db()
+    assert stale.state == "queued" and stale.enqueued > long_ago
+    [event] = events_of(stale, "log")
+    assert "sent again to queue 'cpu'" in event["message"]
+    # The message really went out on the run's queue (no worker here takes it).
+    assert _take_sent_runs("cpu") == [stale.pk]
+    assert not events_of(fresh, "log") and not events_of(running, "log")
+    # Sent again just now: not again at the next round.
+    assert services.redrive() == []
+
+
 def _wait_for(condition, timeout=20.0):
     deadline = time.monotonic() + timeout
     while not condition():

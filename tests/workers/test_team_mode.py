@@ -106,6 +106,26 @@ def test_training_on_digits_streams_points_over_sse_and_succeeds(team, launch):
     assert [e[0] for e in read_events(team.url, run_id, token, last_id=middle)] == [i for i in ids if i > middle]
 
 
+def test_a_run_whose_message_was_lost_is_sent_again_by_the_housekeeping_and_trains(team, launch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workers.tasks.runs import reap_runs
+
+    # A launched run's row, copied without sending its task: what a flushed
+    # Redis leaves behind (a queued run no message will ever deliver).
+    template = Run.objects.get(pk=launch(epochs=1)[0])
+    lost = Run.objects.create(project=template.project, graph_version=template.graph_version,
+                              dataset=template.dataset, config=template.config, queue="cpu",
+                              created_by=template.created_by, enqueued=timezone.now() - timedelta(hours=1))
+    reap_runs.apply_async()  # through the broker, as beat sends it
+    run = wait_until(lambda: _ended(lost.pk), timeout=120, what="the lost run to be sent again and end")
+    assert run.state == "succeeded", run.error
+    assert run.enqueued > timezone.now() - timedelta(minutes=5)
+    assert RunEvent.objects.filter(run=run, kind="log", data__contains="sent again").exists()
+
+
 def test_cancel_mid_run_stops_training_and_keeps_last_checkpoint(team, launch, owner_client):
     run_id, _ = launch(epochs=40)
     wait_until(lambda: MetricPoint.objects.filter(run_id=run_id).exists(), what="first points")

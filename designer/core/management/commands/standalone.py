@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -28,10 +29,14 @@ def web_command(host: str, port: int) -> list[str]:
 
 def worker_command() -> list[str]:
     """The one Celery worker of standalone mode (the runs part owns what it listens to)."""
+    from django.conf import settings
+
     from designer.runs.worker import worker_command as runs_worker
 
-    # Both queues: on one machine the worker takes CPU and GPU runs alike.
-    return runs_worker(concurrency=1, name="standalone@%h")
+    # Both queues: on one machine the worker takes CPU and GPU runs alike;
+    # it also runs the housekeeping schedule (no separate beat process).
+    return runs_worker(concurrency=1, name="standalone@%h",
+                       beat_schedule=str(Path(settings.VAR_DIR) / "celerybeat-schedule"))
 
 
 def _die_with_parent() -> None:
