@@ -20,11 +20,12 @@ def execute_run(run_id: int) -> str | None:
 
 
 @netweave_task("reap_runs", Queue.CPU, ignore_result=True)
-def reap_runs() -> list[int]:
-    """Mark runs whose worker stopped heart-beating as failed."""
-    from designer.runs.lifecycle import reap
+def reap_runs() -> dict:
+    """Mark runs whose worker stopped heart-beating as failed; send again the
+    tasks of runs left queued (their message may be lost)."""
+    from designer.runs.services import housekeeping
 
-    return reap()
+    return housekeeping()
 
 
 @worker_ready.connect
