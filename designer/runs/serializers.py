@@ -11,11 +11,12 @@ class RunSerializer(serializers.ModelSerializer):
     graph = serializers.IntegerField(source="graph_version.graph_id", read_only=True)
     version = serializers.IntegerField(source="graph_version.number", read_only=True)
     graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
+    project_name = serializers.CharField(source="project.name", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
 
     class Meta:
         model = Run
-        fields = ["id", "project", "graph", "graph_version", "version", "graph_name", "kind", "name",
+        fields = ["id", "project", "graph", "graph_version", "version", "graph_name", "project_name", "kind", "name",
                   "dataset", "config", "devices", "queue", "state", "created_by", "created", "started",
                   "finished", "heartbeat", "worker_hostname", "worker_pid", "attempts",
                   "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from"]

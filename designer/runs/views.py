@@ -22,12 +22,12 @@ from designer.runs.serializers import (
     SummarySerializer,
 )
 
-RUN_RELATED = ("graph_version__graph", "created_by")
+RUN_RELATED = ("project", "graph_version__graph", "created_by")
 
 
 def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
     """A run in a project where the user has at least `role` (404 / 403 otherwise)."""
-    run = Run.objects.select_related("project", *RUN_RELATED).filter(pk=pk).first()
+    run = Run.objects.select_related(*RUN_RELATED).filter(pk=pk).first()
     if run is None:
         raise NotFound(NOT_FOUND)
     require_role(run.project, user, role)

@@ -86,6 +86,8 @@ export interface Run {
   project?: number;
   graph?: number;
   version?: number;
+  project_name?: string;
+  graph_name?: string;
   kind?: string;
   dataset?: Record<string, unknown> | null;
   config?: Record<string, unknown>;

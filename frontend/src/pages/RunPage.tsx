@@ -68,8 +68,8 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   return (
     <div className="content run-page">
       <div className="crumbs">
-        {run?.project && <Link to={`/projects/${run.project}`}>Project</Link>}
-        {run?.graph && <> / <Link to={`/graphs/${run.graph}`}>Graph</Link></>} / Run #{id}
+        {run?.project && <Link to={`/projects/${run.project}`}>{run.project_name || "Project"}</Link>}
+        {run?.graph && <> / <Link to={`/graphs/${run.graph}`}>{run.graph_name || "Graph"}{run.version ? ` v${run.version}` : ""}</Link></>} / Run #{id}
       </div>
       <div className="page-head">
         <h1>Run #{id} {run?.name ? <span className="muted">{run.name}</span> : null} {run && <span data-testid="run-state"><StateBadge state={run.state} /></span>}</h1>
