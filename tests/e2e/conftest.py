@@ -12,6 +12,7 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 from django.conf import settings
 
+from tests.e2e.editor import PASSWORD
 from tests.workers.processes import Process, start_web, start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +54,20 @@ def stack(django_db_setup, tmp_path_factory):
     worker.stop()
 
 
+@pytest.fixture
+def ada(db):
+    """A person who logs in through the form. Made before the browser starts:
+    Playwright's sync API runs an event loop in this thread, and Django refuses
+    database calls from inside one."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    # The suite's settings hash with MD5 for speed; the server checks with its own
+    # (default) hashers, so store the hash the server knows.
+    hashed = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
+    return get_user_model().objects.create(username="ada", password=hashed)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     # Let fixtures see whether the test failed (to keep a screenshot of it).
@@ -62,10 +77,19 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def page(stack, request):
+def artifacts(request) -> Path:
+    """test-artifacts/e2e/<test name>/: what this test saw, emptied at its start."""
+    folder = ARTIFACTS / request.node.originalname.removeprefix("test_")
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    return folder
+
+
+@pytest.fixture
+def page(stack, request, artifacts):
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=stack.url)
@@ -76,18 +100,18 @@ def page(stack, request):
         yield page
         failed = getattr(request.node, "report_call", None)
         if failed is not None and failed.failed:
-            page.screenshot(path=str(ARTIFACTS / "failure.png"))
+            page.screenshot(path=str(artifacts / "failure.png"))
         browser.close()
         assert not errors, f"the page raised: {errors}"
 
 
 @pytest.fixture
-def shoot(page):
-    """Save a screenshot of what the user sees now: test-artifacts/e2e/<n>-<name>.png."""
+def shoot(page, artifacts):
+    """Save a screenshot of what the user sees now: test-artifacts/e2e/<test>/<n>-<name>.png."""
     count = iter(range(1, 100))
 
     def take(name: str) -> Path:
-        path = ARTIFACTS / f"{next(count):02d}-{name}.png"
+        path = artifacts / f"{next(count):02d}-{name}.png"
         page.screenshot(path=str(path))
         return path
 

@@ -7,73 +7,12 @@ import time
 
 import pytest
 
+from tests.e2e.editor import CHAIN, LAYOUT, connect, drop, edge_shapes, log_in, set_param, wait_validated
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
-# Where each layer is dropped on the canvas (pixels from its top-left corner).
-LAYOUT = {"Input": (50, 40), "Conv2d": (50, 260), "ReLU": (330, 40), "Flatten": (330, 260),
-          "Linear": (610, 40), "Output": (610, 260)}
-CHAIN = ["input_1", "conv2d_1", "relu_1", "flatten_1", "linear_1", "output_1"]
-
-
-def drop(page, op: str) -> None:
-    """Find the layer with the palette's search, drag it onto the canvas."""
-    search = page.get_by_test_id("palette-search")
-    search.fill(op.lower())
-    x, y = LAYOUT[op]
-    page.get_by_test_id(f"palette-{op}").drag_to(page.locator(".react-flow__pane"), target_position={"x": x, "y": y})
-    search.fill("")
-    page.locator(f'.react-flow__node[data-id="{op.lower()}_1"]').wait_for()
-
-
-def connect(page, source: str, target: str) -> None:
-    """Drag from the source's `out` port to the target's `in` port."""
-    out = page.locator(f'.react-flow__node[data-id="{source}"] .react-flow__handle.source[data-handleid="out"]').bounding_box()
-    into = page.locator(f'.react-flow__node[data-id="{target}"] .react-flow__handle.target[data-handleid="in"]').bounding_box()
-    page.mouse.move(out["x"] + out["width"] / 2, out["y"] + out["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(into["x"] + into["width"] / 2, into["y"] + into["height"] / 2, steps=8)
-    page.mouse.up()
-
-
-def set_param(page, node: str, name: str, value: str) -> None:
-    page.locator(f'.react-flow__node[data-id="{node}"] .layer-head').click()
-    field = page.get_by_test_id(f"param-{name}").locator("input")
-    field.fill(value)
-    field.press("Enter")
-
-
-def wait_validated(page, text: str) -> None:
-    """Wait for the answer to the latest edit (not an older one) to say `text`."""
-    page.locator('[data-testid=validity][data-current=true]').filter(has_text=text).wait_for()
-
-
-def edge_shapes(page) -> list[str]:
-    return [t.strip() for t in page.locator(".react-flow__edge-text").all_text_contents()]
-
-
-@pytest.fixture
-def ada(db):
-    """A person who logs in through the form. Made before the browser starts:
-    Playwright's sync API runs an event loop in this thread, and Django refuses
-    database calls from inside one."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher
-
-    # The suite's settings hash with MD5 for speed; the server checks with its own
-    # (default) hashers, so store the hash the server knows.
-    hashed = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
-    return get_user_model().objects.create(username="ada", password=hashed)
-
-
 def test_design_validate_save_launch_and_watch(ada, page, shoot):
-    page.goto("/")
-    page.wait_for_url(re.compile(r"/login"))
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    shoot("login")
-    page.click("button[type=submit]")
-    page.get_by_role("heading", name="Projects", exact=True).wait_for()
+    log_in(page, before_submit=lambda: shoot("login"))
 
     page.get_by_label("New project name").fill("digits")
     page.get_by_role("button", name="Create project").click()
@@ -126,7 +65,9 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
     page.get_by_test_id("launch").click()
     dialog = page.get_by_test_id("launch-dialog")
     dialog.locator("select[name=dataset]").select_option("digits")
-    dialog.get_by_label("Epochs").fill("3")
+    # Small batches over a few epochs: long enough to watch even on a fast machine.
+    dialog.get_by_label("Epochs").fill("6")
+    dialog.get_by_label("Batch size").fill("16")
     shoot("launch-dialog")
     page.get_by_test_id("launch-confirm").click()
     page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=30_000)

@@ -30,7 +30,12 @@ export function VariablesPanel() {
           {Object.entries(variables).map(([k, v]) => (
             <tr key={k}>
               <td><code>{k}</code></td>
-              <td><input defaultValue={String(v)} aria-label={`variable ${k}`} onBlur={(e) => setVar(k, parseValue(e.target.value))} /></td>
+              <td>
+                {/* Keyed by the value: an undo or a restore shows the new value, not what was typed. */}
+                <input key={`${k}=${String(v)}`} defaultValue={String(v)} aria-label={`variable ${k}`}
+                  onKeyDown={(e) => e.key === "Enter" && e.currentTarget.blur()}
+                  onBlur={(e) => { const next = parseValue(e.target.value); if (next !== v) setVar(k, next); }} />
+              </td>
               <td><button className="btn btn-ghost" aria-label={`remove ${k}`} onClick={() => setVar(k, undefined)}>✕</button></td>
             </tr>
           ))}
