@@ -27,6 +27,13 @@ class Stack:
     url: str
     worker: Process
     web: Process
+    env: dict
+    base: Path
+
+    def restart_web(self) -> None:
+        """Kill the web process outright (a crash, a deploy) and start it again on its port."""
+        self.web.kill()
+        self.web, _ = start_web(self.env, self.base, port=urlparse(self.url).port)
 
 
 def _test_database_url() -> str:
@@ -49,8 +56,9 @@ def stack(django_db_setup, tmp_path_factory):
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     worker = start_worker("e2e-worker", env, base, queues=["cpu"])
     web, url = start_web(env, base)
-    yield Stack(url, worker, web)
-    web.stop()
+    stack = Stack(url, worker, web, env, base)
+    yield stack
+    stack.web.stop()
     worker.stop()
 
 

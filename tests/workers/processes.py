@@ -80,8 +80,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_web(env: dict, log_dir: Path) -> tuple[Process, str]:
-    port = free_port()
+def start_web(env: dict, log_dir: Path, port: int | None = None) -> tuple[Process, str]:
+    """uvicorn serving the project, on a free port (or `port`, to restart it where it was)."""
+    port = port or free_port()
     web = Process("web", [sys.executable, "-m", "uvicorn", "designer.asgi:application", "--host", "127.0.0.1",
                           "--port", str(port), "--log-level", "warning"], env, log_dir)
     url = f"http://127.0.0.1:{port}"
