@@ -61,6 +61,16 @@ export const catalogue = {
 
 export const datasets = {
   list: (project?: number) => list<Dataset>(`/datasets${q({ project })}`),
+  /** Multipart: the server checks the file (kind, size, contents) before keeping it. */
+  upload: (project: number, file: File, kind: string, name: string, options: Record<string, unknown>) => {
+    const form = new FormData();
+    form.append("file", file);
+    form.append("kind", kind);
+    form.append("name", name);
+    form.append("options", JSON.stringify(options));
+    return request<Dataset>("POST", `/projects/${project}/datasets`, form);
+  },
+  remove: (id: number) => request<void>("DELETE", `/datasets/${id}`),
 };
 
 export interface LaunchRequest {

@@ -76,7 +76,16 @@ export interface Dataset {
   task?: string;
   input_shape?: number[] | null;
   num_classes?: number | null;
+  classes?: string[] | null;
   description?: string;
+  /** Why a local dataset cannot be used (files missing): where to put them. */
+  error?: string;
+  sizes?: Record<string, number> | null;
+  /** Uploads: the project, the file's bytes, the options it was read with. */
+  project?: number;
+  size?: number;
+  options?: Record<string, unknown>;
+  created?: string;
 }
 
 export type RunState = "queued" | "running" | "succeeded" | "failed" | "cancelled";

@@ -7,6 +7,7 @@ import { parseDocument, type GraphDocument } from "../schemas/graph";
 import { EmptyState, ErrorNote, Spinner } from "../components/ui/Spinner";
 import { TemplateGallery } from "../components/TemplateGallery";
 import { RunList } from "../components/runs/RunList";
+import { DatasetsSection } from "../components/datasets/DatasetsSection";
 
 export function ProjectPage({ params }: { params: Record<string, string> }) {
   const id = Number(params.id);
@@ -65,6 +66,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
           </Link>
         ))}
       </div>
+      {project.data && <DatasetsSection projectId={id} canEdit={project.data.role !== "viewer"} />}
       <h2>Runs <Link to={`/projects/${id}/runs`} className="small">Open the runs table to sort, compare and export</Link></h2>
       {runList.loading ? <Spinner label="Loading runs" /> : <RunList runs={runList.data ?? []} />}
       {gallery && <TemplateGallery onClose={() => setGallery(false)} onPick={create} />}

@@ -157,6 +157,9 @@ def test_npz_refuses_pickled_objects_and_missing_arrays(tmp_path):
     np.savez(path, features=np.zeros((3, 2)))
     with pytest.raises(DatasetError, match="lacks array"):
         inspect_upload(str(path), "npz")
+    path.write_text("x,y\n1,2\n")  # a CSV renamed: said so, not taken for pickled data
+    with pytest.raises(DatasetError, match="not an .npz file"):
+        inspect_upload(str(path), "npz")
 
 
 def test_inspect_upload_refuses_builtin_kinds(tmp_path):

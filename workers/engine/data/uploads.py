@@ -193,8 +193,12 @@ def load_image_zip(path: str | None, options: dict[str, Any]) -> DatasetBundle:
 @register_dataset("npz", task="classification", source="upload",
                   help="NumPy .npz with arrays x (samples first) and y; integer y = classes")
 def load_npz(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    checked = _check_size(path)
+    if not zipfile.is_zipfile(checked):  # np.load would call anything else "pickled data"
+        raise DatasetError("the upload is not an .npz file (a zip of .npy arrays, as numpy.savez "
+                           "writes it)", field="path")
     try:
-        with np.load(_check_size(path), allow_pickle=False) as npz:
+        with np.load(checked, allow_pickle=False) as npz:
             missing = [k for k in ("x", "y") if k not in npz.files]
             if missing:
                 raise DatasetError(f"the npz lacks array(s) {', '.join(missing)}; it has "

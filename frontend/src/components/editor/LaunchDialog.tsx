@@ -3,7 +3,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { datasets } from "../../api/endpoints";
 import type { Dataset } from "../../api/types";
 import { useAsync } from "../../lib/useAsync";
-import { Modal } from "../ui/Modal";
+import { FormActions, Modal } from "../ui/Modal";
 import { ErrorNote, Spinner } from "../ui/Spinner";
 
 export interface LaunchSettings {
@@ -88,11 +88,7 @@ export function LaunchDialog({ projectId, onClose, onLaunch }: { projectId: numb
             <select value={queue} onChange={(e) => setQueue(e.target.value)}><option value="cpu">cpu</option><option value="gpu">gpu</option></select>
           </label>
         </div>
-        <ErrorNote message={launchError} />
-        <div className="modal-actions">
-          <button type="button" className="btn btn-ghost" onClick={onClose}>Cancel</button>
-          <button className="btn btn-primary" disabled={busy || !dataset} data-testid="launch-confirm">{busy ? "Launching…" : "Launch"}</button>
-        </div>
+        <FormActions error={launchError} onCancel={onClose} busy={busy} disabled={!dataset} label="Launch" busyLabel="Launching…" testId="launch-confirm" />
       </form>
     </Modal>
   );

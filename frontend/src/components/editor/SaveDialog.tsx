@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { Modal } from "../ui/Modal";
-import { ErrorNote } from "../ui/Spinner";
+import { FormActions, Modal } from "../ui/Modal";
 
 export function SaveDialog({ onClose, onSave }: { onClose: () => void; onSave: (message: string) => Promise<void> }) {
   const [message, setMessage] = useState("");
@@ -24,11 +23,7 @@ export function SaveDialog({ onClose, onSave }: { onClose: () => void; onSave: (
           <span className="field-label">What changed?</span>
           <input autoFocus name="message" value={message} placeholder="e.g. wider first conv" onChange={(e) => setMessage(e.target.value)} />
         </label>
-        <ErrorNote message={error} />
-        <div className="modal-actions">
-          <button type="button" className="btn btn-ghost" onClick={onClose}>Cancel</button>
-          <button className="btn btn-primary" disabled={busy} data-testid="save-confirm">{busy ? "Saving…" : "Save version"}</button>
-        </div>
+        <FormActions error={error} onCancel={onClose} busy={busy} label="Save version" busyLabel="Saving…" testId="save-confirm" />
       </form>
     </Modal>
   );

@@ -1,4 +1,5 @@
 import { useEffect, type ReactNode } from "react";
+import { ErrorNote } from "./Spinner";
 
 export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   useEffect(() => {
@@ -16,5 +17,20 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
         <div className="modal-body">{children}</div>
       </div>
     </div>
+  );
+}
+
+/** The foot of a dialog's form: its problem (if any), Cancel, and the submit button. */
+export function FormActions({ error, onCancel, busy, disabled, label, busyLabel, testId }: {
+  error: string | null; onCancel: () => void; busy: boolean; disabled?: boolean; label: string; busyLabel: string; testId: string;
+}) {
+  return (
+    <>
+      <ErrorNote message={error} />
+      <div className="modal-actions">
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
+        <button className="btn btn-primary" disabled={busy || disabled} data-testid={testId}>{busy ? busyLabel : label}</button>
+      </div>
+    </>
   );
 }
