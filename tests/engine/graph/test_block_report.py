@@ -142,3 +142,31 @@ def test_top_level_errors_carry_no_block_fields():
     [e] = validate_graph(chain(("fc", "Linear", {"out_features": 0})))["errors"]
     assert set(e) == {"node", "port", "field", "message"}
     assert validate_graph(chain(("fc", "Linear", {})))["blocks"] == {}
+
+
+def test_random_mutations_inside_blocks_never_raise_and_stay_placed():
+    import copy
+    import random
+
+    base = chain(("stage", "block:Outer", {}), ("res", "block:Res", {"c": 4}), shape=(8,),
+                 blocks={"Res": res_block(), "Outer": outer_block()})
+    values = [None, -1, 0, 3, "=c * 2", "=nope", "x", [], {}, True, "in7", "block:Res",
+              "block:Outer", "out"]
+    rng = random.Random(5)
+    for _ in range(300):
+        doc = copy.deepcopy(base)
+        body = doc["blocks"][rng.choice(["Res", "Outer"])]
+        for _ in range(rng.randint(1, 3)):
+            target = rng.choice(body["nodes"] + body["edges"])
+            key = rng.choice(list(target) + ["params", "repeat"])
+            if key == "params" and isinstance(target.get("params"), dict):
+                target["params"][rng.choice(["out_features", "c", "bias"])] = rng.choice(values)
+            else:
+                target[key] = rng.choice(values)
+        report = validate_graph(doc)
+        assert all("internal error" not in e["message"] for e in report["errors"])
+        for e in report["errors"]:
+            if "block" in e:  # shown on a top-level node that holds the block, if any
+                assert e["node"] in (None, "stage", "res"), e
+            if "block_node" in e:
+                assert e["in_blocks"][e["block"]] == e["block_node"], e
