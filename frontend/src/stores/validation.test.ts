@@ -84,4 +84,17 @@ describe("validation store: redrawing only what changed", () => {
     expect(second.nodes.b).not.toBe(first.nodes.b);
     expect(second.nodes.b.outputs.out).toEqual([null, 16]);
   });
+
+  it("does the same for the nodes of each block", () => {
+    const store = createValidationStore(async () => report("x"));
+    const node = (c: number) => ({ outputs: { out: [null, c] }, params: 1, flops: 1, memory: 1, inferred: {} });
+    const block = (c: number) => ({ instance: "res1.", uses: 2, nodes: { fc: node(8), act: node(c) }, edges: [] });
+    store.getState().applyReport(1, { ...report("a"), blocks: { Res: block(8) } });
+    const first = store.getState().report!.blocks!.Res;
+    store.getState().applyReport(2, { ...report("a"), blocks: { Res: block(4), New: block(2) } });
+    const second = store.getState().report!.blocks!;
+    expect(second.Res.nodes.fc).toBe(first.nodes.fc);
+    expect(second.Res.nodes.act.outputs.out).toEqual([null, 4]);
+    expect(second.New.nodes.act.outputs.out).toEqual([null, 2]);
+  });
 });

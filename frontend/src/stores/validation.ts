@@ -71,12 +71,21 @@ export function createValidationStore(validate: Validate, delayMs = 300) {
  */
 export function shareUnchanged(prev: ValidationReport | null, next: ValidationReport): ValidationReport {
   if (!prev) return next;
+  const shared = { ...next, nodes: shareNodes(prev.nodes, next.nodes) };
+  // The nodes of an opened block likewise.
+  if (next.blocks)
+    shared.blocks = Object.fromEntries(Object.entries(next.blocks).map(([name, b]) =>
+      [name, { ...b, nodes: shareNodes(prev.blocks?.[name]?.nodes ?? {}, b.nodes) }]));
+  return shared;
+}
+
+function shareNodes(prev: ValidationReport["nodes"], next: ValidationReport["nodes"]): ValidationReport["nodes"] {
   const nodes: ValidationReport["nodes"] = {};
-  for (const [id, n] of Object.entries(next.nodes)) {
-    const old = prev.nodes[id];
+  for (const [id, n] of Object.entries(next)) {
+    const old = prev[id];
     nodes[id] = old && JSON.stringify(old) === JSON.stringify(n) ? old : n;
   }
-  return { ...next, nodes };
+  return nodes;
 }
 
 /** Errors grouped by the node that caused them; document-level ones under "". */

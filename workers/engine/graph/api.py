@@ -34,18 +34,27 @@ def _loc(loc: tuple) -> str:
     return out
 
 
+def _raw_id(container, loc: tuple):
+    """The id of the raw node at ``loc`` (``("nodes", 3, ...)``) in ``container``, if any."""
+    if len(loc) < 2 or loc[0] != "nodes" or not isinstance(loc[1], int):
+        return None
+    raw = container["nodes"][loc[1]]
+    return raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+
+
 def _pydantic_errors(exc: ValidationError, doc: dict) -> list[dict]:
     errors = []
     for item in exc.errors()[:50]:
         loc = item["loc"]
-        node = None
-        if len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
-            raw = doc["nodes"][loc[1]]
-            node = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) \
-                else None
         message = item["msg"].removeprefix("Value error, ")
-        errors.append(error(f"{_loc(loc) or 'document'}: {message}", node=node,
-                            field=_loc(loc) or None))
+        e = error(f"{_loc(loc) or 'document'}: {message}", node=_raw_id(doc, loc),
+                  field=_loc(loc) or None)
+        if len(loc) >= 2 and loc[0] == "blocks" and isinstance(loc[1], str):
+            # A node of a block body: name the block and the node, as later checks do.
+            e["block"], inner = loc[1], _raw_id(doc["blocks"][loc[1]], loc[2:])
+            if inner is not None:
+                e["block_node"], e["in_blocks"] = inner, {loc[1]: inner}
+        errors.append(e)
     return errors
 
 
@@ -111,10 +120,12 @@ def analyse(doc, param_budget: float = DEFAULT_BUDGET, max_nodes: int = DEFAULT_
 
 
 def _dedupe(errors: list[dict]) -> list[dict]:
-    """A mistake inside a block repeats in every copy; report it once."""
+    """A mistake inside a block repeats in every copy; report it once (the first copy's),
+    but keep apart the same mistake made by two nodes of one block."""
     seen, out = set(), []
     for e in errors:
-        key = (e["node"], e["field"], re.sub(r"'[\w.]+'", "", e["message"]))
+        key = (e["node"], e.get("block"), e.get("block_node"), e["field"],
+               re.sub(r"'[\w.]+'", "", e["message"]))
         if key not in seen:
             seen.add(key)
             out.append(e)

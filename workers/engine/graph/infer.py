@@ -16,7 +16,7 @@ from ..registry import OpSpec, ParamError, ShapeError, coerce, fmt_shape
 from ..registry.core import REQUIRED
 from ..registry.shapes import numel
 from ..schema import error
-from .expand import Flat
+from .expand import Flat, place
 
 BYTES = {"float32": 4, "int64": 8}
 META_BATCH = 9973  # a prime no real dim should equal: marks the batch dim on meta tensors
@@ -80,7 +80,8 @@ def run(flat: list[Flat], param_budget: float) -> Analysis:
 
 
 def _fail(a: Analysis, node: Flat, message: str, port=None, field=None) -> bool:
-    a.errors.append(error(message, node=node.origin, port=port, field=field))
+    a.errors.append(place(error(message, node=node.origin, port=port, field=field), node.site,
+                          node.key))
     return False
 
 

@@ -64,9 +64,48 @@ def check_document(doc: GraphDocument) -> tuple[dict, list[dict]]:
             errors.append(error(f"block name {name[:80]!r} must be letters, digits and '_'",
                                 field=f"blocks.{name[:80]}"))
     for scope in scopes.values():
+        start = len(errors)
         _check_scope(scope, doc, errors)
+        if scope.block is not None:
+            for e in errors[start:]:
+                e["block"], e["block_node"] = scope.block, e["node"]
     _check_recursion(doc, errors)
+    if any("block" in e for e in errors):
+        _place(doc, errors)
     return scopes, errors
+
+
+def first_uses(doc: GraphDocument) -> dict[str, tuple[str, tuple]]:
+    """Block name -> (the top-level node that first uses it, and the (block, node id) of
+    each enclosing block body on the way), in document order; unused blocks are absent."""
+    found: dict[str, tuple[str, tuple]] = {}
+
+    def walk(scope: str | None, nodes: list[Node], top: str | None, trail: tuple) -> None:
+        for node in nodes:
+            name = node.op[len(BLOCK_PREFIX):] if node.op.startswith(BLOCK_PREFIX) else None
+            if name not in doc.blocks or name in found:
+                continue
+            here = trail + ((scope, node.id),) if scope else trail
+            found[name] = (top or node.id, here)
+            walk(name, doc.blocks[name].nodes, top or node.id, here)
+
+    walk(None, doc.nodes, None, ())
+    return found
+
+
+def _place(doc: GraphDocument, errors: list[dict]) -> None:
+    """A block body is checked once, not per instance: an error in it names the block and
+    its node, and (as ``node``) the top-level node that first uses the block, if any."""
+    uses = first_uses(doc)
+    for e in errors:
+        if "block" not in e:
+            continue
+        top, trail = uses.get(e["block"], (None, ()))
+        inner = e.pop("block_node", None)
+        e["node"], e["in_blocks"] = top, dict(trail)
+        if inner is not None:
+            e["block_node"] = inner
+            e["in_blocks"][e["block"]] = inner
 
 
 def _check_scope(scope: Scope, doc: GraphDocument, errors: list[dict]) -> None:
@@ -278,7 +317,8 @@ def _check_recursion(doc: GraphDocument, errors: list[dict]) -> None:
                 loop = path[path.index(used):] + [name, used] if used in path else [name, used]
                 errors.append(error(f"block {used} contains itself through "
                                     f"{' -> '.join(dict.fromkeys(loop))} -> {used}; "
-                                    f"blocks cannot nest recursively", field=f"blocks.{used}"))
+                                    f"blocks cannot nest recursively", field=f"blocks.{used}")
+                              | {"block": used})
             elif used in uses and not state.get(used):
                 visit(used, path + [name])
         state[name] = 2

@@ -7,8 +7,10 @@ import {
 import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { catalogueStore, useCatalogue } from "../../stores/catalogue";
 import { errorsByNode, useValidation } from "../../stores/validation";
+import { scopeReport } from "../../lib/scopeReport";
 import * as ops from "../../lib/graphOps";
 import { FarContext, LayerNode } from "./LayerNode";
+import { BlockBanner } from "./BlockBanner";
 import { createEdgeCache, createNodeCache, type Size } from "./flowModel";
 
 export const DRAG_MIME = "application/netweave-op";
@@ -47,12 +49,14 @@ export function Canvas() {
   const scope = scopeOf(doc, scopeName);
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const viewport = useMemo(() => initialViewport(scope.nodes), []);
-  const errors = useMemo(() => errorsByNode(scopeName === null ? report : null), [report, scopeName]);
+  // An opened block shows its first instance's shapes and the errors placed on its nodes.
+  const shown = scopeReport(report, scopeName);
+  const errors = useMemo(() => errorsByNode(shown), [shown]);
   const selSet = useMemo(() => new Set(selection), [selection]);
-  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, scopeName === null ? report : null, errors, sizes, far);
+  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, shown, errors, sizes, far);
   const edges = useMemo(
-    () => toFlowEdges(scope.edges, scopeName === null ? report : null, errors, new Set(edgeSel), far),
-    [scope.edges, report, errors, edgeSel, scopeName, far, toFlowEdges],
+    () => toFlowEdges(scope.edges, shown, errors, new Set(edgeSel), far),
+    [scope.edges, shown, errors, edgeSel, far, toFlowEdges],
   );
 
   // Controlled mode: React Flow proposes changes, the graph store decides.
@@ -110,6 +114,7 @@ export function Canvas() {
   return (
     <FarContext.Provider value={far}>
     <div className={far ? "canvas lod-far" : "canvas"} onDrop={onDrop} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} data-testid="canvas">
+      <BlockBanner />
       <ReactFlow
         nodes={nodes}
         edges={edges}

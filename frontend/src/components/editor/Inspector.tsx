@@ -3,6 +3,7 @@ import { useState } from "react";
 import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { useCatalogue } from "../../stores/catalogue";
 import { errorsByNode, useValidation } from "../../stores/validation";
+import { scopeReport } from "../../lib/scopeReport";
 import * as ops from "../../lib/graphOps";
 import { formatBytes, formatCount, formatShape } from "../../lib/format";
 import type { Node } from "../../schemas/graph";
@@ -43,8 +44,10 @@ function NodeForm({ node }: { node: Node }) {
   const spec = registered ?? (block ? { help: `Block of ${block.nodes.length} nodes`, params: blockParamSpecs(block) } : undefined);
   const report = useValidation((s) => s.report);
   const scopeName = useGraph((s) => s.scope);
-  const nodeReport = scopeName === null ? report?.nodes[node.id] : undefined;
-  const errors = scopeName === null ? errorsByNode(report).get(node.id) ?? [] : [];
+  // Inside an opened block: the block's first instance, as the canvas shows it.
+  const shown = scopeReport(report, scopeName);
+  const nodeReport = shown?.nodes[node.id];
+  const errors = errorsByNode(shown).get(node.id) ?? [];
   const set = (name: string, value: unknown) => graphStore.getState().edit((sc) => ops.setParam(sc, node.id, name, value));
   const isBlock = node.op.startsWith("block:");
   return (
