@@ -11,6 +11,37 @@ from tests.e2e.editor import CHAIN, LAYOUT, connect, drop, edge_shapes, log_in, 
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
+
+def watch_until_it_ends(page, shoot) -> tuple[str, list[int]]:
+    """Look at the run page every 0.25 s: (the final state, the loss chart's point counts)."""
+    chart = page.get_by_test_id("chart-loss")
+    counts = []
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:
+        counts.append(int(chart.get_attribute("data-points") or 0))
+        state = page.get_by_test_id("run-state").inner_text().strip().lower()
+        if len(set(c for c in counts if c)) == 2:
+            shoot("run-training")
+        if state in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.25)
+    shoot("run-finished")
+    return state, counts
+
+
+def launch_on_digits(page, shoot) -> None:
+    """Open the launch dialog, pick the digits, launch, land on the run page."""
+    page.get_by_test_id("launch").click()
+    dialog = page.get_by_test_id("launch-dialog")
+    dialog.locator("select[name=dataset]").select_option("digits")
+    # Small batches over a few epochs: long enough to watch even on a fast machine.
+    dialog.get_by_label("Epochs").fill("6")
+    dialog.get_by_label("Batch size").fill("16")
+    shoot("launch-dialog")
+    page.get_by_test_id("launch-confirm").click()
+    page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=30_000)
+
+
 def test_design_validate_save_launch_and_watch(ada, page, shoot):
     log_in(page, before_submit=lambda: shoot("login"))
 
@@ -62,29 +93,10 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
     page.get_by_text(re.compile(r"Saved as version \d+")).wait_for()
     shoot("saved")
 
-    page.get_by_test_id("launch").click()
-    dialog = page.get_by_test_id("launch-dialog")
-    dialog.locator("select[name=dataset]").select_option("digits")
-    # Small batches over a few epochs: long enough to watch even on a fast machine.
-    dialog.get_by_label("Epochs").fill("6")
-    dialog.get_by_label("Batch size").fill("16")
-    shoot("launch-dialog")
-    page.get_by_test_id("launch-confirm").click()
-    page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=30_000)
+    launch_on_digits(page, shoot)
 
     # The loss chart grows while the run trains, then the run succeeds.
-    chart = page.get_by_test_id("chart-loss")
-    counts = []
-    deadline = time.monotonic() + 150
-    while time.monotonic() < deadline:
-        counts.append(int(chart.get_attribute("data-points") or 0))
-        state = page.get_by_test_id("run-state").inner_text().strip().lower()
-        if len(set(c for c in counts if c)) == 2:
-            shoot("run-training")
-        if state in ("succeeded", "failed", "cancelled"):
-            break
-        time.sleep(0.25)
-    shoot("run-finished")
+    state, counts = watch_until_it_ends(page, shoot)
     assert state == "succeeded", page.get_by_test_id("log").inner_text()[-2000:]
     seen = sorted(set(c for c in counts if c))
     assert len(seen) >= 2 and seen[-1] > seen[0], f"the loss chart did not grow while watched: {counts}"

@@ -12,6 +12,7 @@ from tests.e2e.editor import edge_shapes, log_in, wait_validated
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 MLP_SHAPES_256 = ["N×1×28×28", "N×784", "N×256", "N×256", "N×256", "N×128", "N×128", "N×10"]
+MLP_SHAPES_64 = ["N×1×28×28", "N×784", "N×64", "N×64", "N×64", "N×32", "N×32", "N×10"]
 
 
 def node_ids(page) -> list[str]:
@@ -42,6 +43,23 @@ def save(page, message: str) -> None:
     page.get_by_text(re.compile(r"Saved as version \d+")).wait_for()
 
 
+def change_a_variable_undo_and_redo_it(page, shoot) -> None:
+    """`hidden` feeds fc1 (=hidden) and fc2 (=hidden // 2): set it to 64, undo, redo."""
+    click_pane(page)
+    assert page.get_by_label("variable hidden").input_value() == "256"
+    set_variable(page, "hidden", "64")
+    shapes_become(page, MLP_SHAPES_64)
+    shoot("variable-hidden-64")
+
+    click_pane(page)
+    page.keyboard.press("Control+z")
+    shapes_become(page, MLP_SHAPES_256)
+    assert page.get_by_label("variable hidden").input_value() == "256"  # the panel follows the undo
+    page.keyboard.press("Control+Shift+z")
+    shapes_become(page, MLP_SHAPES_64)
+    assert page.get_by_label("variable hidden").input_value() == "64"
+
+
 def test_template_variables_undo_copy_paste_layout_history(ada, page, shoot):
     log_in(page)
     page.get_by_label("New project name").fill("tools")
@@ -57,20 +75,7 @@ def test_template_variables_undo_copy_paste_layout_history(ada, page, shoot):
     assert node_ids(page) == sorted(["x", "flatten", "fc1", "relu1", "drop1", "fc2", "relu2", "fc3", "y"])
     shoot("template")
 
-    # A graph variable drives the widths: `hidden` feeds fc1 (=hidden) and fc2 (=hidden // 2).
-    click_pane(page)
-    assert page.get_by_label("variable hidden").input_value() == "256"
-    set_variable(page, "hidden", "64")
-    shapes_become(page, ["N×1×28×28", "N×784", "N×64", "N×64", "N×64", "N×32", "N×32", "N×10"])
-    shoot("variable-hidden-64")
-
-    click_pane(page)
-    page.keyboard.press("Control+z")
-    shapes_become(page, MLP_SHAPES_256)
-    assert page.get_by_label("variable hidden").input_value() == "256"  # the panel follows the undo
-    page.keyboard.press("Control+Shift+z")
-    shapes_become(page, ["N×1×28×28", "N×784", "N×64", "N×64", "N×64", "N×32", "N×32", "N×10"])
-    assert page.get_by_label("variable hidden").input_value() == "64"
+    change_a_variable_undo_and_redo_it(page, shoot)
 
     # Copy and paste a node: a fresh id, no edges; Delete takes it away again.
     page.locator('.react-flow__node[data-id="relu1"] .layer-head').click()
@@ -109,7 +114,7 @@ def test_template_variables_undo_copy_paste_layout_history(ada, page, shoot):
     history.locator("li", has_text="hidden 64").get_by_role("button", name="Restore").click()
     page.get_by_text("Restored version 2 as version 4.").wait_for()
     history.get_by_text("restored from v2").wait_for()
-    shapes_become(page, ["N×1×28×28", "N×784", "N×64", "N×64", "N×64", "N×32", "N×32", "N×10"])
+    shapes_become(page, MLP_SHAPES_64)
     shoot("restored")
     page.get_by_role("button", name="History").click()  # back to the inspector
     click_pane(page)
