@@ -13,6 +13,47 @@ function problem(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+interface OptionProps {
+  choices: UploadChoices;
+  choose: (c: Partial<UploadChoices>) => void;
+}
+
+function CsvOptions({ columns, choices, choose }: OptionProps & { columns: string[] }) {
+  return (
+    <div className="inline-form">
+      <label className="field">
+        <span className="field-label">Target column</span>
+        {columns.length ? (
+          <select value={choices.target ?? ""} onChange={(e) => choose({ target: e.target.value })} aria-label="Target column">
+            {columns.map((c) => <option key={c} value={c}>{c}</option>)}
+          </select>
+        ) : (
+          <input value={choices.target ?? ""} placeholder="the last column" onChange={(e) => choose({ target: e.target.value })} aria-label="Target column" />
+        )}
+      </label>
+      <label className="field field-check">
+        <input type="checkbox" checked={choices.normalize ?? true} onChange={(e) => choose({ normalize: e.target.checked })} />
+        <span className="field-label">Standardise numeric columns</span>
+      </label>
+    </div>
+  );
+}
+
+function ImageOptions({ choices, choose }: OptionProps) {
+  return (
+    <div className="inline-form">
+      <label className="field"><span className="field-label">Height</span>
+        <input type="number" min={1} max={1024} placeholder="32" value={choices.height ?? ""} onChange={(e) => choose({ height: Number(e.target.value) || undefined })} aria-label="Height" /></label>
+      <label className="field"><span className="field-label">Width</span>
+        <input type="number" min={1} max={1024} placeholder="32" value={choices.width ?? ""} onChange={(e) => choose({ width: Number(e.target.value) || undefined })} aria-label="Width" /></label>
+      <label className="field"><span className="field-label">Channels</span>
+        <select value={String(choices.channels ?? "auto")} onChange={(e) => choose({ channels: e.target.value === "auto" ? "auto" : (Number(e.target.value) as 1 | 3) })} aria-label="Channels">
+          <option value="auto">as the images</option><option value="1">1 (grey)</option><option value="3">3 (RGB)</option>
+        </select></label>
+    </div>
+  );
+}
+
 export function UploadDialog({ projectId, onClose, onUploaded }: { projectId: number; onClose: () => void; onUploaded: (d: Dataset) => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [kind, setKind] = useState<UploadKind>("csv");
@@ -69,36 +110,8 @@ export function UploadDialog({ projectId, onClose, onUploaded }: { projectId: nu
           <span className="field-label">Name</span>
           <input value={name} onChange={(e) => { setName(e.target.value); setNamed(true); }} aria-label="Dataset name" maxLength={200} />
         </label>
-        {kind === "csv" && (
-          <div className="inline-form">
-            <label className="field">
-              <span className="field-label">Target column</span>
-              {columns.length ? (
-                <select value={choices.target ?? ""} onChange={(e) => choose({ target: e.target.value })} aria-label="Target column">
-                  {columns.map((c) => <option key={c} value={c}>{c}</option>)}
-                </select>
-              ) : (
-                <input value={choices.target ?? ""} placeholder="the last column" onChange={(e) => choose({ target: e.target.value })} aria-label="Target column" />
-              )}
-            </label>
-            <label className="field field-check">
-              <input type="checkbox" checked={choices.normalize ?? true} onChange={(e) => choose({ normalize: e.target.checked })} />
-              <span className="field-label">Standardise numeric columns</span>
-            </label>
-          </div>
-        )}
-        {kind === "image_zip" && (
-          <div className="inline-form">
-            <label className="field"><span className="field-label">Height</span>
-              <input type="number" min={1} max={1024} placeholder="32" value={choices.height ?? ""} onChange={(e) => choose({ height: Number(e.target.value) || undefined })} aria-label="Height" /></label>
-            <label className="field"><span className="field-label">Width</span>
-              <input type="number" min={1} max={1024} placeholder="32" value={choices.width ?? ""} onChange={(e) => choose({ width: Number(e.target.value) || undefined })} aria-label="Width" /></label>
-            <label className="field"><span className="field-label">Channels</span>
-              <select value={String(choices.channels ?? "auto")} onChange={(e) => choose({ channels: e.target.value === "auto" ? "auto" : (Number(e.target.value) as 1 | 3) })} aria-label="Channels">
-                <option value="auto">as the images</option><option value="1">1 (grey)</option><option value="3">3 (RGB)</option>
-              </select></label>
-          </div>
-        )}
+        {kind === "csv" && <CsvOptions columns={columns} choices={choices} choose={choose} />}
+        {kind === "image_zip" && <ImageOptions choices={choices} choose={choose} />}
         <FormActions error={error} onCancel={onClose} busy={busy} disabled={!file} label="Upload" busyLabel="Checking the file…" testId="upload-confirm" />
       </form>
     </Modal>
