@@ -1,5 +1,6 @@
 import { useRef, useState } from "react";
 import { projects, runs } from "../api/endpoints";
+import type { GraphSummary } from "../api/types";
 import { Link, navigate } from "../router";
 import { useAsync } from "../lib/useAsync";
 import { formatTime } from "../lib/format";
@@ -8,6 +9,31 @@ import { EmptyState, ErrorNote, Spinner } from "../components/ui/Spinner";
 import { TemplateGallery } from "../components/TemplateGallery";
 import { RunList } from "../components/runs/RunList";
 import { DatasetsSection } from "../components/datasets/DatasetsSection";
+
+function GraphsSection({ graphs, loading, onNew }: { graphs: GraphSummary[] | null; loading: boolean; onNew: () => void }) {
+  return (
+    <>
+      <h2>Graphs</h2>
+      {loading && <Spinner label="Loading graphs" />}
+      {graphs?.length === 0 && (
+        <EmptyState title="No graphs in this project">
+          <p className="muted">Start from a template or an empty canvas.</p>
+          <button className="btn btn-primary" onClick={onNew}>New graph</button>
+        </EmptyState>
+      )}
+      <div className="card-grid">
+        {graphs?.map((g) => (
+          <Link key={g.id} to={`/graphs/${g.id}`} className="card card-link">
+            <h3>{g.name}</h3>
+            <div className="card-foot muted">
+              {g.latest_version ? `v${g.latest_version}` : ""} {formatTime(g.updated)}
+            </div>
+          </Link>
+        ))}
+      </div>
+    </>
+  );
+}
 
 export function ProjectPage({ params }: { params: Record<string, string> }) {
   const id = Number(params.id);
@@ -48,24 +74,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
         </div>
       </div>
       <ErrorNote message={importError ?? graphList.error} />
-      <h2>Graphs</h2>
-      {graphList.loading && <Spinner label="Loading graphs" />}
-      {graphList.data?.length === 0 && (
-        <EmptyState title="No graphs in this project">
-          <p className="muted">Start from a template or an empty canvas.</p>
-          <button className="btn btn-primary" onClick={() => setGallery(true)}>New graph</button>
-        </EmptyState>
-      )}
-      <div className="card-grid">
-        {graphList.data?.map((g) => (
-          <Link key={g.id} to={`/graphs/${g.id}`} className="card card-link">
-            <h3>{g.name}</h3>
-            <div className="card-foot muted">
-              {g.latest_version ? `v${g.latest_version}` : ""} {formatTime(g.updated)}
-            </div>
-          </Link>
-        ))}
-      </div>
+      <GraphsSection graphs={graphList.data} loading={graphList.loading} onNew={() => setGallery(true)} />
       {project.data && <DatasetsSection projectId={id} canEdit={project.data.role !== "viewer"} />}
       <h2>Runs <Link to={`/projects/${id}/runs`} className="small">Open the runs table to sort, compare and export</Link></h2>
       {runList.loading ? <Spinner label="Loading runs" /> : <RunList runs={runList.data ?? []} />}

@@ -8,6 +8,7 @@ import { Chart } from "../components/runs/Chart";
 import { StateBadge } from "../components/runs/RunList";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { formatTime } from "../lib/format";
+import type { Run } from "../api/types";
 import { RunInsights } from "../dashboards/RunInsights";
 
 const GROUPS: [string, (name: string) => boolean][] = [
@@ -27,12 +28,55 @@ function groupLines(lines: Record<string, Line>): [string, string[]][] {
   return [...groups.entries()].filter(([t, keys]) => keys.length || t === "Loss");
 }
 
+type Action = "cancel" | "clone" | "resume";
+const CONNECTION_TEXT: Record<string, string> = { open: "● live", reconnecting: "reconnecting…", closed: "finished" };
+
+function RunHeader({ id, run, busy, onAct }: { id: number; run: Run | null; busy: boolean; onAct: (a: Action) => void }) {
+  const connection = useRun((s) => s.connection);
+  const finished = run ? TERMINAL.includes(run.state) : false;
+  return (
+    <>
+      <div className="crumbs">
+        {run?.project && <Link to={`/projects/${run.project}`}>{run.project_name || "Project"}</Link>}
+        {run?.graph && <> / <Link to={`/graphs/${run.graph}`}>{run.graph_name || "Graph"}{run.version ? ` v${run.version}` : ""}</Link></>} / Run #{id}
+      </div>
+      <div className="page-head">
+        <h1>Run #{id} {run?.name ? <span className="muted">{run.name}</span> : null} {run && <span data-testid="run-state"><StateBadge state={run.state} /></span>}</h1>
+        <div className="actions">
+          <span className={`conn conn-${connection}`}>{CONNECTION_TEXT[connection] ?? ""}</span>
+          <button className="btn" disabled={busy || finished} onClick={() => onAct("cancel")}>Cancel</button>
+          <button className="btn" disabled={busy} onClick={() => onAct("clone")}>Clone</button>
+          <button className="btn" disabled={busy || !finished || run?.state === "succeeded"} onClick={() => onAct("resume")}>Resume</button>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function RunFacts({ run, lines }: { run: Run | null; lines: Record<string, Line> }) {
+  const latest = (key: string) => {
+    const l = lines[key];
+    return l?.values.length ? l.values[l.values.length - 1] : undefined;
+  };
+  const loss = latest("train/loss");
+  const accuracy = latest("val/accuracy");
+  return (
+    <div className="facts-row">
+      <div><span className="muted">created</span> {formatTime(run?.created)}</div>
+      {run?.started && <div><span className="muted">started</span> {formatTime(run.started)}</div>}
+      {run?.finished && <div><span className="muted">finished</span> {formatTime(run.finished)}</div>}
+      {loss !== undefined && <div><span className="muted">loss</span> {loss.toFixed(4)}</div>}
+      {accuracy !== undefined && <div><span className="muted">val accuracy</span> {(accuracy * 100).toFixed(1)}%</div>}
+      {run?.queue && <div><span className="muted">queue</span> {run.queue} × {run.devices ?? 1}</div>}
+    </div>
+  );
+}
+
 export function RunPage({ params }: { params: Record<string, string> }) {
   const id = Number(params.id);
   const run = useRun((s) => s.run);
   const lines = useRun((s) => s.lines);
   const log = useRun((s) => s.log);
-  const connection = useRun((s) => s.connection);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -46,7 +90,7 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   useRunEvents(id);
 
   const groups = useMemo(() => groupLines(lines), [lines]);
-  const act = async (what: "cancel" | "clone" | "resume") => {
+  const act = async (what: Action) => {
     setBusy(true);
     setError(null);
     try {
@@ -60,36 +104,12 @@ export function RunPage({ params }: { params: Record<string, string> }) {
     }
   };
   if (!run && !error) return <Spinner label="Loading the run" />;
-  const finished = run ? TERMINAL.includes(run.state) : false;
-  const latest = (key: string) => {
-    const l = lines[key];
-    return l?.values.length ? l.values[l.values.length - 1] : undefined;
-  };
   return (
     <div className="content run-page">
-      <div className="crumbs">
-        {run?.project && <Link to={`/projects/${run.project}`}>{run.project_name || "Project"}</Link>}
-        {run?.graph && <> / <Link to={`/graphs/${run.graph}`}>{run.graph_name || "Graph"}{run.version ? ` v${run.version}` : ""}</Link></>} / Run #{id}
-      </div>
-      <div className="page-head">
-        <h1>Run #{id} {run?.name ? <span className="muted">{run.name}</span> : null} {run && <span data-testid="run-state"><StateBadge state={run.state} /></span>}</h1>
-        <div className="actions">
-          <span className={`conn conn-${connection}`}>{connection === "open" ? "● live" : connection === "reconnecting" ? "reconnecting…" : connection === "closed" ? "finished" : ""}</span>
-          <button className="btn" disabled={busy || finished} onClick={() => act("cancel")}>Cancel</button>
-          <button className="btn" disabled={busy} onClick={() => act("clone")}>Clone</button>
-          <button className="btn" disabled={busy || !finished || run?.state === "succeeded"} onClick={() => act("resume")}>Resume</button>
-        </div>
-      </div>
+      <RunHeader id={id} run={run} busy={busy} onAct={act} />
       <ErrorNote message={error} />
       {run?.error && <div className="error-note"><b>The run failed:</b> {run.error}</div>}
-      <div className="facts-row">
-        <div><span className="muted">created</span> {formatTime(run?.created)}</div>
-        {run?.started && <div><span className="muted">started</span> {formatTime(run.started)}</div>}
-        {run?.finished && <div><span className="muted">finished</span> {formatTime(run.finished)}</div>}
-        {latest("train/loss") !== undefined && <div><span className="muted">loss</span> {latest("train/loss")!.toFixed(4)}</div>}
-        {latest("val/accuracy") !== undefined && <div><span className="muted">val accuracy</span> {(latest("val/accuracy")! * 100).toFixed(1)}%</div>}
-        {run?.queue && <div><span className="muted">queue</span> {run.queue} × {run.devices ?? 1}</div>}
-      </div>
+      <RunFacts run={run} lines={lines} />
       <div className="charts">
         {groups.map(([title, keys]) => (
           <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`} />
