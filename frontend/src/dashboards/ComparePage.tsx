@@ -43,14 +43,50 @@ function Charts({ answer, smoothing, x, log }: { answer: CompareAnswer; smoothin
   );
 }
 
+interface View {
+  smoothing: number;
+  x: XMode;
+  log: boolean;
+}
+
+function CompareControls({ view, setView, noEpochs, onExport }: { view: View; setView: (p: Partial<View>) => void; noEpochs: boolean; onExport: () => void }) {
+  return (
+    <div className="dash-controls card">
+      <label className="control">Smoothing <input type="range" min={0} max={0.99} step={0.01} value={view.smoothing}
+        aria-label="Smoothing" onChange={(e) => setView({ smoothing: Number(e.target.value) })} /> <span className="mono">{view.smoothing.toFixed(2)}</span></label>
+      <label className="control">x axis <select aria-label="x axis" value={view.x} onChange={(e) => setView({ x: e.target.value as XMode })}>
+        <option value="step">step</option><option value="epoch">epoch</option><option value="time">wall time</option>
+      </select></label>
+      <label className="control"><input type="checkbox" checked={view.log} onChange={(e) => setView({ log: e.target.checked })} /> log scale</label>
+      {noEpochs && <span className="muted small">runs without a finished epoch are drawn by step</span>}
+      <button className="btn" onClick={onExport}>Export CSV</button>
+    </div>
+  );
+}
+
+function CompareHead({ answer, colours }: { answer: CompareAnswer; colours: string[] }) {
+  return (
+    <div className="page-head">
+      <h1>Compare runs</h1>
+      <div className="run-chips">
+        {answer.runs.map((r, i) => (
+          <Link key={r.id} to={`/runs/${r.id}`} className="run-chip">
+            <span className="swatch" style={{ background: colours[i] }} />#{r.id} <StateBadge state={r.state} />
+          </Link>
+        ))}
+      </div>
+    </div>
+  );
+}
+
 export function ComparePage() {
   const path = usePath();
   const search = path.includes("?") ? path.slice(path.indexOf("?")) : "";
   const ids = useMemo(() => runIdsFrom(search), [search]);
   const points = pointsFrom(search);
-  const [smoothing, setSmoothing] = useState(0);
-  const [x, setX] = useState<XMode>("step");
-  const [log, setLog] = useState(false);
+  const [view, setViewState] = useState<View>({ smoothing: 0, x: "step", log: false });
+  const setView = (patch: Partial<View>) => setViewState((v) => ({ ...v, ...patch }));
+  const { smoothing, x, log } = view;
   const [metric, setMetric] = useState<string | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
   // Wall times come only with x=time (a third less to send otherwise).
@@ -74,27 +110,9 @@ export function ComparePage() {
       <div className="crumbs">
         {project && <><Link to={`/projects/${project}/runs`}>Runs</Link> / </>}Compare {ids.length} runs
       </div>
-      <div className="page-head">
-        <h1>Compare runs</h1>
-        <div className="run-chips">
-          {answer.runs.map((r, i) => (
-            <Link key={r.id} to={`/runs/${r.id}`} className="run-chip">
-              <span className="swatch" style={{ background: colours[i] }} />#{r.id} <StateBadge state={r.state} />
-            </Link>
-          ))}
-        </div>
-      </div>
+      <CompareHead answer={answer} colours={colours} />
       <ErrorNote message={live.error ?? exportError} />
-      <div className="dash-controls card">
-        <label className="control">Smoothing <input type="range" min={0} max={0.99} step={0.01} value={smoothing}
-          aria-label="Smoothing" onChange={(e) => setSmoothing(Number(e.target.value))} /> <span className="mono">{smoothing.toFixed(2)}</span></label>
-        <label className="control">x axis <select aria-label="x axis" value={x} onChange={(e) => setX(e.target.value as XMode)}>
-          <option value="step">step</option><option value="epoch">epoch</option><option value="time">wall time</option>
-        </select></label>
-        <label className="control"><input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log scale</label>
-        {noEpochs && <span className="muted small">runs without a finished epoch are drawn by step</span>}
-        <button className="btn" onClick={exportCsv}>Export CSV</button>
-      </div>
+      <CompareControls view={view} setView={setView} noEpochs={noEpochs} onExport={exportCsv} />
       <Charts answer={answer} smoothing={smoothing} x={x} log={log} />
       <h2>Hyperparameters that differ</h2>
       <HparamTable answer={answer} colours={colours} />

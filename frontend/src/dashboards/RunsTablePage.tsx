@@ -26,19 +26,13 @@ function useDebounced<T>(value: T, ms: number): T {
   return current;
 }
 
-export function RunsTablePage({ params }: { params: Record<string, string> }) {
-  const project = Number(params.id);
-  const [search, setSearch] = useState("");
-  const [filters, setFilters] = useState<Omit<TableQuery, "q">>({ sort: "-created", state: "", tag: "" });
-  const [mode, setMode] = useState<"best" | "last">("best");
-  const [selected, setSelected] = useState<Set<number>>(new Set());
-  const [edits, setEdits] = useState<Record<number, Partial<TableRow>>>({});
-  const [error, setError] = useState<string | null>(null);
-  const q = useDebounced(search, 250);
-  const query = { ...filters, q };
+/**
+ * The table's answer for a query. A new query first asks for a screenful, then
+ * for everything: the server answers one request at a time, so the first rows
+ * show without waiting behind the 5,000.
+ */
+function useRunsTable(project: number, query: TableQuery) {
   const key = JSON.stringify([project, query]);
-  // A new query first asks for a screenful, then for everything: the server answers one
-  // request at a time, so the first rows show without waiting behind the 5,000.
   const [preview, setPreview] = useState<{ key: string; answer: TableAnswer } | null>(null);
   const fullKey = useRef<string | null>(null);
   const live = useLive(async () => {
@@ -54,21 +48,68 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
   }, [live.data]); // eslint-disable-line react-hooks/exhaustive-deps
   const fresh = live.data !== null && (fullKey.current === key || !live.loading);
   const answer = fresh ? live.data : (preview?.key === key ? preview.answer : null) ?? live.data;
+  return { answer, fresh, error: live.error };
+}
+
+interface ControlsProps {
+  search: string;
+  setSearch: (s: string) => void;
+  filters: Omit<TableQuery, "q">;
+  setFilters: (f: Omit<TableQuery, "q">) => void;
+  mode: "best" | "last";
+  setMode: (m: "best" | "last") => void;
+  selected: number;
+  clearSelection: () => void;
+}
+
+function TableControls({ search, setSearch, filters, setFilters, mode, setMode, selected, clearSelection }: ControlsProps) {
+  return (
+    <div className="dash-controls card">
+      <input className="input" type="search" placeholder="Search name, notes, tags, graph, #id" aria-label="Search runs"
+        value={search} onChange={(e) => setSearch(e.target.value)} />
+      <label className="control">state <select aria-label="Filter by state" value={filters.state}
+        onChange={(e) => setFilters({ ...filters, state: e.target.value })}>
+        {STATES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}
+      </select></label>
+      <label className="control">tag <input className="input input-small" aria-label="Filter by tag" value={filters.tag}
+        onChange={(e) => setFilters({ ...filters, tag: e.target.value.trim() })} /></label>
+      <label className="control">metrics <select aria-label="Metric value" value={mode} onChange={(e) => setMode(e.target.value as "best" | "last")}>
+        <option value="best">best</option><option value="last">last</option>
+      </select></label>
+      {selected > 0 && <button className="btn btn-ghost" onClick={clearSelection}>Clear selection</button>}
+    </div>
+  );
+}
+
+function editableColumns(save: (row: TableRow, patch: { tags?: string[]; notes?: string }) => Promise<void>): Column[] {
+  return [
+    { id: "tags", title: "tags", width: 170, cell: (r: TableRow) => (
+      <EditableText value={r.tags.join(", ")} placeholder="add tags" label={`tags of run ${r.id}`}
+        onSave={(text) => save(r, { tags: parseTags(text) })} />) },
+    { id: "notes", title: "notes", width: 220, cell: (r: TableRow) => (
+      <EditableText value={r.notes} placeholder="add a note" label={`notes of run ${r.id}`}
+        onSave={(text) => save(r, { notes: text })} />) },
+  ];
+}
+
+export function RunsTablePage({ params }: { params: Record<string, string> }) {
+  const project = Number(params.id);
+  const [search, setSearch] = useState("");
+  const [filters, setFilters] = useState<Omit<TableQuery, "q">>({ sort: "-created", state: "", tag: "" });
+  const [mode, setMode] = useState<"best" | "last">("best");
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [edits, setEdits] = useState<Record<number, Partial<TableRow>>>({});
+  const [error, setError] = useState<string | null>(null);
+  const q = useDebounced(search, 250);
+  const query = { ...filters, q };
+  const { answer, fresh, error: loadError } = useRunsTable(project, query);
   const rows = useMemo(() => (answer?.rows ?? []).map((r) => (edits[r.id] ? { ...r, ...edits[r.id] } : r)), [answer, edits]);
 
-  const save = (row: TableRow, patch: { tags?: string[]; notes?: string }) => async () => {
+  const save = async (row: TableRow, patch: { tags?: string[]; notes?: string }) => {
     await dashboards.patchRun(row.id, patch);
     setEdits((e) => ({ ...e, [row.id]: { ...e[row.id], ...patch } }));
   };
-  const editable: Column[] = [
-    { id: "tags", title: "tags", width: 170, cell: (r: TableRow) => (
-      <EditableText value={r.tags.join(", ")} placeholder="add tags" label={`tags of run ${r.id}`}
-        onSave={(text) => save(r, { tags: parseTags(text) })()} />) },
-    { id: "notes", title: "notes", width: 220, cell: (r: TableRow) => (
-      <EditableText value={r.notes} placeholder="add a note" label={`notes of run ${r.id}`}
-        onSave={(text) => save(r, { notes: text })()} />) },
-  ];
-  const columns = answer ? buildColumns(answer, mode, editable) : [];
+  const columns = answer ? buildColumns(answer, mode, editableColumns(save)) : [];
   const select = (id: number, on: boolean) => setSelected((s) => {
     const next = new Set(s);
     if (on) next.add(id);
@@ -89,21 +130,9 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
           </button>
         </div>
       </div>
-      <div className="dash-controls card">
-        <input className="input" type="search" placeholder="Search name, notes, tags, graph, #id" aria-label="Search runs"
-          value={search} onChange={(e) => setSearch(e.target.value)} />
-        <label className="control">state <select aria-label="Filter by state" value={filters.state}
-          onChange={(e) => setFilters({ ...filters, state: e.target.value })}>
-          {STATES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}
-        </select></label>
-        <label className="control">tag <input className="input input-small" aria-label="Filter by tag" value={filters.tag}
-          onChange={(e) => setFilters({ ...filters, tag: e.target.value.trim() })} /></label>
-        <label className="control">metrics <select aria-label="Metric value" value={mode} onChange={(e) => setMode(e.target.value as "best" | "last")}>
-          <option value="best">best</option><option value="last">last</option>
-        </select></label>
-        {selected.size > 0 && <button className="btn btn-ghost" onClick={() => setSelected(new Set())}>Clear selection</button>}
-      </div>
-      <ErrorNote message={error ?? live.error} />
+      <TableControls search={search} setSearch={setSearch} filters={filters} setFilters={setFilters} mode={mode} setMode={setMode}
+        selected={selected.size} clearSelection={() => setSelected(new Set())} />
+      <ErrorNote message={error ?? loadError} />
       {answer && !fresh && answer.rows.length < answer.count && (
         <p className="muted small">Showing the first {answer.rows.length}; loading all {Math.min(answer.count, TABLE_ROWS)}…</p>
       )}
