@@ -54,6 +54,18 @@ function ImageOptions({ choices, choose }: OptionProps) {
   );
 }
 
+function KindField({ kind, setKind }: { kind: UploadKind; setKind: (k: UploadKind) => void }) {
+  return (
+    <label className="field">
+      <span className="field-label">Kind</span>
+      <select value={kind} onChange={(e) => setKind(e.target.value as UploadKind)} aria-label="Kind">
+        {UPLOAD_KINDS.map((k) => <option key={k.kind} value={k.kind}>{k.label}</option>)}
+      </select>
+      <span className="muted small">{UPLOAD_KINDS.find((k) => k.kind === kind)!.help}</span>
+    </label>
+  );
+}
+
 export function UploadDialog({ projectId, onClose, onUploaded }: { projectId: number; onClose: () => void; onUploaded: (d: Dataset) => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [kind, setKind] = useState<UploadKind>("csv");
@@ -91,7 +103,6 @@ export function UploadDialog({ projectId, onClose, onUploaded }: { projectId: nu
       setBusy(false);
     }
   };
-  const info = UPLOAD_KINDS.find((k) => k.kind === kind)!;
   return (
     <Modal title="Upload a dataset" onClose={onClose}>
       <form onSubmit={submit} data-testid="upload-dialog">
@@ -99,13 +110,7 @@ export function UploadDialog({ projectId, onClose, onUploaded }: { projectId: nu
           <span className="field-label">File (CSV, zip of image folders, or .npz)</span>
           <input type="file" accept=".csv,.zip,.npz" data-testid="dataset-file" onChange={(e) => void pick(e.target.files?.[0])} />
         </label>
-        <label className="field">
-          <span className="field-label">Kind</span>
-          <select value={kind} onChange={(e) => setKind(e.target.value as UploadKind)} aria-label="Kind">
-            {UPLOAD_KINDS.map((k) => <option key={k.kind} value={k.kind}>{k.label}</option>)}
-          </select>
-          <span className="muted small">{info.help}</span>
-        </label>
+        <KindField kind={kind} setKind={setKind} />
         <label className="field">
           <span className="field-label">Name</span>
           <input value={name} onChange={(e) => { setName(e.target.value); setNamed(true); }} aria-label="Dataset name" maxLength={200} />
