@@ -21,6 +21,7 @@ import { HistoryPanel } from "../components/editor/HistoryPanel";
 import { SaveDialog } from "../components/editor/SaveDialog";
 import { LaunchDialog, type LaunchSettings } from "../components/editor/LaunchDialog";
 import { ShortcutHelp } from "../components/editor/ShortcutHelp";
+import { DraftOffer, useKeepDraft } from "../components/editor/DraftOffer";
 import { useShortcuts } from "../components/editor/useShortcuts";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 
@@ -55,6 +56,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
   const dirty = useGraph((s) => s.revision !== s.savedRevision);
   const { fitView } = useReactFlow();
   useLiveValidation();
+  useKeepDraft(graph.id, graph.latest_version ?? null);
 
   const loadVersions = useCallback(() => graphs.versions(graph.id).then(setVersions, () => setVersions([])), [graph.id]);
   useEffect(() => {
@@ -152,6 +154,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
           <button className="btn btn-primary" onClick={() => setDialog("launch")} data-testid="launch">▶ Launch</button>
         </div>
       </div>
+      <DraftOffer graphId={graph.id} latest={graph.latest_version ?? null} />
       {notice && <div className="notice" role="status">{notice} <button className="btn btn-ghost" onClick={() => setNotice(null)}>✕</button></div>}
       <div className="editor-body">
         <Palette />
