@@ -11,7 +11,7 @@ import { graphStore, scopeOf, useGraph } from "../stores/graph";
 import { catalogueStore } from "../stores/catalogue";
 import { validationStore } from "../stores/validation";
 import { emptyDocument, parseDocument, type GraphDocument } from "../schemas/graph";
-import { autoLayout } from "../lib/layout";
+import { autoLayout, placeUnplaced } from "../lib/layout";
 import { Link, navigate } from "../router";
 import { Canvas } from "../components/editor/Canvas";
 import { Palette } from "../components/editor/Palette";
@@ -183,7 +183,7 @@ export function EditorPage({ params }: { params: Record<string, string> }) {
         if (!live) return;
         const parsed = g.document ? parseDocument(g.document) : null;
         if (parsed && !parsed.ok) setError(`The saved document does not read as netweave.graph/1: ${parsed.errors.slice(0, 3).join("; ")}`);
-        graphStore.getState().load(parsed?.ok ? parsed.doc : emptyDocument(g.name));
+        graphStore.getState().load(parsed?.ok ? placeUnplaced(parsed.doc) : emptyDocument(g.name));
         setGraph(g);
         projects.blocks(g.project).then(
           (blocks) => catalogueStore.getState().setProjectBlocks(Object.fromEntries(blocks.filter((b) => b.graph !== g.id).map((b) => [b.name, b.definition]))),
