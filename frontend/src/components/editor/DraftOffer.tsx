@@ -34,10 +34,14 @@ export function DraftOffer({ graphId, latest }: { graphId: number; latest: numbe
   const newer = latest !== null && draft.base !== latest;
   return (
     <div className="notice" role="status" data-testid="draft-offer">
-      Your unsaved changes from {when} were kept when your session ended.
-      {newer && ` Version ${latest} was saved since: saving them will ask you to compare first.`}{" "}
-      <button className="btn" onClick={restore}>Restore them</button>{" "}
-      <button className="btn btn-ghost" onClick={close}>Discard</button>
+      <span>
+        Your unsaved changes from {when} were kept when your session ended.
+        {newer && ` Version ${latest} was saved since: saving them will ask you to compare first.`}
+      </span>
+      <span className="toolbar-group">
+        <button className="btn" onClick={restore}>Restore them</button>
+        <button className="btn btn-ghost" onClick={close}>Discard</button>
+      </span>
     </div>
   );
 }
