@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -74,6 +74,9 @@ def exception_handler(exc, context):
         response.data = {"detail": str(exc.detail), "errors": exc.errors}
     elif not isinstance(response.data, dict) or "detail" not in response.data:
         response.data = {"detail": str(response.data)}
+    if isinstance(exc, (NotAuthenticated, AuthenticationFailed)):
+        # Both come as 403 with session auth: the code tells "log in again" from "not allowed".
+        response.data["code"] = "not_authenticated"
     return response
 
 

@@ -80,3 +80,16 @@ def test_it_locks_out_an_address_after_repeated_failures_login(owner, anon_clien
     assert anon_client.get("/api/auth/me").status_code == 403  # not signed in
     cache.clear()  # the wait is over
     assert anon_client.post("/api/auth/login", right, format="json").status_code == 200
+
+
+def test_it_marks_answers_to_callers_not_signed_in(anon_client, clients, project):
+    # The editor sends a person whose session ended to the login page by this code, and
+    # keeps "your role is too small" (also 403) an ordinary error.
+    signed_out = anon_client.post("/api/graphs/validate", {"document": {}}, format="json")
+    assert signed_out.status_code == 403
+    assert signed_out.json()["code"] == "not_authenticated"
+    assert anon_client.get("/api/auth/me").json()["code"] == "not_authenticated"
+    refused = clients["editor"].post(f"/api/projects/{project.pk}/members",
+                                     {"username": "viewer", "role": "viewer"}, format="json")
+    assert refused.status_code == 403
+    assert "code" not in refused.json()

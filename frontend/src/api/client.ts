@@ -42,6 +42,30 @@ export function errorMessage(status: number, body: unknown): string {
   return `The server answered ${status}.`;
 }
 
+/** A 401/403 that means "not signed in" (the session ended), not "not allowed". */
+export function isSignedOut(status: number, body: unknown): boolean {
+  if (status === 401) return true;
+  return status === 403 && !!body && typeof body === "object" && (body as { code?: unknown }).code === "not_authenticated";
+}
+
+let sessionEnded: (() => void) | null = null;
+
+/**
+ * Who hears that the session ended (stores/session installs it): any call but
+ * the auth ones answering "not signed in" calls it once per answer, then throws as usual.
+ */
+export function onSessionEnd(handler: (() => void) | null): void {
+  sessionEnded = handler;
+}
+
+function failure(path: string, status: number, data: unknown): ApiError {
+  if (isSignedOut(status, data) && !path.startsWith("/auth/")) sessionEnded?.();
+  const errors = data && typeof data === "object" && Array.isArray((data as { errors?: unknown }).errors)
+    ? ((data as { errors: GraphErrorItem[] }).errors)
+    : [];
+  return new ApiError(status, errorMessage(status, data), errors, data);
+}
+
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
@@ -70,12 +94,7 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
   } catch {
     data = null;
   }
-  if (!res.ok) {
-    const errors = data && typeof data === "object" && Array.isArray((data as { errors?: unknown }).errors)
-      ? ((data as { errors: GraphErrorItem[] }).errors)
-      : [];
-    throw new ApiError(res.status, errorMessage(res.status, data), errors, data);
-  }
+  if (!res.ok) throw failure(path, res.status, data);
   return data as T;
 }
 
@@ -89,7 +108,7 @@ export async function download(path: string, filename: string): Promise<void> {
     } catch {
       data = null;
     }
-    throw new ApiError(res.status, errorMessage(res.status, data));
+    throw failure(path, res.status, data);
   }
   const blob = await res.blob();
   const url = URL.createObjectURL(blob);

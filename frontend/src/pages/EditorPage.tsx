@@ -11,7 +11,7 @@ import { graphStore, scopeOf, useGraph } from "../stores/graph";
 import { catalogueStore } from "../stores/catalogue";
 import { validationStore } from "../stores/validation";
 import { emptyDocument, parseDocument, type GraphDocument } from "../schemas/graph";
-import { autoLayout } from "../lib/layout";
+import { autoLayout, placeUnplaced } from "../lib/layout";
 import { Link, navigate } from "../router";
 import { Canvas } from "../components/editor/Canvas";
 import { Palette } from "../components/editor/Palette";
@@ -21,6 +21,7 @@ import { HistoryPanel } from "../components/editor/HistoryPanel";
 import { SaveDialog } from "../components/editor/SaveDialog";
 import { LaunchDialog, type LaunchSettings } from "../components/editor/LaunchDialog";
 import { ShortcutHelp } from "../components/editor/ShortcutHelp";
+import { DraftOffer, useKeepDraft } from "../components/editor/DraftOffer";
 import { useShortcuts } from "../components/editor/useShortcuts";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 
@@ -55,6 +56,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
   const dirty = useGraph((s) => s.revision !== s.savedRevision);
   const { fitView } = useReactFlow();
   useLiveValidation();
+  useKeepDraft(graph.id, graph.latest_version ?? null);
 
   const loadVersions = useCallback(() => graphs.versions(graph.id).then(setVersions, () => setVersions([])), [graph.id]);
   useEffect(() => {
@@ -152,6 +154,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
           <button className="btn btn-primary" onClick={() => setDialog("launch")} data-testid="launch">▶ Launch</button>
         </div>
       </div>
+      <DraftOffer graphId={graph.id} latest={graph.latest_version ?? null} />
       {notice && <div className="notice" role="status">{notice} <button className="btn btn-ghost" onClick={() => setNotice(null)}>✕</button></div>}
       <div className="editor-body">
         <Palette />
@@ -180,7 +183,7 @@ export function EditorPage({ params }: { params: Record<string, string> }) {
         if (!live) return;
         const parsed = g.document ? parseDocument(g.document) : null;
         if (parsed && !parsed.ok) setError(`The saved document does not read as netweave.graph/1: ${parsed.errors.slice(0, 3).join("; ")}`);
-        graphStore.getState().load(parsed?.ok ? parsed.doc : emptyDocument(g.name));
+        graphStore.getState().load(parsed?.ok ? placeUnplaced(parsed.doc) : emptyDocument(g.name));
         setGraph(g);
         projects.blocks(g.project).then(
           (blocks) => catalogueStore.getState().setProjectBlocks(Object.fromEntries(blocks.filter((b) => b.graph !== g.id).map((b) => [b.name, b.definition]))),

@@ -6,6 +6,7 @@ import { ErrorNote } from "../components/ui/Spinner";
 
 export function LoginPage() {
   const setUser = useSession((s) => s.setUser);
+  const notice = useSession((s) => s.notice);
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -31,6 +32,7 @@ export function LoginPage() {
       <form className="card login-card" onSubmit={submit}>
         <h1>Sign in to Netweave</h1>
         <p className="muted">Design PyTorch models as graphs, train them, watch them learn.</p>
+        {notice && <div className="notice" role="status" data-testid="login-notice">{notice}</div>}
         <label>
           Username
           <input name="username" autoFocus autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />

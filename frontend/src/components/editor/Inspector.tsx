@@ -1,4 +1,4 @@
-/** The right panel: the selected node's form, or the graph's own settings when nothing is selected. */
+/** The right panel: the selected node's form, or the graph's (or the open block's) own settings when nothing is selected. */
 import { useState } from "react";
 import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { useCatalogue } from "../../stores/catalogue";
@@ -10,6 +10,7 @@ import type { Node } from "../../schemas/graph";
 import { ParamField } from "./ParamField";
 import { VariablesPanel } from "./VariablesPanel";
 import { blockParamSpecs, SelectionForm } from "./BlockForms";
+import { BlockSettings } from "./BlockSettings";
 
 function RenameField({ node }: { node: Node }) {
   const [text, setText] = useState(node.id);
@@ -96,5 +97,6 @@ export function Inspector() {
     if (node) return <NodeForm node={node} />;
   }
   if (selection.length > 1) return <SelectionForm ids={selection} />;
+  if (scope !== null) return <BlockSettings block={scope} />;
   return <VariablesPanel />;
 }
