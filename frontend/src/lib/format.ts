@@ -39,3 +39,10 @@ export function paramText(value: unknown): string {
   if (Array.isArray(value)) return value.join(", ");
   return String(value);
 }
+
+/** A node's first params on one line: "kernel_size=3  out_channels=(width * 2)"; an
+ * expression shows in brackets (not "out_channels==width * 2"). */
+export function paramSummary(params: Record<string, unknown>, count = 3): string {
+  return Object.entries(params).slice(0, count).map(([k, v]) =>
+    typeof v === "string" && v.startsWith("=") ? `${k}=(${v.slice(1).trim()})` : `${k}=${paramText(v)}`).join("  ");
+}

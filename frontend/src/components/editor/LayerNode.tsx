@@ -7,7 +7,7 @@ import { Handle, Position, type NodeProps, type Node as FlowNode } from "@xyflow
 import type { Node } from "../../schemas/graph";
 import type { GraphErrorItem, NodeReport } from "../../schemas/report";
 import type { Ports } from "../../lib/ports";
-import { formatShape, paramText } from "../../lib/format";
+import { formatShape, paramSummary } from "../../lib/format";
 
 export interface LayerData extends Record<string, unknown> {
   node: Node;
@@ -26,8 +26,7 @@ export const FarContext = createContext(false);
 const spread = (i: number, n: number) => `${((i + 1) / (n + 1)) * 100}%`;
 
 function summary(node: Node): string {
-  const entries = Object.entries(node.params).slice(0, 3);
-  return entries.map(([k, v]) => `${k}=${paramText(v)}`).join("  ");
+  return paramSummary(node.params);
 }
 
 function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
