@@ -23,6 +23,7 @@ import { LaunchDialog, type LaunchSettings } from "../components/editor/LaunchDi
 import { ShortcutHelp } from "../components/editor/ShortcutHelp";
 import { DraftOffer, useKeepDraft } from "../components/editor/DraftOffer";
 import { useShortcuts } from "../components/editor/useShortcuts";
+import { EditorToolbar, type Dialog, type ExportFormat, type Panel } from "../components/editor/Toolbar";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 
 const validation = validationStore(graphs.validate);
@@ -45,19 +46,9 @@ function bindInputs(doc: GraphDocument, shape: number[]): GraphDocument {
   return { ...doc, nodes: doc.nodes.map((n) => (n.op === "Input" ? { ...n, params: { ...n.params, shape } } : n)) };
 }
 
-function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g: GraphDetail) => void }) {
-  const [panel, setPanel] = useState<"inspector" | "history">("inspector");
-  const [dialog, setDialog] = useState<"save" | "launch" | "help" | null>(null);
+/** The graph's versions, and saving and restoring them (each reloads the list and says what it did). */
+function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, setNotice: (n: string) => void) {
   const [versions, setVersions] = useState<Version[] | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const scope = useGraph((s) => s.scope);
-  const canUndo = useGraph((s) => s.past.length > 0);
-  const canRedo = useGraph((s) => s.future.length > 0);
-  const dirty = useGraph((s) => s.revision !== s.savedRevision);
-  const { fitView } = useReactFlow();
-  useLiveValidation();
-  useKeepDraft(graph.id, graph.latest_version ?? null);
-
   const loadVersions = useCallback(() => graphs.versions(graph.id).then(setVersions, () => setVersions([])), [graph.id]);
   useEffect(() => {
     void loadVersions();
@@ -77,7 +68,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
         throw new Error("Someone saved a newer version while you were editing. Open History to compare, then save again.");
       throw err;
     }
-  }, [graph, reloadGraph, loadVersions]);
+  }, [graph, reloadGraph, loadVersions, setNotice]);
 
   const restore = async (n: number) => {
     const v = await graphs.restore(graph.id, n);
@@ -87,21 +78,34 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
     setNotice(`Restored version ${n} as version ${v.number}.`);
     void loadVersions();
   };
+  return { versions, save, restore };
+}
 
-  const launch = async (s: LaunchSettings) => {
-    if (s.bindInput && s.dataset.input_shape) {
-      const shape = s.dataset.input_shape;
-      const current = graphStore.getState().doc;
-      if (current.nodes.some((n) => n.op === "Input" && JSON.stringify(n.params.shape) !== JSON.stringify(shape)))
-        graphStore.getState().editDocument((d) => bindInputs(d, shape));
-    }
-    let version = graph.latest_version ?? null;
-    const st = graphStore.getState();
-    if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
-    const dataset = s.dataset.source === "upload" ? { id: Number(s.dataset.id) } : { kind: s.dataset.kind, options: {} };
-    const run = await runs.create({ graph: graph.id, version, kind: "train", dataset, config: s.config, devices: s.devices, queue: s.queue });
-    navigate(`/runs/${run.id}`);
-  };
+/** Bind the inputs if asked, save if there are unsaved edits, create the run, open its page. */
+async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: string) => Promise<number>) {
+  if (s.bindInput && s.dataset.input_shape) {
+    const shape = s.dataset.input_shape;
+    const current = graphStore.getState().doc;
+    if (current.nodes.some((n) => n.op === "Input" && JSON.stringify(n.params.shape) !== JSON.stringify(shape)))
+      graphStore.getState().editDocument((d) => bindInputs(d, shape));
+  }
+  let version = graph.latest_version ?? null;
+  const st = graphStore.getState();
+  if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
+  const dataset = s.dataset.source === "upload" ? { id: Number(s.dataset.id) } : { kind: s.dataset.kind, options: {} };
+  const run = await runs.create({ graph: graph.id, version, kind: "train", dataset, config: s.config, devices: s.devices, queue: s.queue });
+  navigate(`/runs/${run.id}`);
+}
+
+function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g: GraphDetail) => void }) {
+  const [panel, setPanel] = useState<Panel>("inspector");
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const dirty = useGraph((s) => s.revision !== s.savedRevision);
+  const { fitView } = useReactFlow();
+  useLiveValidation();
+  useKeepDraft(graph.id, graph.latest_version ?? null);
+  const { versions, save, restore } = useVersions(graph, reloadGraph, setNotice);
 
   const layout = useCallback(() => {
     const { doc, scope: sc } = graphStore.getState();
@@ -114,7 +118,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
   }), [layout, fitView]);
   useShortcuts(shortcuts);
 
-  const exportAs = async (format: "py" | "torchscript" | "onnx") => {
+  const exportAs = async (format: ExportFormat) => {
     setNotice(null);
     if (!graph.latest_version || dirty) return setNotice("Save first: exports are made from a saved version.");
     const ext = { py: "py", torchscript: "pt", onnx: "onnx" }[format];
@@ -124,36 +128,10 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
       setNotice(err instanceof Error ? err.message : String(err));
     }
   };
-  const g = graphStore.getState();
   return (
     <div className="editor">
-      <div className="toolbar">
-        <Link to={`/projects/${graph.project}`} className="btn btn-ghost">← Project</Link>
-        <span className="toolbar-title">{graph.name}{graph.latest_version ? <span className="muted"> · v{graph.latest_version}</span> : null}{dirty && <span className="dirty-dot" title="Unsaved changes">●</span>}</span>
-        {scope !== null && (
-          <span className="scope-crumb">
-            editing block <b>{scope}</b> <button className="btn btn-ghost" onClick={() => g.openScope(null)}>Back to graph</button>
-          </span>
-        )}
-        <div className="toolbar-group">
-          <button className="btn btn-ghost" disabled={!canUndo} onClick={() => g.undo()} title="Undo (Ctrl+Z)">↶ Undo</button>
-          <button className="btn btn-ghost" disabled={!canRedo} onClick={() => g.redo()} title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
-          <button className="btn btn-ghost" onClick={layout} title="Auto-layout (L)">Layout</button>
-          <button className="btn btn-ghost" onClick={() => void fitView({ duration: 200 })} title="Zoom to fit (F)">Fit</button>
-          <select className="btn btn-ghost" value="" aria-label="Export" onChange={(e) => e.target.value && exportAs(e.target.value as "py")}>
-            <option value="">Export…</option>
-            <option value="py">Python (.py)</option>
-            <option value="torchscript">TorchScript (.pt)</option>
-            <option value="onnx">ONNX (.onnx)</option>
-          </select>
-          <button className={`btn btn-ghost ${panel === "history" ? "active" : ""}`} onClick={() => setPanel(panel === "history" ? "inspector" : "history")}>History</button>
-          <button className="btn btn-ghost" onClick={() => setDialog("help")} title="Keyboard shortcuts (?)">?</button>
-        </div>
-        <div className="toolbar-group right">
-          <button className="btn" onClick={() => setDialog("save")} data-testid="save">Save</button>
-          <button className="btn btn-primary" onClick={() => setDialog("launch")} data-testid="launch">▶ Launch</button>
-        </div>
-      </div>
+      <EditorToolbar graph={graph} panel={panel} setPanel={setPanel} setDialog={setDialog} layout={layout}
+        fit={() => void fitView({ duration: 200 })} exportAs={exportAs} />
       <DraftOffer graphId={graph.id} latest={graph.latest_version ?? null} />
       {notice && <div className="notice" role="status">{notice} <button className="btn btn-ghost" onClick={() => setNotice(null)}>✕</button></div>}
       <div className="editor-body">
@@ -165,7 +143,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
       </div>
       <StatusBar />
       {dialog === "save" && <SaveDialog onClose={() => setDialog(null)} onSave={async (m) => void (await save(m))} />}
-      {dialog === "launch" && <LaunchDialog projectId={graph.project} onClose={() => setDialog(null)} onLaunch={launch} />}
+      {dialog === "launch" && <LaunchDialog projectId={graph.project} onClose={() => setDialog(null)} onLaunch={(st) => launchRun(graph, st, save)} />}
       {dialog === "help" && <ShortcutHelp onClose={() => setDialog(null)} />}
     </div>
   );
