@@ -43,7 +43,7 @@ def test_edit_a_blocks_params_after_making_it(ada, page, shoot, tmp_path):
     fill(channels.get_by_label("name of param channels"), "1x")
     assert "'1x' is not a valid param name" in channels.get_by_role("alert").inner_text()
     fill(channels.get_by_label("name of param channels"), "filters")
-    node(page, "conv").filter(has_text="out_channels==filters").wait_for()
+    node(page, "conv").filter(has_text="out_channels=(filters)").wait_for()
     wait_validated(page, "Valid")
 
     expose = settings.get_by_test_id("expose-form")
@@ -53,7 +53,7 @@ def test_edit_a_blocks_params_after_making_it(ada, page, shoot, tmp_path):
     expose.get_by_role("button", name="Expose").click()
     k = settings.get_by_test_id("block-param-k")
     fill(k.get_by_label("help of param k"), "kernel size of the convolution")
-    node(page, "conv").filter(has_text="kernel_size==k").wait_for()
+    node(page, "conv").filter(has_text="kernel_size=(k)").wait_for()
     wait_validated(page, "Valid")
     expose.get_by_label("param to expose").select_option("padding")
     expose.get_by_label("new param name").fill("filters")

@@ -11,49 +11,23 @@ interface Props {
   onChange: (value: unknown) => void;
 }
 
-export function ParamField({ spec, value, inferredValue, onChange }: Props) {
+function ParamLabel({ spec }: { spec: ParamSpec }) {
+  return (
+    <span className="field-label" title={spec.help ?? undefined}>
+      {spec.name}
+      {spec.help && <span className="field-help">{spec.help}</span>}
+    </span>
+  );
+}
+
+/** Typed text (numbers, lists, `=expressions`), checked when the field is left or on Enter. */
+function TextField({ spec, value, onChange }: Omit<Props, "inferredValue">) {
   const [text, setText] = useState(paramText(value));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     setText(paramText(value));
     setError(null);
   }, [value]);
-
-  const label = (
-    <span className="field-label" title={spec.help ?? undefined}>
-      {spec.name}
-      {spec.help && <span className="field-help">{spec.help}</span>}
-    </span>
-  );
-  if (spec.inferred) {
-    return (
-      <div className="field field-inferred" data-testid={`param-${spec.name}`}>
-        {label}
-        <div className="inferred-value" title="Inferred from the input shape">
-          {inferredValue === undefined ? "inferred from the input" : paramText(inferredValue)} <span className="tag">inferred</span>
-        </div>
-      </div>
-    );
-  }
-  if (spec.type === "bool") {
-    const checked = value === undefined ? Boolean(spec.default) : Boolean(value);
-    return (
-      <label className="field field-check" data-testid={`param-${spec.name}`}>
-        <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
-        {label}
-      </label>
-    );
-  }
-  if (spec.type === "choice" && spec.choices?.length) {
-    return (
-      <label className="field" data-testid={`param-${spec.name}`}>
-        {label}
-        <select value={paramText(value ?? spec.default)} onChange={(e) => onChange(spec.choices!.find((c) => String(c) === e.target.value))}>
-          {spec.choices.map((c) => <option key={String(c)} value={String(c)}>{String(c)}</option>)}
-        </select>
-      </label>
-    );
-  }
   const commit = () => {
     const parsed = parseParam(spec, text);
     if (!parsed.ok) {
@@ -65,7 +39,7 @@ export function ParamField({ spec, value, inferredValue, onChange }: Props) {
   };
   return (
     <label className="field" data-testid={`param-${spec.name}`}>
-      {label}
+      <ParamLabel spec={spec} />
       <input
         name={spec.name}
         value={text}
@@ -78,4 +52,37 @@ export function ParamField({ spec, value, inferredValue, onChange }: Props) {
       {error && <span className="field-error">{error}</span>}
     </label>
   );
+}
+
+export function ParamField({ spec, value, inferredValue, onChange }: Props) {
+  if (spec.inferred) {
+    return (
+      <div className="field field-inferred" data-testid={`param-${spec.name}`}>
+        <ParamLabel spec={spec} />
+        <div className="inferred-value" title="Inferred from the input shape">
+          {inferredValue === undefined ? "inferred from the input" : paramText(inferredValue)} <span className="tag">inferred</span>
+        </div>
+      </div>
+    );
+  }
+  if (spec.type === "bool") {
+    const checked = value === undefined ? Boolean(spec.default) : Boolean(value);
+    return (
+      <label className="field field-check" data-testid={`param-${spec.name}`}>
+        <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+        <ParamLabel spec={spec} />
+      </label>
+    );
+  }
+  if (spec.type === "choice" && spec.choices?.length) {
+    return (
+      <label className="field" data-testid={`param-${spec.name}`}>
+        <ParamLabel spec={spec} />
+        <select value={paramText(value ?? spec.default)} onChange={(e) => onChange(spec.choices!.find((c) => String(c) === e.target.value))}>
+          {spec.choices.map((c) => <option key={String(c)} value={String(c)}>{String(c)}</option>)}
+        </select>
+      </label>
+    );
+  }
+  return <TextField spec={spec} value={value} onChange={onChange} />;
 }
