@@ -2,14 +2,15 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, type DragEvent } from "react";
 import {
   Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore as useFlowStore,
-  type Connection, type EdgeChange, type NodeChange, type NodeTypes,
+  type Connection, type Edge as FlowEdge, type EdgeChange, type NodeChange, type NodeTypes,
 } from "@xyflow/react";
 import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { catalogueStore, useCatalogue } from "../../stores/catalogue";
 import { errorsByNode, useValidation } from "../../stores/validation";
 import * as ops from "../../lib/graphOps";
 import { FarContext, LayerNode } from "./LayerNode";
-import { createEdgeCache, createNodeCache, type Size } from "./flowModel";
+import { createEdgeCache, createFarEdgeCache, createNodeCache, type Size } from "./flowModel";
+import { FarEdges } from "./FarEdges";
 
 export const DRAG_MIME = "application/netweave-op";
 const nodeTypes: NodeTypes = { layer: LayerNode };
@@ -19,6 +20,8 @@ const FAR_ZOOM = 0.4;
 // render would update that store, and every node, edge and handle listening to it, each frame.
 const MULTI_SELECT_KEYS = ["Shift", "Meta", "Control"];
 const PRO_OPTIONS = { hideAttribution: true };
+/** Zoomed far out React Flow draws no edge: FarEdges draws them all in one <svg>. */
+const NO_EDGES: FlowEdge[] = [];
 const beginMove = () => graphStore.getState().beginMove();
 
 export function Canvas() {
@@ -32,6 +35,7 @@ export function Canvas() {
 
   const toFlowNodes = useRef(createNodeCache()).current;
   const toFlowEdges = useRef(createEdgeCache()).current;
+  const toFarEdges = useRef(createFarEdgeCache()).current;
   const sizes = useRef(new Map<string, Size>()).current;
   const [, remeasured] = useReducer((n: number) => n + 1, 0);
   const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
@@ -54,6 +58,7 @@ export function Canvas() {
     () => toFlowEdges(scope.edges, scopeName === null ? report : null, errors, new Set(edgeSel), far),
     [scope.edges, report, errors, edgeSel, scopeName, far, toFlowEdges],
   );
+  const farEdges = far ? toFarEdges(nodes, edges) : null;
 
   // Controlled mode: React Flow proposes changes, the graph store decides.
   const onNodesChange = useCallback((changes: NodeChange[]) => {
@@ -112,7 +117,7 @@ export function Canvas() {
     <div className={far ? "canvas lod-far" : "canvas"} onDrop={onDrop} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} data-testid="canvas">
       <ReactFlow
         nodes={nodes}
-        edges={edges}
+        edges={farEdges ? NO_EDGES : edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
@@ -128,6 +133,7 @@ export function Canvas() {
         proOptions={PRO_OPTIONS}
       >
         <Background gap={20} size={1} />
+        {farEdges && <FarEdges groups={farEdges} />}
         {/* Zoomed far out over a big graph the canvas is its own overview: spare the minimap's redraws. */}
         {!(far && scope.nodes.length > 300) && <MiniMap pannable zoomable bgColor="#131a23" maskColor="rgba(5, 8, 12, 0.55)" nodeColor="#4b5a70" nodeBorderRadius={4} />}
         <Controls showInteractive={false} />
