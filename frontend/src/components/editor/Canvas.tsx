@@ -1,5 +1,5 @@
 /** The canvas: React Flow drawing the scope being edited, every change sent to the graph store. */
-import { useCallback, useEffect, useMemo, useReducer, useRef, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from "react";
 import {
   Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore as useFlowStore,
   type Connection, type Edge as FlowEdge, type EdgeChange, type NodeChange, type NodeTypes,
@@ -20,7 +20,7 @@ const FAR_ZOOM = 0.4;
 // render would update that store, and every node, edge and handle listening to it, each frame.
 const MULTI_SELECT_KEYS = ["Shift", "Meta", "Control"];
 const PRO_OPTIONS = { hideAttribution: true };
-/** Zoomed far out React Flow draws no edge: FarEdges draws them all in one <svg>. */
+/** Zoomed far out React Flow draws no edge: FarEdges draws them all, in a few <svg>s. */
 const NO_EDGES: FlowEdge[] = [];
 const beginMove = () => graphStore.getState().beginMove();
 
@@ -33,11 +33,10 @@ export function Canvas() {
   const edgeSel = useGraph((s) => s.edgeSelection);
   const { screenToFlowPosition } = useReactFlow();
 
+  const { sizes, dragged, onNodesChange } = useNodeChanges();
   const toFlowNodes = useRef(createNodeCache()).current;
   const toFlowEdges = useRef(createEdgeCache()).current;
   const toFarEdges = useRef(createFarEdgeCache()).current;
-  const sizes = useRef(new Map<string, Size>()).current;
-  const [, remeasured] = useReducer((n: number) => n + 1, 0);
   const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
   const { fitView } = useReactFlow();
   const shownScope = useRef(scopeName);
@@ -53,37 +52,13 @@ export function Canvas() {
   const viewport = useMemo(() => initialViewport(scope.nodes), []);
   const errors = useMemo(() => errorsByNode(scopeName === null ? report : null), [report, scopeName]);
   const selSet = useMemo(() => new Set(selection), [selection]);
-  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, scopeName === null ? report : null, errors, sizes, far);
+  const shown = useMemo(() => withPositions(scope.nodes, dragged), [scope.nodes, dragged]);
+  const nodes = toFlowNodes(shown, scope.edges, selSet, byOp, doc.blocks, scopeName === null ? report : null, errors, sizes, far);
   const edges = useMemo(
     () => toFlowEdges(scope.edges, scopeName === null ? report : null, errors, new Set(edgeSel), far),
     [scope.edges, report, errors, edgeSel, scopeName, far, toFlowEdges],
   );
   const farEdges = far ? toFarEdges(nodes, edges) : null;
-
-  // Controlled mode: React Flow proposes changes, the graph store decides.
-  const onNodesChange = useCallback((changes: NodeChange[]) => {
-    const positions: Record<string, { x: number; y: number }> = {};
-    let selected: Set<string> | null = null;
-    let resized = false;
-    for (const c of changes) {
-      if (c.type === "dimensions" && c.dimensions) {
-        const old = sizes.get(c.id);
-        if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
-          sizes.set(c.id, c.dimensions);
-          resized = true;
-        }
-      }
-      if (c.type === "position" && c.position) positions[c.id] = c.position;
-      if (c.type === "select") {
-        selected ??= new Set(graphStore.getState().selection);
-        if (c.selected) selected.add(c.id);
-        else selected.delete(c.id);
-      }
-    }
-    if (Object.keys(positions).length) graphStore.getState().move(positions);
-    if (selected) graphStore.getState().setSelection([...selected]);
-    if (resized) remeasured();
-  }, [sizes]);
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
     const picks = changes.filter((c) => c.type === "select");
@@ -141,6 +116,54 @@ export function Canvas() {
     </div>
     </FarContext.Provider>
   );
+}
+
+type Positions = Record<string, { x: number; y: number }>;
+
+/**
+ * Controlled mode: React Flow proposes changes, the graph store decides.
+ * Measured sizes are kept here (nodes declare their ports from them), and so
+ * are mid-drag positions: React Flow draws from them, and the document gets
+ * them once, on drop (no store update or inspector redraw per drag frame).
+ */
+function useNodeChanges() {
+  const sizes = useRef(new Map<string, Size>()).current;
+  const [, remeasured] = useReducer((n: number) => n + 1, 0);
+  const [dragged, setDragged] = useState<Positions | null>(null);
+  const onNodesChange = useCallback((changes: NodeChange[]) => {
+    const positions: Positions = {};
+    const moving: Positions = {};
+    let selected: Set<string> | null = null;
+    let resized = false;
+    for (const c of changes) {
+      if (c.type === "dimensions" && c.dimensions) {
+        const old = sizes.get(c.id);
+        if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
+          sizes.set(c.id, c.dimensions);
+          resized = true;
+        }
+      }
+      if (c.type === "position" && c.position) (c.dragging ? moving : positions)[c.id] = c.position;
+      if (c.type === "select") {
+        selected ??= new Set(graphStore.getState().selection);
+        if (c.selected) selected.add(c.id);
+        else selected.delete(c.id);
+      }
+    }
+    // The drop commits the positions: one undo step with beginMove.
+    if (Object.keys(moving).length) setDragged((d) => ({ ...d, ...moving }));
+    if (Object.keys(positions).length) {
+      graphStore.getState().move(positions);
+      setDragged(null);
+    }
+    if (selected) graphStore.getState().setSelection([...selected]);
+    if (resized) remeasured();
+  }, [sizes]);
+  return { sizes, dragged, onNodesChange };
+}
+
+function withPositions<N extends { id: string }>(nodes: N[], positions: Positions | null): N[] {
+  return positions ? nodes.map((n) => (positions[n.id] ? { ...n, position: positions[n.id] } : n)) : nodes;
 }
 
 /**
