@@ -35,7 +35,7 @@ export interface GraphState {
   editDocument(change: (doc: GraphDocument) => GraphDocument): void;
   undo(): void;
   redo(): void;
-  /** Drag: `beginMove` once (one undo step), then `move` every frame. */
+  /** Drag: `beginMove` once (one undo step), then `move` (the canvas sends the drop only). */
   beginMove(): void;
   move(positions: Record<string, Position>): void;
   setSelection(ids: string[]): void;

@@ -1,8 +1,8 @@
 /** The canvas: React Flow drawing the scope being edited, every change sent to the graph store. */
-import { useCallback, useEffect, useMemo, useReducer, useRef, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type DragEvent } from "react";
 import {
   Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore as useFlowStore,
-  type Connection, type EdgeChange, type NodeChange, type NodeTypes,
+  type Connection, type Edge as FlowEdge, type EdgeChange, type NodeChange, type NodeTypes,
 } from "@xyflow/react";
 import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { catalogueStore, useCatalogue } from "../../stores/catalogue";
@@ -11,7 +11,8 @@ import { scopeReport } from "../../lib/scopeReport";
 import * as ops from "../../lib/graphOps";
 import { FarContext, LayerNode } from "./LayerNode";
 import { BlockBanner } from "./BlockBanner";
-import { createEdgeCache, createNodeCache, type Size } from "./flowModel";
+import { createEdgeCache, createFarEdgeCache, createNodeCache, type Size } from "./flowModel";
+import { FarEdges } from "./FarEdges";
 
 export const DRAG_MIME = "application/netweave-op";
 const nodeTypes: NodeTypes = { layer: LayerNode };
@@ -21,6 +22,8 @@ const FAR_ZOOM = 0.4;
 // render would update that store, and every node, edge and handle listening to it, each frame.
 const MULTI_SELECT_KEYS = ["Shift", "Meta", "Control"];
 const PRO_OPTIONS = { hideAttribution: true };
+/** Zoomed far out React Flow draws no edge: FarEdges draws them all, in a few <svg>s. */
+const NO_EDGES: FlowEdge[] = [];
 const beginMove = () => graphStore.getState().beginMove();
 
 export function Canvas() {
@@ -32,10 +35,10 @@ export function Canvas() {
   const edgeSel = useGraph((s) => s.edgeSelection);
   const { screenToFlowPosition } = useReactFlow();
 
+  const { sizes, dragged, onNodesChange } = useNodeChanges();
   const toFlowNodes = useRef(createNodeCache()).current;
   const toFlowEdges = useRef(createEdgeCache()).current;
-  const sizes = useRef(new Map<string, Size>()).current;
-  const [, remeasured] = useReducer((n: number) => n + 1, 0);
+  const toFarEdges = useRef(createFarEdgeCache()).current;
   const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
   const { fitView } = useReactFlow();
   const shownScope = useRef(scopeName);
@@ -53,36 +56,14 @@ export function Canvas() {
   const shown = scopeReport(report, scopeName);
   const errors = useMemo(() => errorsByNode(shown), [shown]);
   const selSet = useMemo(() => new Set(selection), [selection]);
-  const nodes = toFlowNodes(scope.nodes, scope.edges, selSet, byOp, doc.blocks, shown, errors, sizes, far);
+  // Mid-drag positions live here until the drop commits them to the document.
+  const placed = useMemo(() => withPositions(scope.nodes, dragged), [scope.nodes, dragged]);
+  const nodes = toFlowNodes(placed, scope.edges, selSet, byOp, doc.blocks, shown, errors, sizes, far);
   const edges = useMemo(
     () => toFlowEdges(scope.edges, shown, errors, new Set(edgeSel), far),
     [scope.edges, shown, errors, edgeSel, far, toFlowEdges],
   );
-
-  // Controlled mode: React Flow proposes changes, the graph store decides.
-  const onNodesChange = useCallback((changes: NodeChange[]) => {
-    const positions: Record<string, { x: number; y: number }> = {};
-    let selected: Set<string> | null = null;
-    let resized = false;
-    for (const c of changes) {
-      if (c.type === "dimensions" && c.dimensions) {
-        const old = sizes.get(c.id);
-        if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
-          sizes.set(c.id, c.dimensions);
-          resized = true;
-        }
-      }
-      if (c.type === "position" && c.position) positions[c.id] = c.position;
-      if (c.type === "select") {
-        selected ??= new Set(graphStore.getState().selection);
-        if (c.selected) selected.add(c.id);
-        else selected.delete(c.id);
-      }
-    }
-    if (Object.keys(positions).length) graphStore.getState().move(positions);
-    if (selected) graphStore.getState().setSelection([...selected]);
-    if (resized) remeasured();
-  }, [sizes]);
+  const farEdges = far ? toFarEdges(nodes, edges) : null;
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
     const picks = changes.filter((c) => c.type === "select");
@@ -117,7 +98,7 @@ export function Canvas() {
       <BlockBanner />
       <ReactFlow
         nodes={nodes}
-        edges={edges}
+        edges={farEdges ? NO_EDGES : edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
@@ -133,6 +114,7 @@ export function Canvas() {
         proOptions={PRO_OPTIONS}
       >
         <Background gap={20} size={1} />
+        {farEdges && <FarEdges groups={farEdges} />}
         {/* Zoomed far out over a big graph the canvas is its own overview: spare the minimap's redraws. */}
         {!(far && scope.nodes.length > 300) && <MiniMap pannable zoomable bgColor="#131a23" maskColor="rgba(5, 8, 12, 0.55)" nodeColor="#4b5a70" nodeBorderRadius={4} />}
         <Controls showInteractive={false} />
@@ -140,6 +122,54 @@ export function Canvas() {
     </div>
     </FarContext.Provider>
   );
+}
+
+type Positions = Record<string, { x: number; y: number }>;
+
+/**
+ * Controlled mode: React Flow proposes changes, the graph store decides.
+ * Measured sizes are kept here (nodes declare their ports from them), and so
+ * are mid-drag positions: React Flow draws from them, and the document gets
+ * them once, on drop (no store update or inspector redraw per drag frame).
+ */
+function useNodeChanges() {
+  const sizes = useRef(new Map<string, Size>()).current;
+  const [, remeasured] = useReducer((n: number) => n + 1, 0);
+  const [dragged, setDragged] = useState<Positions | null>(null);
+  const onNodesChange = useCallback((changes: NodeChange[]) => {
+    const positions: Positions = {};
+    const moving: Positions = {};
+    let selected: Set<string> | null = null;
+    let resized = false;
+    for (const c of changes) {
+      if (c.type === "dimensions" && c.dimensions) {
+        const old = sizes.get(c.id);
+        if (!old || old.width !== c.dimensions.width || old.height !== c.dimensions.height) {
+          sizes.set(c.id, c.dimensions);
+          resized = true;
+        }
+      }
+      if (c.type === "position" && c.position) (c.dragging ? moving : positions)[c.id] = c.position;
+      if (c.type === "select") {
+        selected ??= new Set(graphStore.getState().selection);
+        if (c.selected) selected.add(c.id);
+        else selected.delete(c.id);
+      }
+    }
+    // The drop commits the positions: one undo step with beginMove.
+    if (Object.keys(moving).length) setDragged((d) => ({ ...d, ...moving }));
+    if (Object.keys(positions).length) {
+      graphStore.getState().move(positions);
+      setDragged(null);
+    }
+    if (selected) graphStore.getState().setSelection([...selected]);
+    if (resized) remeasured();
+  }, [sizes]);
+  return { sizes, dragged, onNodesChange };
+}
+
+function withPositions<N extends { id: string }>(nodes: N[], positions: Positions | null): N[] {
+  return positions ? nodes.map((n) => (positions[n.id] ? { ...n, position: positions[n.id] } : n)) : nodes;
 }
 
 /**

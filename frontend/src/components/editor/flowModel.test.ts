@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEdgeCache, createNodeCache } from "./flowModel";
+import { getBezierPath, Position } from "@xyflow/react";
+import { createEdgeCache, createFarEdgeCache, createNodeCache } from "./flowModel";
 import type { ValidationReport } from "../../schemas/report";
 import type { Edge, Node } from "../../schemas/graph";
 
@@ -41,5 +42,32 @@ describe("flow model caches", () => {
     const e2 = toEdges(edges, report(8), none, new Set(), true);
     expect(e2[0]).toBe(e1[0]);
     expect(toEdges(edges, report(8), none, new Set(), false)[0].label).toBe("N×8");
+  });
+
+  it("zoomed far out, draws each edge between the declared ports, and a drag recomputes only the moved node's edges", () => {
+    const toNodes = createNodeCache();
+    const toEdges = createEdgeCache();
+    const toFar = createFarEdgeCache();
+    const none = new Map();
+    const sizes = new Map([["x", { width: 220, height: 40 }], ["r", { width: 220, height: 40 }]]);
+    const byOp = {}; // unknown ops: ports "in" and "out"
+    const flowNodes = toNodes(nodes, edges, new Set(), byOp, {}, null, none, sizes, true);
+    const flowEdges = toEdges(edges, null, none, new Set(), true);
+    const [[first]] = toFar(flowNodes, flowEdges);
+    // React Flow's own default edge: the middle of the output port's bottom to the input port's top.
+    const [d] = getBezierPath({ sourceX: 110, sourceY: 45, sourcePosition: Position.Bottom, targetX: 110, targetY: 95, targetPosition: Position.Top });
+    expect(first).toEqual({ id: "x:out->r:in", d, className: "far-edge" });
+
+    const again = toFar(toNodes(nodes, edges, new Set(), byOp, {}, null, none, sizes, true), flowEdges);
+    expect(again[0][0]).toBe(first);
+    const moved = [nodes[0], { ...nodes[1], position: { x: 40, y: 300 } }];
+    const [[after]] = toFar(toNodes(moved, edges, new Set(), byOp, {}, null, none, sizes, true), flowEdges);
+    expect(after.d).not.toBe(first.d);
+    expect(after.d.endsWith("150,295")).toBe(true);
+
+    // Selected and broken edges keep their look; an edge to an unmeasured node is not drawn yet.
+    const marked = toEdges(edges, null, new Map([["r", [{ node: "r", port: "in", message: "bad" }]]]), new Set(["x:out->r:in"]), true);
+    expect(toFar(flowNodes, marked)[0][0].className).toBe("far-edge edge-error selected");
+    expect(toFar(toNodes(nodes, edges, new Set(), byOp, {}, null, none, new Map(), true), flowEdges)).toEqual([]);
   });
 });

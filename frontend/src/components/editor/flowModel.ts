@@ -3,7 +3,7 @@
  * nodes and edges React Flow draws. Node objects are cached by the identity of
  * what they show, so dragging one node of a thousand re-renders one node.
  */
-import { Position, type Edge as FlowEdge, type NodeHandle } from "@xyflow/react";
+import { getBezierPath, Position, type Edge as FlowEdge, type NodeHandle } from "@xyflow/react";
 import type { Block, Edge, Node } from "../../schemas/graph";
 import { edgeKey } from "../../schemas/graph";
 import type { LayerSpec } from "../../schemas/catalogue";
@@ -134,4 +134,71 @@ export function toFlowEdges(
       labelBgBorderRadius: 4,
     };
   });
+}
+
+/** An edge drawn zoomed far out: one path of the canvas's single edge <svg> (FarEdges). */
+export interface FarEdge {
+  id: string;
+  d: string;
+  className: string;
+}
+
+const FAR_GROUP = 64;
+
+interface CachedFar {
+  source: LayerFlowNode;
+  target: LayerFlowNode;
+  flow: FlowEdge;
+  far: FarEdge;
+}
+
+/** Where an edge meets a port: the middle of the handle's outer side, as React Flow computes it. */
+function portPoint(node: LayerFlowNode, port: string | null | undefined, type: "source" | "target") {
+  const h = node.handles?.find((x) => x.id === port && x.type === type);
+  if (!h) return null;
+  const [w, hh] = [h.width ?? HANDLE, h.height ?? HANDLE];
+  return { x: node.position.x + h.x + w / 2, y: node.position.y + h.y + (type === "source" ? hh : 0) };
+}
+
+/**
+ * Zoomed far out, edges are paths of one <svg> instead of React Flow's one
+ * <svg> per edge: a thousand SVG roots cost the browser layout, hit tests and
+ * layerization on every drag frame, and React Flow a store listener per edge.
+ * The same bezier as React Flow's default edge, between the declared handles
+ * (so only measured nodes are joined, as React Flow does). Paths are cached by
+ * the node objects they join: a drag recomputes the moved node's edges only.
+ * They come in groups of FAR_GROUP (one <svg> each), a group keeping its array
+ * while none of its paths changed: a drag redraws and repaints a group or two.
+ */
+export function createFarEdgeCache() {
+  let cache = new Map<string, CachedFar>();
+  let groups: FarEdge[][] = [];
+  return function farEdges(nodes: LayerFlowNode[], edges: FlowEdge[]): FarEdge[][] {
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const next = new Map<string, CachedFar>();
+    for (const flow of edges) {
+      const source = byId.get(flow.source);
+      const target = byId.get(flow.target);
+      if (!source || !target) continue;
+      const hit = cache.get(flow.id);
+      if (hit && hit.source === source && hit.target === target && hit.flow === flow) {
+        next.set(flow.id, hit);
+        continue;
+      }
+      const from = portPoint(source, flow.sourceHandle, "source");
+      const to = portPoint(target, flow.targetHandle, "target");
+      if (!from || !to) continue;
+      const [d] = getBezierPath({ sourceX: from.x, sourceY: from.y, sourcePosition: Position.Bottom, targetX: to.x, targetY: to.y, targetPosition: Position.Top });
+      const className = ["far-edge", flow.className ?? "", flow.selected ? "selected" : ""].filter(Boolean).join(" ");
+      next.set(flow.id, { source, target, flow, far: { id: flow.id, d, className } });
+    }
+    cache = next;
+    const all = [...next.values()].map((c) => c.far);
+    groups = Array.from({ length: Math.ceil(all.length / FAR_GROUP) }, (_, g) => {
+      const group = all.slice(g * FAR_GROUP, (g + 1) * FAR_GROUP);
+      const old = groups[g];
+      return old && old.length === group.length && old.every((e, i) => e === group[i]) ? old : group;
+    });
+    return groups;
+  };
 }
