@@ -42,6 +42,27 @@ def launch_on_digits(page, shoot) -> None:
     page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=30_000)
 
 
+def drag_a_node_and_undo_it(page, shoot) -> None:
+    """Dragging a node moves it and its edges; the drop is one undo step."""
+    node = page.locator('.react-flow__node[data-id="relu_1"]')
+    edge = page.locator('.react-flow__edge[data-id="conv2d_1:out->relu_1:in"] .react-flow__edge-path')
+    box, path = node.bounding_box(), edge.get_attribute("d")
+    page.mouse.move(box["x"] + 30, box["y"] + 16)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 190, box["y"] + 46, steps=12)
+    page.mouse.up()
+    moved = node.bounding_box()
+    # (React Flow starts the drag on the first step, which does not move the node.)
+    assert 140 <= moved["x"] - box["x"] <= 161 and 25 <= moved["y"] - box["y"] <= 31, (box, moved)
+    assert edge.get_attribute("d") != path
+    shoot("node-dragged")
+    page.locator(".react-flow__pane").click(position={"x": 700, "y": 600})
+    page.keyboard.press("Control+z")
+    page.wait_for_function("([el, d]) => el.getAttribute('d') === d", arg=[edge.element_handle(), path])
+    back = node.bounding_box()
+    assert (back["x"], back["y"]) == pytest.approx((box["x"], box["y"]), abs=1)
+
+
 def test_design_validate_save_launch_and_watch(ada, page, shoot):
     log_in(page, before_submit=lambda: shoot("login"))
 
@@ -87,24 +108,7 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
     wait_validated(page, "Valid")
     assert error.count() == 0
 
-    # Dragging a node moves it and its edges; the drop is one undo step.
-    node = page.locator('.react-flow__node[data-id="relu_1"]')
-    edge = page.locator('.react-flow__edge[data-id="conv2d_1:out->relu_1:in"] .react-flow__edge-path')
-    box, path = node.bounding_box(), edge.get_attribute("d")
-    page.mouse.move(box["x"] + 30, box["y"] + 16)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 190, box["y"] + 46, steps=12)
-    page.mouse.up()
-    moved = node.bounding_box()
-    # (React Flow starts the drag on the first step, which does not move the node.)
-    assert 140 <= moved["x"] - box["x"] <= 161 and 25 <= moved["y"] - box["y"] <= 31, (box, moved)
-    assert edge.get_attribute("d") != path
-    shoot("node-dragged")
-    page.locator(".react-flow__pane").click(position={"x": 700, "y": 600})
-    page.keyboard.press("Control+z")
-    page.wait_for_function("([el, d]) => el.getAttribute('d') === d", arg=[edge.element_handle(), path])
-    back = node.bounding_box()
-    assert (back["x"], back["y"]) == pytest.approx((box["x"], box["y"]), abs=1)
+    drag_a_node_and_undo_it(page, shoot)
 
     page.get_by_test_id("save").click()
     page.locator("input[name=message]").fill("first CNN")
