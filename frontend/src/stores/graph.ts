@@ -59,20 +59,68 @@ export function withScope(doc: GraphDocument, scope: string | null, next: Scope)
   return { ...doc, blocks: { ...doc.blocks, [scope]: block } };
 }
 
+type Set = (partial: Partial<GraphState> | ((s: GraphState) => Partial<GraphState>)) => void;
+type Get = () => GraphState;
+type Commit = (doc: GraphDocument, record: boolean, structural?: boolean) => void;
+
+/** Replace the document; `record` pushes the previous one for undo. */
+function committer(set: Set, get: Get): Commit {
+  return (doc, record, structural = true) => {
+    const s = get();
+    if (doc === s.doc) return;
+    set({
+      doc,
+      revision: s.revision + 1,
+      structureRevision: s.structureRevision + (structural ? 1 : 0),
+      past: record ? [...s.past, s.doc].slice(-HISTORY_LIMIT) : s.past,
+      future: record ? [] : s.future,
+    });
+  };
+}
+
+function historyActions(set: Set, get: Get): Pick<GraphState, "undo" | "redo" | "beginMove"> {
+  return {
+    undo: () => {
+      const s = get();
+      const prev = s.past[s.past.length - 1];
+      if (!prev) return;
+      set({ doc: prev, past: s.past.slice(0, -1), future: [s.doc, ...s.future], revision: s.revision + 1, structureRevision: s.structureRevision + 1 });
+    },
+    redo: () => {
+      const s = get();
+      const next = s.future[0];
+      if (!next) return;
+      set({ doc: next, past: [...s.past, s.doc], future: s.future.slice(1), revision: s.revision + 1, structureRevision: s.structureRevision + 1 });
+    },
+    beginMove: () => set((s) => ({ past: [...s.past, s.doc].slice(-HISTORY_LIMIT), future: [] })),
+  };
+}
+
+function clipboardActions(set: Set, get: Get, commit: Commit): Pick<GraphState, "copy" | "paste" | "deleteSelection"> {
+  return {
+    copy: () => {
+      const { doc, scope, selection } = get();
+      if (selection.length) set({ clipboard: ops.extract(scopeOf(doc, scope), selection) });
+    },
+    paste: () => {
+      const { doc, scope, clipboard } = get();
+      if (!clipboard?.nodes.length) return;
+      const result = ops.paste(scopeOf(doc, scope), clipboard);
+      commit(withScope(doc, scope, result.scope), true);
+      set({ selection: result.ids });
+    },
+    deleteSelection: () => {
+      const { selection, edgeSelection } = get();
+      if (!selection.length && !edgeSelection.length) return;
+      get().edit((sc) => ops.removeNodes(ops.removeEdges(sc, edgeSelection, edgeKey), selection));
+      set({ selection: [], edgeSelection: [] });
+    },
+  };
+}
+
 export function createGraphStore(initial: GraphDocument = emptyDocument()) {
   return createStore<GraphState>()((set, get) => {
-    /** Replace the document; `record` pushes the previous one for undo. */
-    const commit = (doc: GraphDocument, record: boolean, structural = true) => {
-      const s = get();
-      if (doc === s.doc) return;
-      set({
-        doc,
-        revision: s.revision + 1,
-        structureRevision: s.structureRevision + (structural ? 1 : 0),
-        past: record ? [...s.past, s.doc].slice(-HISTORY_LIMIT) : s.past,
-        future: record ? [] : s.future,
-      });
-    };
+    const commit = committer(set, get);
     return {
       doc: initial,
       revision: 0,
@@ -94,19 +142,6 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
         commit(withScope(doc, scope, change(scopeOf(doc, scope))), true);
       },
       editDocument: (change) => commit(change(get().doc), true),
-      undo: () => {
-        const s = get();
-        const prev = s.past[s.past.length - 1];
-        if (!prev) return;
-        set({ doc: prev, past: s.past.slice(0, -1), future: [s.doc, ...s.future], revision: s.revision + 1, structureRevision: s.structureRevision + 1 });
-      },
-      redo: () => {
-        const s = get();
-        const next = s.future[0];
-        if (!next) return;
-        set({ doc: next, past: [...s.past, s.doc], future: s.future.slice(1), revision: s.revision + 1, structureRevision: s.structureRevision + 1 });
-      },
-      beginMove: () => set((s) => ({ past: [...s.past, s.doc].slice(-HISTORY_LIMIT), future: [] })),
       move: (positions) => {
         const { doc, scope } = get();
         commit(withScope(doc, scope, ops.moveNodes(scopeOf(doc, scope), positions)), false, false);
@@ -115,23 +150,8 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
       setEdgeSelection: (keys) => set({ edgeSelection: keys }),
       setHint: (hint) => set({ hint }),
       openScope: (block) => set({ scope: block, selection: [], edgeSelection: [] }),
-      copy: () => {
-        const { doc, scope, selection } = get();
-        if (selection.length) set({ clipboard: ops.extract(scopeOf(doc, scope), selection) });
-      },
-      paste: () => {
-        const { doc, scope, clipboard } = get();
-        if (!clipboard?.nodes.length) return;
-        const result = ops.paste(scopeOf(doc, scope), clipboard);
-        commit(withScope(doc, scope, result.scope), true);
-        set({ selection: result.ids });
-      },
-      deleteSelection: () => {
-        const { selection, edgeSelection } = get();
-        if (!selection.length && !edgeSelection.length) return;
-        get().edit((sc) => ops.removeNodes(ops.removeEdges(sc, edgeSelection, edgeKey), selection));
-        set({ selection: [], edgeSelection: [] });
-      },
+      ...historyActions(set, get),
+      ...clipboardActions(set, get, commit),
     };
   });
 }

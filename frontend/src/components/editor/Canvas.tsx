@@ -26,32 +26,56 @@ const PRO_OPTIONS = { hideAttribution: true };
 const NO_EDGES: FlowEdge[] = [];
 const beginMove = () => graphStore.getState().beginMove();
 
-export function Canvas() {
-  const doc = useGraph((s) => s.doc);
-  const scopeName = useGraph((s) => s.scope);
-  const selection = useGraph((s) => s.selection);
-  const byOp = useCatalogue((s) => s.byOp);
-  const report = useValidation((s) => s.report);
-  const edgeSel = useGraph((s) => s.edgeSelection);
-  const { screenToFlowPosition } = useReactFlow();
+/** Edge clicks select edges in the store (module-level: a stable prop for React Flow). */
+function onEdgesChange(changes: EdgeChange[]) {
+  const picks = changes.filter((c) => c.type === "select");
+  if (!picks.length) return;
+  const next = new Set(graphStore.getState().edgeSelection);
+  for (const c of picks) if (c.selected) next.add(c.id); else next.delete(c.id);
+  graphStore.getState().setEdgeSelection([...next]);
+}
 
-  const { sizes, dragged, onNodesChange } = useNodeChanges();
-  const toFlowNodes = useRef(createNodeCache()).current;
-  const toFlowEdges = useRef(createEdgeCache()).current;
-  const toFarEdges = useRef(createFarEdgeCache()).current;
-  const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
+/** A new connection, unless it fills an occupied input or makes a cycle: then a hint says why. */
+function onConnect(c: Connection) {
+  const edge = { source: c.source, source_port: c.sourceHandle ?? "out", target: c.target, target_port: c.targetHandle ?? "in" };
+  const { doc: d, scope: sn } = graphStore.getState();
+  const problem = ops.connectionProblem(scopeOf(d, sn), edge);
+  if (problem) graphStore.getState().setHint(problem);
+  else {
+    graphStore.getState().setHint(null);
+    graphStore.getState().edit((sc) => ops.connect(sc, edge));
+  }
+}
+
+/** Opening a block (or leaving it) shows other nodes: frame them. */
+function useFrameOnScopeChange(scopeName: string | null) {
   const { fitView } = useReactFlow();
   const shownScope = useRef(scopeName);
   useEffect(() => {
-    // Opening a block (or leaving it) shows other nodes: frame them.
     if (shownScope.current === scopeName) return;
     shownScope.current = scopeName;
     window.requestAnimationFrame(() => void fitView({ duration: 150 }));
   }, [scopeName, fitView]);
+}
+
+/**
+ * What React Flow draws: the scope's nodes (at their mid-drag positions) and
+ * edges with the report's shapes and errors, built through caches that keep
+ * unchanged nodes and edges the same objects (React Flow skips them).
+ */
+function useFlowElements(far: boolean) {
+  const doc = useGraph((s) => s.doc);
+  const scopeName = useGraph((s) => s.scope);
+  const selection = useGraph((s) => s.selection);
+  const edgeSel = useGraph((s) => s.edgeSelection);
+  const byOp = useCatalogue((s) => s.byOp);
+  const report = useValidation((s) => s.report);
+  const { sizes, dragged, onNodesChange } = useNodeChanges();
+  const toFlowNodes = useRef(createNodeCache()).current;
+  const toFlowEdges = useRef(createEdgeCache()).current;
+  const toFarEdges = useRef(createFarEdgeCache()).current;
 
   const scope = scopeOf(doc, scopeName);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const viewport = useMemo(() => initialViewport(scope.nodes), []);
   // An opened block shows its first instance's shapes and the errors placed on its nodes.
   const shown = scopeReport(report, scopeName);
   const errors = useMemo(() => errorsByNode(shown), [shown]);
@@ -64,25 +88,17 @@ export function Canvas() {
     [scope.edges, shown, errors, edgeSel, far, toFlowEdges],
   );
   const farEdges = far ? toFarEdges(nodes, edges) : null;
+  return { scope, nodes, edges, farEdges, onNodesChange };
+}
 
-  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
-    const picks = changes.filter((c) => c.type === "select");
-    if (!picks.length) return;
-    const next = new Set(graphStore.getState().edgeSelection);
-    for (const c of picks) if (c.selected) next.add(c.id); else next.delete(c.id);
-    graphStore.getState().setEdgeSelection([...next]);
-  }, []);
-
-  const onConnect = useCallback((c: Connection) => {
-    const edge = { source: c.source, source_port: c.sourceHandle ?? "out", target: c.target, target_port: c.targetHandle ?? "in" };
-    const { doc: d, scope: sn } = graphStore.getState();
-    const problem = ops.connectionProblem(scopeOf(d, sn), edge);
-    if (problem) graphStore.getState().setHint(problem);
-    else {
-      graphStore.getState().setHint(null);
-      graphStore.getState().edit((sc) => ops.connect(sc, edge));
-    }
-  }, []);
+export function Canvas() {
+  const scopeName = useGraph((s) => s.scope);
+  const { screenToFlowPosition } = useReactFlow();
+  const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
+  useFrameOnScopeChange(scopeName);
+  const { scope, nodes, edges, farEdges, onNodesChange } = useFlowElements(far);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const viewport = useMemo(() => initialViewport(scope.nodes), []);
 
   const onDrop = useCallback((e: DragEvent) => {
     e.preventDefault();
