@@ -1,6 +1,6 @@
 /** The shell: who is logged in, the top bar, the page for the path, friendly errors. */
 import { useEffect } from "react";
-import { Link, navigate, resolve, usePath } from "./router";
+import { confirmLeave, Link, navigate, resolve, usePath } from "./router";
 import { routes } from "./routes";
 import { useSession } from "./stores/session";
 import { auth } from "./api/endpoints";
@@ -18,14 +18,15 @@ export function App() {
   const match = resolve(routes, path);
   useEffect(() => {
     if (status === "out" && match && !match.route.public)
-      navigate(`/login?next=${encodeURIComponent(path)}`, { replace: true });
+      navigate(`/login?next=${encodeURIComponent(path)}`, { replace: true, force: true });
   }, [status, match, path]);
 
   if (status === "unknown") return <Spinner label="Loading Netweave" />;
   const logout = async () => {
+    if (!confirmLeave()) return;
     await auth.logout().catch(() => undefined);
     setUser(null);
-    navigate("/login");
+    navigate("/login", { force: true });
   };
   const Page = match?.route.page;
   return (

@@ -19,3 +19,21 @@ describe("router", () => {
     expect(resolve(routes, "/nowhere")).toBeNull();
   });
 });
+
+describe("leaving a page with something to lose", () => {
+  it("asks only while a guard says what would be lost, and forgets a removed guard", async () => {
+    const { confirmLeave, setLeaveGuard } = await import("./router");
+    const asked: string[] = [];
+    const ask = (answer: boolean) => (m: string) => (asked.push(m), answer);
+    expect(confirmLeave(ask(false))).toBe(true); // no guard: nothing asked
+    let dirty = false;
+    const remove = setLeaveGuard(() => (dirty ? "unsaved" : null));
+    expect(confirmLeave(ask(false))).toBe(true);
+    dirty = true;
+    expect(confirmLeave(ask(false))).toBe(false);
+    expect(confirmLeave(ask(true))).toBe(true);
+    expect(asked).toEqual(["unsaved", "unsaved"]);
+    remove();
+    expect(confirmLeave(ask(false))).toBe(true);
+  });
+});

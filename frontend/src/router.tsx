@@ -26,10 +26,35 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname + window.location.search);
 }
 
-export function navigate(to: string, { replace = false } = {}) {
+type LeaveGuard = () => string | null;
+let leaveGuard: LeaveGuard | null = null;
+
+/**
+ * While a page has something to lose (the editor's unsaved changes), `guard`
+ * says what; moving to another page then asks the person first. Returns the
+ * function that removes the guard.
+ */
+export function setLeaveGuard(guard: LeaveGuard): () => void {
+  leaveGuard = guard;
+  return () => {
+    if (leaveGuard === guard) leaveGuard = null;
+  };
+}
+
+/** True when nothing would be lost, or the person agreed to lose it. */
+export function confirmLeave(ask: (message: string) => boolean = (m) => window.confirm(m)): boolean {
+  const message = leaveGuard?.();
+  return !message || ask(message);
+}
+
+/** Move to `to`; false when the person chose to stay. `force` skips the guard
+ * (the session ended: the editor has kept its draft already). */
+export function navigate(to: string, { replace = false, force = false } = {}): boolean {
+  if (!force && !confirmLeave()) return false;
   if (replace) window.history.replaceState(null, "", to);
   else window.history.pushState(null, "", to);
   window.dispatchEvent(new Event(CHANGE));
+  return true;
 }
 
 export function matchPath(pattern: string, path: string): Record<string, string> | null {

@@ -60,6 +60,16 @@ def change_a_variable_undo_and_redo_it(page, shoot) -> None:
     assert page.get_by_label("variable hidden").input_value() == "64"
 
 
+def stay_when_leaving_with_unsaved_changes(page) -> None:
+    """The editor has unsaved changes: going back to the project asks first; staying keeps them."""
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("link", name="← Project").click()
+    page.wait_for_function("() => document.querySelector('.dirty-dot') !== null")
+    assert asked == ["Your changes to 'mlp-tools' are not saved. Leave anyway?"]
+    assert re.search(r"/graphs/\d+$", page.url)
+
+
 def test_template_variables_undo_copy_paste_layout_history(ada, page, shoot):
     log_in(page)
     page.get_by_label("New project name").fill("tools")
@@ -76,6 +86,7 @@ def test_template_variables_undo_copy_paste_layout_history(ada, page, shoot):
     shoot("template")
 
     change_a_variable_undo_and_redo_it(page, shoot)
+    stay_when_leaving_with_unsaved_changes(page)
 
     # Copy and paste a node: a fresh id, no edges; Delete takes it away again.
     page.locator('.react-flow__node[data-id="relu1"] .layer-head').click()

@@ -12,7 +12,7 @@ import { catalogueStore } from "../stores/catalogue";
 import { validationStore } from "../stores/validation";
 import { emptyDocument, parseDocument, type GraphDocument } from "../schemas/graph";
 import { autoLayout, placeUnplaced } from "../lib/layout";
-import { Link, navigate } from "../router";
+import { Link, navigate, setLeaveGuard } from "../router";
 import { Canvas } from "../components/editor/Canvas";
 import { Palette } from "../components/editor/Palette";
 import { Inspector } from "../components/editor/Inspector";
@@ -39,6 +39,25 @@ function useLiveValidation() {
       if (s.structureRevision !== prev.structureRevision) validation.getState().schedule(s.structureRevision, s.doc);
     });
   }, []);
+}
+
+/** Unsaved changes are not lost by leaving: another page asks first, and so does closing the tab. */
+function useWarnBeforeLeaving(name: string) {
+  useEffect(() => {
+    const unsaved = () => {
+      const { revision, savedRevision } = graphStore.getState();
+      return revision !== savedRevision ? `Your changes to '${name}' are not saved. Leave anyway?` : null;
+    };
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (unsaved()) e.preventDefault();
+    };
+    window.addEventListener("beforeunload", onBeforeUnload);
+    const removeGuard = setLeaveGuard(unsaved);
+    return () => {
+      removeGuard();
+      window.removeEventListener("beforeunload", onBeforeUnload);
+    };
+  }, [name]);
 }
 
 /** Point every Input at the dataset's sample shape (the batch dimension stays N). */
@@ -73,7 +92,7 @@ function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, 
   const restore = async (n: number) => {
     const v = await graphs.restore(graph.id, n);
     const full = v.document ? v : await graphs.version(graph.id, v.number);
-    graphStore.getState().load(full.document ?? emptyDocument(graph.name));
+    graphStore.getState().load(full.document ? placeUnplaced(full.document) : emptyDocument(graph.name));
     reloadGraph({ ...graph, latest_version: v.number });
     setNotice(`Restored version ${n} as version ${v.number}.`);
     void loadVersions();
@@ -105,6 +124,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
   const { fitView } = useReactFlow();
   useLiveValidation();
   useKeepDraft(graph.id, graph.latest_version ?? null);
+  useWarnBeforeLeaving(graph.name);
   const { versions, save, restore } = useVersions(graph, reloadGraph, setNotice);
 
   const layout = useCallback(() => {
