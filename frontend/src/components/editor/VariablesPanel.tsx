@@ -25,7 +25,7 @@ export function VariablesPanel() {
     <div className="inspector-body" data-testid="variables-panel">
       <h3>Graph variables</h3>
       <p className="muted">Use them in any parameter as <code>=width</code> or <code>=width * 2</code> to make a family of models.</p>
-      <table className="table compact">
+      <table className="table compact var-table">
         <tbody>
           {Object.entries(variables).map(([k, v]) => (
             <tr key={k}>
