@@ -58,3 +58,13 @@ def log_in(page, username: str = "ada", password: str = PASSWORD,
         before_submit()
     page.click("button[type=submit]")
     page.get_by_role("heading", name="Projects", exact=True).wait_for()
+
+
+def error_shown_on(page, node: str) -> str:
+    """After an edit that breaks one node: the answer says 1 error, the node shows
+    it and the edge into it turns red. The error's text, for the caller to check."""
+    wait_validated(page, "1 error")
+    error = page.get_by_test_id(f"errors-{node}")
+    error.wait_for()
+    assert page.locator(".react-flow__edge.edge-error").count() == 1
+    return error.inner_text()

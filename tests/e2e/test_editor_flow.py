@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.e2e.editor import CHAIN, LAYOUT, connect, drop, edge_shapes, log_in, set_param, wait_validated
+from tests.e2e.editor import (CHAIN, LAYOUT, connect, drop, edge_shapes, error_shown_on, log_in, set_param,
+                             wait_validated)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -96,17 +97,13 @@ def test_design_validate_save_launch_and_watch(ada, page, shoot):
 
     # Break the shape that reaches the convolution: the error shows on that node.
     set_param(page, "input_1", "shape", "64")
-    wait_validated(page, "1 error")
-    error = page.get_by_test_id("errors-conv2d_1")
-    error.wait_for()
-    assert "expects a 4-D input" in error.inner_text()
-    assert page.locator(".react-flow__edge.edge-error").count() == 1
+    assert "expects a 4-D input" in error_shown_on(page, "conv2d_1")
     shoot("shape-error-on-node")
 
     page.locator(".react-flow__pane").click(position={"x": 700, "y": 600})  # leave the field: Ctrl+Z there undoes typing
     page.keyboard.press("Control+z")  # undo puts the 1×8×8 input back
     wait_validated(page, "Valid")
-    assert error.count() == 0
+    assert page.get_by_test_id("errors-conv2d_1").count() == 0
 
     drag_a_node_and_undo_it(page, shoot)
 

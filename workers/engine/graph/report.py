@@ -23,10 +23,6 @@ def _exit(exits: dict, node_id: str, port: str) -> tuple | None:
     return (ports[port], "out") if ports else (key, port)
 
 
-def exit_of(exp: Expander, node_id: str, port: str) -> tuple | None:
-    return _exit(exp.exits, node_id, port)
-
-
 def _entry(nodes: dict, node_id: str) -> dict:
     return nodes.setdefault(node_id, {"outputs": {}, "params": 0, "flops": 0, "memory": 0,
                                       "inferred": {}})
