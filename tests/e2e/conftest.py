@@ -30,9 +30,12 @@ class Stack:
     env: dict
     base: Path
 
-    def restart_web(self) -> None:
-        """Kill the web process outright (a crash, a deploy) and start it again on its port."""
+    def crash_web(self) -> None:
+        """Kill the web process outright (a crash, a deploy)."""
         self.web.kill()
+
+    def start_web_again(self) -> None:
+        """Start the web process again on the port it had."""
         self.web, _ = start_web(self.env, self.base, port=urlparse(self.url).port)
 
 

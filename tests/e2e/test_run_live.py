@@ -49,9 +49,10 @@ def test_the_run_page_reconnects_after_a_server_restart_and_misses_nothing(graph
     page.locator('[data-testid=chart-loss]:not([data-points="0"])').wait_for(timeout=60_000)
     before = int(chart.get_attribute("data-points"))
 
-    stack.restart_web()  # the stream breaks; training goes on and keeps writing points
+    stack.crash_web()  # the stream breaks; training goes on and keeps writing points
     page.get_by_text("reconnecting…").wait_for()
     shoot("reconnecting")
+    stack.start_web_again()
 
     page.get_by_test_id("run-state").filter(has_text="succeeded").wait_for(timeout=180_000)
     stored = loss_points_stored(page, training_run)
