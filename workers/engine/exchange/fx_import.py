@@ -44,8 +44,8 @@ class _Importer:
         self.called: set[str] = set()
         self.errors: list[dict] = []
 
-    def new_id(self, name: str) -> str:
-        base = sanitize_id(name)
+    def new_id(self, name: str, is_input: bool = False) -> str:
+        base = sanitize_id(name, is_input=is_input)
         node_id, i = base, 1
         while node_id in self.ids:
             i += 1
@@ -93,7 +93,7 @@ class _Importer:
         if not isinstance(example, torch.Tensor) or example.dtype not in DTYPES \
                 or example.dim() < 1:
             raise Unmappable("needs a float32 or int64 example tensor with a batch dim")
-        node_id = self.new_id(node.name)
+        node_id = self.new_id(node.name, is_input=True)
         self.nodes.append({"id": node_id, "op": "Input", "params": {
             "shape": list(example.shape[1:]), "dtype": DTYPES[example.dtype]}})
         return Ref(node_id)

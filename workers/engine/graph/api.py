@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BUDGET = 2e9
 DEFAULT_MAX_NODES = 10_000
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_INTERNAL = error("the engine could not check this graph (an internal error, logged); please "
+                  "report it with the document")
 
 
 def _loc(loc: tuple) -> str:
@@ -157,15 +159,20 @@ def validate_graph(doc, *, param_budget: float = DEFAULT_BUDGET,
         return build_report(None, None, None, [error("the document nests too deeply")])
     except Exception:  # a bug must not become a 500 for the person drawing the graph
         log.exception("validate_graph failed on a document")
-        return build_report(None, None, None, [error(
-            "the engine could not check this graph (an internal error, logged); please "
-            "report it with the document")])
+        return build_report(None, None, None, [dict(_INTERNAL)])
 
 
 def compile_graph(doc, *, seed: int | None = None, param_budget: float = DEFAULT_BUDGET,
                   max_nodes: int = DEFAULT_MAX_NODES) -> fx.GraphModule:
-    """A GraphModule for ``doc``; raises GraphError with every problem found."""
-    graph, _, analysis, errors = analyse(doc, param_budget, max_nodes)
+    """A GraphModule for ``doc``; raises GraphError with every problem found (and never
+    another exception: an engine bug becomes a GraphError that says so)."""
+    try:
+        graph, _, analysis, errors = analyse(doc, param_budget, max_nodes)
+    except RecursionError:
+        raise GraphError([error("the document nests too deeply")]) from None
+    except Exception as exc:
+        log.exception("compile_graph failed on a document")
+        raise GraphError([dict(_INTERNAL)]) from exc
     if errors:
         raise GraphError(errors)
     return compiler.build(analysis, graph.name, seed)

@@ -36,6 +36,17 @@ def _attach(root: nn.Module, key: str, module: nn.Module) -> None:
 
 
 def build(a: Analysis, name: str, seed: int | None) -> fx.GraphModule:
+    try:
+        return _build(a, name, seed)
+    except GraphError:
+        raise
+    except Exception as exc:  # a bug, not the person's mistake: still a GraphError
+        raise GraphError([error(f"the engine could not compile this graph ({type(exc).__name__}: "
+                                f"{str(exc)[:200]}); please report it with the document")]) \
+            from exc
+
+
+def _build(a: Analysis, name: str, seed: int | None) -> fx.GraphModule:
     root, graph = nn.Module(), fx.Graph()
     values: dict[tuple, fx.Node] = {}
     results: dict[str, fx.Node] = {}
@@ -83,7 +94,7 @@ def _emit(root, graph, a: Analysis, node, values: dict) -> None:
     if spec.is_module:
         try:
             module = spec.build(p, shapes)
-        except (OSError, ValueError, RuntimeError) as exc:
+        except Exception as exc:  # compile_graph raises GraphError and nothing else
             raise GraphError([error(f"{node.op} '{node.key}' cannot be built: {exc}",
                                     node=node.origin)]) from None
         _attach(root, node.key, module)

@@ -123,14 +123,19 @@ def _node(a: Analysis, node: Flat, failed: set, budget: float) -> bool:
         return _fail(a, node, f"{name} cannot take {_gets(a, srcs, shapes)} "
                               f"({_first_line(exc)})", ports[0] if ports else None)
     a.params[node.key], a.in_shapes[node.key] = p, shapes
-    out_dtype = p["dtype"] if node.op == "Input" else spec.out_dtype or \
-        (dtypes[0] if dtypes else "float32")
+    out_dtype = p["dtype"] if node.op == "Input" else _out_dtype(spec, dtypes)
     a.ports_of[node.key] = list(outs)
     for port, shape in outs.items():
         a.shapes[(node.key, port)] = shape
         a.dtypes[(node.key, port)] = out_dtype
     _stats(a, node, spec, p, shapes, outs, out_dtype, budget)
     return True
+
+
+def _out_dtype(spec: OpSpec, dtypes: list) -> str:
+    if spec.out_dtype == "promote":  # the only two dtypes: a float among them wins
+        return "float32" if "float32" in dtypes else "int64"
+    return spec.out_dtype or (dtypes[0] if dtypes else "float32")
 
 
 def _params(a: Analysis, node: Flat, spec: OpSpec, name: str) -> dict | None:
@@ -160,6 +165,10 @@ def _check_inputs(a, node, spec, name, ports, srcs, shapes, dtypes) -> bool:
         if spec.input_dtype == "long" and dtype != "int64":
             return _fail(a, node, f"{name} needs integer (int64) input but "
                                   f"'{a.producer(src)[0]}' gives {dtype}", port)
+        if not spec.batch_anywhere and (shape[:1] != (None,) or None in shape[1:]):
+            return _fail(a, node, f"{name} needs the batch in dim 0, but "
+                                  f"'{a.producer(src)[0]}' gives {fmt_shape(shape)}; move it "
+                                  f"back with Transpose or Permute first", port)
         if spec.rank and len(shape) not in spec.rank:
             ranks = " or ".join(f"{r}-D" for r in spec.rank)
             return _fail(a, node, f"{name} expects a {ranks} input {spec.layout} but "

@@ -75,7 +75,12 @@ class OpSpec:
     rank: tuple[int, ...] | None = None  # allowed ranks of every input, batch included
     layout: str = ""  # how the input reads, e.g. "(N, C, H, W)"
     input_dtype: str = "float"  # float | long | any
-    out_dtype: str | None = None  # None: same as the first input
+    # None: same as the first input; "promote": PyTorch's promotion of its inputs (int64
+    # and float32 give float32); or a dtype name.
+    out_dtype: str | None = None
+    # Takes inputs whose batch dim is not dim 0 (an RNN's h_n, after a Transpose); every
+    # other op needs the batch first, as its shape rule and param count read it there.
+    batch_anywhere: bool = False
     param_index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
