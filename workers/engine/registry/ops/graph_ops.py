@@ -179,8 +179,11 @@ for _name, _fn in (("Mean", torch.mean), ("Sum", torch.sum)):
 
 def _matmul_shape(p, s):
     a, b = s
-    if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
-        raise ShapeError("needs in0 (..., n, k) and in1 (..., k, m) with the same k")
+    if len(a) < 3 or len(b) < 3:
+        raise ShapeError("needs inputs of at least 3 dims, (N, ..., n, k) and (N, ..., k, m): "
+                         "the rows of a 2-D input are the batch, which MatMul would mix")
+    if a[-1] != b[-2]:
+        raise ShapeError("needs in0 (N, ..., n, k) and in1 (N, ..., k, m) with the same k")
     return broadcast([a[:-2], b[:-2]]) + (a[-2], b[-1])
 
 

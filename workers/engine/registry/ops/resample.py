@@ -89,6 +89,10 @@ def _pad_shape(n: int, reflect: bool):
                 raise ShapeError(f"needs reflect padding smaller than the dim it pads "
                                  f"(size {s[dim]}, padding {lo}, {hi})")
             out[dim] = s[dim] + lo + hi
+            # Negative padding crops first, as in F.pad, and not to nothing.
+            if out[dim] < 1 or s[dim] + min(lo, 0) + min(hi, 0) < 1:
+                raise ShapeError(f"with padding {lo}, {hi} leaves dim {dim} of size "
+                                 f"{s[dim]} at {out[dim]}; sizes must be at least 1")
         return tuple(out)
     return rule
 
@@ -100,8 +104,8 @@ def _pad_builder(cls, n: int, constant: bool):
     return build
 
 
-PADDING = Ints("padding", 1, "int, or (left, right[, top, bottom[, front, back]])", min=0,
-               max=4096)
+PADDING = Ints("padding", 1, "int, or (left, right[, top, bottom[, front, back]]); "
+               "negative crops", min=-4096, max=4096)
 for _kind, _dims in (("Zero", (1, 2, 3)), ("Constant", (1, 2, 3)), ("Reflection", (1, 2)),
                      ("Replication", (1, 2, 3))):
     for _n in _dims:
