@@ -182,3 +182,24 @@ def test_padding_idx_out_of_pytorchs_range_is_refused():
     doc = chain(("e", "Embedding", {"num_embeddings": 10, "padding_idx": -11}), shape=(5,),
                 dtype="int64")
     assert "between -10 and 9" in refused(doc, "e")
+
+
+# Found by the random-graph property test (test_random_graphs.py).
+
+def test_batch_and_instance_norm_need_eps_above_zero_and_instance_norm_two_elements():
+    refused(chain(("bn", "BatchNorm2d", {"eps": 0})), "bn")
+    refused(chain(("norm", "InstanceNorm1d", {}), shape=(3, 1)), "norm")
+    runs_as_reported(chain(("norm", "InstanceNorm1d", {}), shape=(3, 2)))
+
+
+def test_negative_padding_crops_as_in_pytorch_but_not_past_the_dim():
+    assert runs_as_reported(chain(("pad", "ConstantPad1d", {"padding": [-1, 2]}), shape=(3, 5))
+                            ).shape == (2, 3, 6)
+    assert "at least 1" in refused(chain(("pad", "ConstantPad1d", {"padding": [-9, 16]}),
+                                         shape=(3, 5)), "pad")
+
+
+def test_matmul_of_2d_inputs_would_mix_the_batch_and_is_refused():
+    doc = inputs_into("MatMul", ["float32", "float32"], shape=(2,))
+    assert "the rows of a 2-D input are the batch" in refused(doc, "op")
+    runs_as_reported(inputs_into("MatMul", ["float32", "float32"], shape=(2, 2)))
