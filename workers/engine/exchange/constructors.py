@@ -96,7 +96,11 @@ def _recurrent(cls: str):
     return source
 
 
-SPECIAL = {"MultiheadAttention": _attention, "RNN": _recurrent("RNN"),
+def _stochastic_depth(p, shapes):
+    return f"torchvision.ops.StochasticDepth({p['p']!r}, {p['mode']!r})"
+
+
+SPECIAL = {"MultiheadAttention": _attention, "StochasticDepth": _stochastic_depth, "RNN": _recurrent("RNN"),
            "LSTM": _recurrent("LSTM"), "GRU": _recurrent("GRU"),
            "TransformerEncoderLayer": _transformer("TransformerEncoderLayer"),
            "TransformerDecoderLayer": _transformer("TransformerDecoderLayer")}

@@ -26,8 +26,11 @@ from .function_rules import RULES as FUNCTION_RULES
 from .function_rules import Op, Ref, Tuple
 from .layout import layered_positions
 from .module_rules import Unmappable, module_rule
+from .trace import trace
+from .static_rules import FOLD, Nothing, fold, index, size_read, static_shape  # noqa: F401
 
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
+STATIC = FOLD | {"size", "dim", getattr, torch._assert}  # worked out by static_rules
 RECURRENT = {"RNN", "LSTM", "GRU"}
 LAST_STEP = (slice(None, None, None), -1)
 
@@ -52,6 +55,15 @@ class _Importer:
             node_id = sanitize_id(f"{base[:58]}_{i}")
         self.ids.add(node_id)
         return node_id
+
+    def chain(self, name: str, ops: list[Op]) -> Ref:
+        """Ops in series, each after the first taking the one before as its first input."""
+        ref = None
+        for i, op in enumerate(ops):
+            inputs = op.inputs if ref is None else [ref, *op.inputs]
+            ref = Ref(self.add(name if not i else f"{name}_{op.op.lower()}", op.op, op.params,
+                               inputs))
+        return ref
 
     def add(self, name: str, op: str, params: dict, inputs: list[Ref]) -> str:
         spec = get_op(op)
@@ -86,7 +98,9 @@ class _Importer:
                                          f"{exc}", node=sanitize_id(node.name)))
                 self.values[node] = None
 
-    def placeholder(self, node: fx.Node, index: int) -> Ref:
+    def placeholder(self, node: fx.Node, index: int):
+        if index >= len(self.examples) and node.args:
+            return _Const(node.args[0])  # an optional argument left at its default
         if index >= len(self.examples):
             raise Unmappable("has no example input; pass one tensor per forward argument")
         example = self.examples[index]
@@ -102,7 +116,8 @@ class _Importer:
         if isinstance(value, fx.Node):
             if self.values.get(value) is None:
                 raise _Skipped
-            return self.values[value]
+            found = self.values[value]
+            return found.value if isinstance(found, _Const) else found
         if isinstance(value, (tuple, list)):
             return type(value)(self.resolve(v) for v in value)
         if isinstance(value, dict):
@@ -113,22 +128,45 @@ class _Importer:
         # The rule is looked up before the inputs, so an unmappable op is reported even
         # when something upstream failed too.
         if node.op == "get_attr":
-            raise Unmappable(f"reads the tensor attribute '{node.target}' directly; only "
-                             f"layers (submodules) map to nodes")
+            return self.tensor(node)
         if node.op == "call_module":
             return self.call_module(node)
         rule = FUNCTION_RULES.get(node.target)
-        if rule is None:
+        if rule is None and node.target not in STATIC:
             raise Unmappable("no registry op matches it")
         args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
-        last = self.last_step(node, args)
-        if last is not None:
-            return last
+        for static in (size_read, fold):
+            value = static(node, args, kwargs)
+            if value is not None:
+                return value
+        if node.target is operator.getitem and isinstance(args[0], Ref):
+            last = self.last_step(node, args)
+            if last is not None:
+                return last
+            ops = index(args[0], args[1])
+            ops[0].inputs = [args[0]]
+            return self.chain(node.name, ops)
         result = rule(args, kwargs)
+        if isinstance(result, list):
+            return self.chain(node.name, result)
         if not isinstance(result, Op):
             return result
         node_id = self.add(node.name, result.op, result.params, result.inputs)
         return _result(node_id, result.op, result.params)
+
+    def tensor(self, node: fx.Node) -> Ref:
+        """A tensor the model holds itself (``self.class_token``): a Parameter node."""
+        value = self.traced
+        for part in node.target.split("."):
+            value = getattr(value, part)
+        if not isinstance(value, torch.Tensor) or value.dtype not in DTYPES or not value.dim():
+            raise Unmappable("reads an attribute that is not a float32 or int64 tensor with "
+                             "at least one dim")
+        node_id = self.add(node.name, "Parameter", {
+            "shape": list(value.shape), "dtype": DTYPES[value.dtype],
+            "trainable": isinstance(value, nn.Parameter)}, [])
+        self.modules[node_id] = node.target
+        return Ref(node_id)
 
     def call_module(self, node: fx.Node):
         module = self.root.get_submodule(node.target)
@@ -187,6 +225,13 @@ class _Skipped(Exception):
     pass
 
 
+class _Const:
+    """A plain value an fx node stands for (an optional forward argument's default)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 def _state(module: nn.Module):
     yield from module.parameters()
     yield from module.buffers()
@@ -243,17 +288,6 @@ def _where(root: nn.Module, node: fx.Node) -> str:
     return f"'{node.name}' ({node.op} {target}){inside}"
 
 
-def _trace(module: nn.Module) -> fx.GraphModule:
-    try:
-        traced = fx.symbolic_trace(module)
-    except Exception as exc:  # fx raises many types for code it cannot follow
-        raise GraphError([error(
-            f"torch.fx cannot trace {type(module).__name__}: {str(exc).splitlines()[0][:300]} "
-            f"(control flow that depends on tensor values cannot be traced)")]) from None
-    traced.graph.eliminate_dead_code()
-    return traced
-
-
 def import_module(module: nn.Module, example_inputs, *, name: str | None = None) -> dict:
     """A ``netweave.graph/1`` document for ``module``; raises GraphError naming every module
     and op that has no registry counterpart. ``example_inputs`` (a tensor or a tuple, one per
@@ -263,7 +297,7 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
                                 f"{type(module).__name__}")])
     examples = example_inputs if isinstance(example_inputs, (tuple, list)) else \
         (example_inputs,)
-    importer = _Importer(module, _trace(module), tuple(examples))
+    importer = _Importer(module, trace(module, tuple(examples)), tuple(examples))
     try:
         importer.run()
     except Unmappable as exc:  # the output itself
@@ -295,7 +329,7 @@ def state_dict_for_graph(doc: dict, state_dict: dict) -> dict:
     out, orphans = {}, []
     for key, value in state_dict.items():
         parts = key.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
+        for cut in range(len(parts), 0, -1):  # the whole key: a Parameter node's tensor
             node_id = by_path.get(".".join(parts[:cut]))
             if node_id is not None:
                 out[".".join([node_id, *parts[cut:]])] = value

@@ -185,6 +185,8 @@ def _table() -> dict[type, object]:
         simple += [f"{kind}Pad{n}d" for n in dims]
     for name in simple:
         table[getattr(nn, name)] = by_attributes(name)
+    from torchvision.ops import StochasticDepth
+    table[StochasticDepth] = by_attributes("StochasticDepth")
     return table
 
 

@@ -23,7 +23,8 @@ def class_name(name: str) -> str:
     return text if text[0].isalpha() else "Model" + text
 
 
-def _attach(root: nn.Module, key: str, module: nn.Module) -> None:
+def _attach(root: nn.Module, key: str, value) -> None:
+    """A submodule, parameter or buffer at the dotted ``key``, with holders on the way."""
     *parents, leaf = key.split(".")
     holder = root
     for part in parents:
@@ -32,7 +33,12 @@ def _attach(root: nn.Module, key: str, module: nn.Module) -> None:
             child = nn.Module()
             holder.add_module(part, child)
         holder = child
-    holder.add_module(leaf, module)
+    if isinstance(value, nn.Parameter):
+        holder.register_parameter(leaf, value)
+    elif isinstance(value, torch.Tensor):
+        holder.register_buffer(leaf, value)
+    else:
+        holder.add_module(leaf, value)
 
 
 def build(a: Analysis, name: str, seed: int | None) -> fx.GraphModule:
@@ -100,7 +106,10 @@ def _emit(root, graph, a: Analysis, node, values: dict) -> None:
         _attach(root, node.key, module)
         target = node.key
     named = _Named(graph, node.key)
-    if spec.emit:
+    if spec.tensor:  # the model's own tensor, read where it is used
+        _attach(root, node.key, spec.tensor(p))
+        outs = {"out": graph.create_node("get_attr", node.key, name=named.name)}
+    elif spec.emit:
         outs = spec.emit(named, args, p, shapes, target)
     else:
         outs = {spec.outputs[0].name: named.call_module(target, tuple(args))}

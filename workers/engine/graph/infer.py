@@ -166,15 +166,25 @@ def _check_inputs(a, node, spec, name, ports, srcs, shapes, dtypes) -> bool:
         if spec.input_dtype == "long" and dtype != "int64":
             return _fail(a, node, f"{name} needs integer (int64) input but "
                                   f"'{a.producer(src)[0]}' gives {dtype}", port)
-        if not spec.batch_anywhere and (shape[:1] != (None,) or None in shape[1:]):
+        if not _batch_ok(spec.batch, shape):
             return _fail(a, node, f"{name} needs the batch in dim 0, but "
-                                  f"'{a.producer(src)[0]}' gives {fmt_shape(shape)}; move it "
-                                  f"back with Transpose or Permute first", port)
+                                  f"'{a.producer(src)[0]}' gives {fmt_shape(shape)}; "
+                                  f"{_BATCH_HINT[None in shape]}", port)
         if spec.rank and len(shape) not in spec.rank:
             ranks = " or ".join(f"{r}-D" for r in spec.rank)
             return _fail(a, node, f"{name} expects a {ranks} input {spec.layout} but "
                                   f"'{a.producer(src)[0]}' gives {fmt_shape(shape)}", port)
     return True
+
+
+_BATCH_HINT = {True: "move it back with Transpose or Permute first",
+               False: "a tensor without one (a Parameter) needs BatchExpand first"}
+
+
+def _batch_ok(where: str, shape: tuple) -> bool:
+    if shape[:1] == (None,) and None not in shape[1:]:
+        return True
+    return where == "anywhere" or (where == "broadcast" and None not in shape)
 
 
 def _inplace_safe(a: Analysis, node: Flat, name: str, src: tuple) -> bool:

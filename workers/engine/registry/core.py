@@ -78,9 +78,12 @@ class OpSpec:
     # None: same as the first input; "promote": PyTorch's promotion of its inputs (int64
     # and float32 give float32); or a dtype name.
     out_dtype: str | None = None
-    # Takes inputs whose batch dim is not dim 0 (an RNN's h_n, after a Transpose); every
-    # other op needs the batch first, as its shape rule and param count read it there.
-    batch_anywhere: bool = False
+    # Where the inputs' batch dim may be: "first" (dim 0, as shape rules and param counts
+    # read it), "broadcast" (dim 0, or no batch dim at all: a Parameter, for the math ops
+    # that broadcast) or "anywhere" (an RNN's h_n into Transpose, Permute, Output).
+    batch: str = "first"
+    # For a Parameter: (params) -> the tensor the compiled module holds at the node's key.
+    tensor: Callable | None = None
     param_index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):

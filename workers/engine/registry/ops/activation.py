@@ -100,3 +100,15 @@ for _name, _rank, _layout in (("Dropout", None, ""), ("AlphaDropout", None, ""),
                   getattr(nn, _name), params=(P_DROP, INPLACE), names=("p", "inplace"),
                   rank=_rank,
                   layout=_layout, flops=elementwise_flops(1))
+
+
+def _stochastic_depth(p, mode):
+    from torchvision.ops import StochasticDepth  # torchvision loads only when one is built
+    return StochasticDepth(p, mode)
+
+
+simple_module("StochasticDepth", "Dropout",
+              "Drops whole residual branches at random while training (EfficientNet, "
+              "ConvNeXt); 'row' drops per sample, 'batch' all at once", _stochastic_depth,
+              params=(P_DROP, Choice("mode", "row", ["row", "batch"], "Per sample or whole batch")),
+              names=("p", "mode"), flops=elementwise_flops(1))

@@ -38,7 +38,7 @@ for _name, _fn, _ports, _help in (
         ("Divide", operator.truediv, PAIR, "in0 / in1 (broadcasting)")):
     register_op(_name, kind="function", category="Math", help=_help, inputs=_ports,
                 shape=lambda p, s: broadcast(s), count=lambda p, s: 0,
-                flops=_broadcast_flops, input_dtype="any",
+                flops=_broadcast_flops, input_dtype="any", batch="broadcast",
                 out_dtype="float32" if _name == "Divide" else "promote")(_chain(_fn))
 
 
@@ -95,7 +95,7 @@ def _perm(p, shapes) -> tuple:
              params=(Shape("dims", [0, 2, 1], "New order of the dims (0 is the batch)", min=-8,
                            max=7),),
              shape=lambda p, s: tuple(s[0][d] for d in _perm(p, s)), count=lambda p, s: 0,
-             flops=lambda p, s, o: 0, input_dtype="any", batch_anywhere=True)
+             flops=lambda p, s, o: 0, input_dtype="any", batch="anywhere")
 def permute(g, args, p, shapes, target):
     return {"out": g.call_method("permute", (args[0], *_perm(p, shapes)))}
 
@@ -111,7 +111,7 @@ def _transpose_shape(p, s):
              params=(Int("dim0", 1, "First dim", min=-8, max=7),
                      Int("dim1", 2, "Second dim", min=-8, max=7)),
              shape=_transpose_shape, count=lambda p, s: 0, flops=lambda p, s, o: 0,
-             input_dtype="any", batch_anywhere=True)
+             input_dtype="any", batch="anywhere")
 def transpose(g, args, p, shapes, target):
     return {"out": g.call_method("transpose", (args[0], p["dim0"], p["dim1"]))}
 
@@ -179,9 +179,10 @@ for _name, _fn in (("Mean", torch.mean), ("Sum", torch.sum)):
 
 def _matmul_shape(p, s):
     a, b = s
-    if len(a) < 3 or len(b) < 3:
-        raise ShapeError("needs inputs of at least 3 dims, (N, ..., n, k) and (N, ..., k, m): "
-                         "the rows of a 2-D input are the batch, which MatMul would mix")
+    if any(len(x) < (3 if None in x else 2) for x in s):
+        raise ShapeError("needs inputs of at least 3 dims, (N, ..., n, k) and (N, ..., k, m), "
+                         "or a matrix without a batch (a Parameter): the rows of a 2-D input "
+                         "are the batch, which MatMul would mix")
     if a[-1] != b[-2]:
         raise ShapeError("needs in0 (N, ..., n, k) and in1 (N, ..., k, m) with the same k")
     return broadcast([a[:-2], b[:-2]]) + (a[-2], b[-1])
@@ -189,7 +190,7 @@ def _matmul_shape(p, s):
 
 @register_op("MatMul", kind="function", category="Math", help="Matrix product in0 @ in1",
              inputs=PAIR, shape=_matmul_shape, count=lambda p, s: 0,
-             flops=lambda p, s, o: 2 * numel(o[0]) * s[0][-1])
+             flops=lambda p, s, o: 2 * numel(o[0]) * s[0][-1], batch="broadcast")
 def matmul(g, args, p, shapes, target):
     return {"out": g.call_function(operator.matmul, (args[0], args[1]))}
 

@@ -27,7 +27,7 @@ def linear(p, shapes):
 
 
 simple_module("Identity", "Shape", "Passes its input through unchanged", nn.Identity,
-              flops=lambda p, s, o: 0, input_dtype="any", batch_anywhere=True)
+              flops=lambda p, s, o: 0, input_dtype="any", batch="anywhere")
 
 
 def _flatten_shape(p, s):
