@@ -32,6 +32,9 @@ SPECIAL = {
     "BatchExpand": ([(4, 6), (5,)], {}),  # in: a Parameter (1, 4, 6), see PARAMETER_INPUTS
     "Select": ([(4, 6)], {"index": -1}),
     "Slice": ([(4, 6)], {"dim": 2, "start": 1, "step": 2}),
+    "SwinAttention": ([(8, 8, 8)], {"num_heads": 2, "window_size": 4, "shift_size": 2}),
+    "SwinAttentionV2": ([(8, 8, 8)], {"num_heads": 2, "window_size": 4, "shift_size": 2}),
+    "PatchMerging": ([(4, 5, 8)], {}), "PatchMergingV2": ([(4, 4, 8)], {}),
 }
 # Inputs that are the model's own tensors (no batch dim): op -> {input index: shape}.
 PARAMETER_INPUTS = {"BatchExpand": {0: [1, 4, 6]}}

@@ -27,10 +27,11 @@ from .function_rules import Op, Ref, Tuple
 from .layout import layered_positions
 from .module_rules import Unmappable, module_rule
 from .trace import trace
+from torch.fx._symbolic_trace import _assert_is_none
 from .static_rules import FOLD, Nothing, fold, index, size_read, static_shape  # noqa: F401
 
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
-STATIC = FOLD | {"size", "dim", getattr, torch._assert}  # worked out by static_rules
+STATIC = FOLD | {"size", "dim", getattr, torch._assert, _assert_is_none}  # static_rules
 RECURRENT = {"RNN", "LSTM", "GRU"}
 LAST_STEP = (slice(None, None, None), -1)
 
@@ -305,6 +306,7 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
     if importer.errors:
         raise GraphError(importer.errors)
     cls = type(module)
+    dropped = _unused(module, set(importer.modules.values()))
     positions = layered_positions([n["id"] for n in importer.nodes], importer.edges)
     for node in importer.nodes:
         node["position"] = positions[node["id"]]
@@ -312,11 +314,35 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
            "description": f"Imported from {cls.__module__}.{cls.__qualname__} with torch.fx.",
            "variables": {}, "nodes": importer.nodes, "edges": importer.edges, "blocks": {},
            "metadata": {"import": {"source": f"{cls.__module__}.{cls.__qualname__}",
-                                   "modules": importer.modules}}}
+                                   "modules": importer.modules, "dropped": dropped}}}
+    if dropped:
+        doc["description"] += " Left out, as forward never calls them: " + ", ".join(
+            f"{path} ({type(module.get_submodule(path)).__name__})" for path in dropped) + "."
     report = validate_graph(doc)
     if not report["ok"]:
         raise GraphError(report["errors"])
     return doc
+
+
+def _unused(module: nn.Module, used: set[str]) -> list[str]:
+    """The outermost submodules whose weights no imported node holds: heads that the traced
+    forward never calls (GoogLeNet's and Inception v3's auxiliary classifiers in eval)."""
+    def covered(key: str) -> bool:
+        parts = key.split(".")
+        return any(".".join(parts[:cut]) in used for cut in range(len(parts), 0, -1))
+
+    keys = list(module.state_dict())
+    loose = {k for k in keys if not covered(k)}
+    out: list[str] = []
+    for key in sorted(loose):
+        parts = key.split(".")[:-1]
+        for cut in range(1, len(parts) + 1):  # the shortest prefix holding only loose keys
+            prefix = ".".join(parts[:cut]) + "."
+            if all(k in loose for k in keys if k.startswith(prefix)):
+                if prefix[:-1] not in out:
+                    out.append(prefix[:-1])
+                break
+    return out
 
 
 def state_dict_for_graph(doc: dict, state_dict: dict) -> dict:
@@ -324,10 +350,13 @@ def state_dict_for_graph(doc: dict, state_dict: dict) -> dict:
     node ids (``layer1.0.conv1.weight`` -> ``layer1_0_conv1.weight``), for
     ``compiled.load_state_dict(..., strict=True)``. Raises GraphError for a key that
     belongs to no node (a submodule that forward never calls)."""
-    modules = ((doc.get("metadata") or {}).get("import") or {}).get("modules") or {}
-    by_path = {path: node_id for node_id, path in modules.items()}
+    meta = (doc.get("metadata") or {}).get("import") or {}
+    by_path = {path: node_id for node_id, path in (meta.get("modules") or {}).items()}
+    dropped = tuple(f"{path}." for path in meta.get("dropped") or ())
     out, orphans = {}, []
     for key, value in state_dict.items():
+        if key.startswith(dropped):  # an auxiliary head the graph left out, as noted
+            continue
         parts = key.split(".")
         for cut in range(len(parts), 0, -1):  # the whole key: a Parameter node's tensor
             node_id = by_path.get(".".join(parts[:cut]))

@@ -14,6 +14,7 @@ import operator
 
 import torch
 from torch import fx
+from torch.fx._symbolic_trace import _assert_is_none
 
 from .function_rules import Batch, Op, Ref, ShapeOf, Tuple
 from .module_rules import Unmappable
@@ -65,6 +66,10 @@ def size_read(node: fx.Node, args: tuple, kwargs: dict):
 def fold(node: fx.Node, args: tuple, kwargs: dict):
     """Arithmetic and comparisons of plain values, computed now; ``torch._assert`` on a
     condition that holds gives Nothing. None when ``node`` is not such a call."""
+    if node.target is _assert_is_none:  # an optional argument traced at its default None
+        if args[0] is None:
+            return Nothing()
+        raise Unmappable("passes a value where the trace assumed the default None")
     if node.target is torch._assert:
         if args[0] is True:
             return Nothing()

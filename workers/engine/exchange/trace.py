@@ -9,6 +9,7 @@ that size reads can be worked out (see ``static_rules``).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 
 import torch
@@ -27,7 +28,7 @@ class _Tracer(fx.Tracer):
 def trace(module: nn.Module, examples: tuple) -> fx.GraphModule:
     try:
         tracer = _Tracer()
-        graph = tracer.trace(module)
+        graph = tracer.trace(module, concrete_args=_defaults(module, len(examples)))
     except Exception as exc:  # fx raises many types for code it cannot follow
         why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise GraphError([error(
@@ -37,6 +38,18 @@ def trace(module: nn.Module, examples: tuple) -> fx.GraphModule:
     traced.graph.eliminate_dead_code()
     _propagate(traced, examples)
     return traced
+
+
+def _defaults(module: nn.Module, given: int) -> dict | None:
+    """Forward arguments past the examples that have a default (timm's ``attn_mask=None``):
+    traced as that constant, so ``if mask is not None`` takes the branch it would take."""
+    try:
+        params = list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    return {p.name: p.default for p in params[given:]
+            if p.default is not p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                       p.KEYWORD_ONLY)} or None
 
 
 def _propagate(traced: fx.GraphModule, examples: tuple) -> None:
