@@ -14,11 +14,15 @@ import random
 
 import torch
 from torch import nn
+from torchvision.models import swin_transformer
+from torchvision.ops import StochasticDepth
 
 from workers.engine import catalogue, validate_graph
 
 SKIPPED_CATEGORIES = {"Backbone", "IO"}  # backbones have their own tests; they are slow
-OPS = {o["op"]: o for o in catalogue() if o["category"] not in SKIPPED_CATEGORIES}
+# Every op that reads a tensor (a Parameter reads none; its tests use it with others).
+OPS = {o["op"]: o for o in catalogue() if o["category"] not in SKIPPED_CATEGORIES
+       and o["inputs"]}
 SMALL_INTS = (-3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 8)
 FLOATS = (-1.0, 0.0, 0.05, 0.3, 0.5, 1.0, 1.5, 2.0)
 
@@ -147,8 +151,10 @@ def _defaults(op: str, params: dict) -> dict:
 
 def _module(op: str, p: dict, x: torch.Tensor) -> nn.Module:
     """The torch.nn layer the catalogue entry names, built from the input it meets."""
-    cls = getattr(nn, op)
     p = {k: _size(v) for k, v in p.items()}
+    if op in TORCHVISION:
+        return TORCHVISION[op](p, x)
+    cls = getattr(nn, op)
     if op.startswith(("Conv", "ConvTranspose")):
         return cls(x.shape[1], **p)
     if op.startswith(("BatchNorm", "InstanceNorm")):
@@ -202,7 +208,37 @@ def _dims(value):
     return tuple(value) if isinstance(value, list) else value
 
 
+def _pair(value) -> list:
+    return list(value) if isinstance(value, tuple) else [value, value]
+
+
+def _swin_attention(cls: str):
+    def build(p, x):
+        return getattr(swin_transformer, cls)(
+            x.shape[-1], _pair(p["window_size"]), _pair(p["shift_size"]), p["num_heads"],
+            qkv_bias=p["qkv_bias"], proj_bias=p["proj_bias"],
+            attention_dropout=p["attention_dropout"], dropout=p["dropout"])
+    return build
+
+
+TORCHVISION = {
+    "StochasticDepth": lambda p, x: StochasticDepth(p["p"], p["mode"]),
+    "SwinAttention": _swin_attention("ShiftedWindowAttention"),
+    "SwinAttentionV2": _swin_attention("ShiftedWindowAttentionV2"),
+    "PatchMerging": lambda p, x: swin_transformer.PatchMerging(x.shape[-1]),
+    "PatchMergingV2": lambda p, x: swin_transformer.PatchMergingV2(x.shape[-1]),
+}
+
+
+def _slice(p, x):
+    index = (slice(None),) * (p["dim"] % x.dim()) + (slice(p["start"], p["end"], p["step"]),)
+    return x[index]
+
+
 FUNCTIONS = {
+    "Select": lambda p, a: a[0].select(p["dim"], p["index"]),
+    "Slice": lambda p, a: _slice(p, a[0]),
+    "BatchExpand": lambda p, a: a[0].expand(a[1].shape[0], *[-1] * (a[0].dim() - 1)),
     "Add": lambda p, a: functools.reduce(operator.add, a),
     "Multiply": lambda p, a: functools.reduce(operator.mul, a),
     "Subtract": lambda p, a: a[0] - a[1],
