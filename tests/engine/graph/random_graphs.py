@@ -231,6 +231,8 @@ TORCHVISION = {
 
 
 def _slice(p, x):
+    if not -x.dim() <= p["dim"] < x.dim():
+        raise IndexError(f"dim {p['dim']} out of range")
     index = (slice(None),) * (p["dim"] % x.dim()) + (slice(p["start"], p["end"], p["step"]),)
     return x[index]
 
