@@ -24,7 +24,7 @@ KWARGS = {name: {"image_size": 28 if name == "vit_h_14" else 32}
           for name in models.list_models(module=models) if name.startswith("vit")}
 BIG = {"convnext_large", "regnet_y_128gf", "regnet_y_32gf", "regnet_x_32gf", "vit_h_14",
        "vit_l_16", "vit_l_32", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "vgg13", "vgg13_bn",
-       "vgg11", "vgg11_bn", "wide_resnet101_2", "swin_v2_b", "swin_b", "efficientnet_v2_l"}
+       "vgg11", "vgg11_bn", "wide_resnet101_2", "efficientnet_v2_l"}
 # What torch.fx or the registry cannot express yet; each is refused with the reason.
 REFUSED = {"maxvit_t": "window partitions need 224-pixel inputs and size reads through "
                        "reshapes the registry does not map"}
