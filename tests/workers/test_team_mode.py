@@ -111,7 +111,7 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_housekeeping_and_trai
 
     from django.utils import timezone
 
-    from workers.tasks.runs import reap_runs
+    from designer.runs.tasks import reap_runs
 
     # A launched run's row, copied without sending its task: what a flushed
     # Redis leaves behind (a queued run no message will ever deliver).
