@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "designer.core.middleware.RequestSizeLimitMiddleware",
+    "designer.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -75,9 +76,18 @@ TEMPLATES = [
     },
 ]
 
+# Each process (web, worker) opens at most NETWEAVE_DB_CONNECTIONS connections
+# to PostgreSQL; a request that finds them all busy waits up to
+# NETWEAVE_DB_WAIT seconds for one, then gets a 503. Budget the server's
+# max_connections as (web processes + worker processes) x this.
+NETWEAVE_DB_CONNECTIONS = envint("NETWEAVE_DB_CONNECTIONS", 10, minimum=1)
+NETWEAVE_DB_WAIT = envfloat("NETWEAVE_DB_WAIT", 10.0)
 DATABASES = {
     "default": database_from_url(
-        envstr("DATABASE_URL", "sqlite:///var/netweave.sqlite3"), BASE_DIR
+        envstr("DATABASE_URL", "sqlite:///var/netweave.sqlite3"), BASE_DIR,
+        pool={"min_size": 0, "max_size": NETWEAVE_DB_CONNECTIONS, "timeout": NETWEAVE_DB_WAIT,
+              # Idle connections beyond what the load needs close after a minute.
+              "max_idle": 60.0},
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,8 +6,13 @@ from Content-Length instead. Uploads (multipart) have their own, larger limit.
 """
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.db import OperationalError
 from django.http import JsonResponse
+
+log = logging.getLogger("netweave.core")
 
 
 class RequestSizeLimitMiddleware:
@@ -44,3 +49,25 @@ class RequestSizeLimitMiddleware:
                 status=400,
             )
         return None
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is down, restarting or out of pooled connections is a
+    503 the client may retry, not a 500: nothing was wrong with the request."""
+
+    RETRY_AFTER_SECONDS = 2
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError) or not request.path.startswith("/api/"):
+            return None
+        log.warning("database unavailable for %s %s: %s", request.method, request.path, exception)
+        response = JsonResponse(
+            {"detail": "The database is busy or unavailable; try again in a moment."}, status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response
