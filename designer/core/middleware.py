@@ -1,8 +1,11 @@
-"""Refuse oversized API requests before anything reads their body.
+"""Refuse oversized API requests before anything reads their body; a database
+that is unavailable is a 503.
 
 Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only when `request.body` is read;
 DRF's JSON parser reads the stream directly, so the limit is checked here
 from Content-Length instead. Uploads (multipart) have their own, larger limit.
+Under ASGI Django reads the whole body to a temporary file before any
+middleware runs: designer/core/body_limit.py refuses it earlier there.
 """
 from __future__ import annotations
 
@@ -15,7 +18,26 @@ from django.http import JsonResponse
 log = logging.getLogger("netweave.core")
 
 
+def body_limit(content_type: str) -> tuple[int, str]:
+    """The largest body allowed for this content type, and the setting that sets it."""
+    if content_type.split(";", 1)[0].strip().lower() == "multipart/form-data":
+        return settings.NETWEAVE_MAX_UPLOAD_BYTES, "NETWEAVE_MAX_UPLOAD_BYTES"
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "NETWEAVE_MAX_REQUEST_BYTES"
+
+
+def too_large(limit: int, setting: str, length: int | None = None) -> dict:
+    """The 400 body for a request over its limit (`length`: its Content-Length, if it said)."""
+    size = f"The request body is {length:,} bytes" if length is not None else "The request body is larger"
+    return {
+        "detail": f"{size}; the limit is {limit:,} bytes. Send less, or raise {setting} on the server.",
+        "errors": [{"node": None, "port": None, "field": None, "message": f"request body over {limit:,} bytes"}],
+    }
+
+
 class RequestSizeLimitMiddleware:
+    """Content-Length checked before a view reads the body (WSGI and the test
+    client; under ASGI `BodyLimit` has refused it before Django saw it)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -32,22 +54,9 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
-        if request.content_type == "multipart/form-data":
-            limit, setting = settings.NETWEAVE_MAX_UPLOAD_BYTES, "NETWEAVE_MAX_UPLOAD_BYTES"
-        else:
-            limit, setting = settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "NETWEAVE_MAX_REQUEST_BYTES"
+        limit, setting = body_limit(request.content_type or "")
         if length > limit:
-            return JsonResponse(
-                {
-                    "detail": f"The request body is {length:,} bytes; the limit is {limit:,} bytes. "
-                    f"Send less, or raise {setting} on the server.",
-                    "errors": [
-                        {"node": None, "port": None, "field": None,
-                         "message": f"request body over {limit:,} bytes"}
-                    ],
-                },
-                status=400,
-            )
+            return JsonResponse(too_large(limit, setting, length), status=400)
         return None
 
 
