@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse, StreamingHttpResponse
 
+from designer.core.errors import InputProblem
+from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, role_of
 from designer.runs import live
 from designer.runs.models import TERMINAL_STATES, EventKind, Run, RunEvent
@@ -49,14 +51,20 @@ def _release_connection() -> None:
     milliseconds now and then: it must not keep a connection while it
     waits, or a few hundred viewers exhaust the server. The async ORM runs
     each query in this request's one thread (thread-sensitive), so closing
-    that thread's connection here releases the one the stream used.
+    that thread's connection here releases the one the stream used. (Not
+    inside a transaction: only the tests' wrap the request in one.)
     """
-    connection.close()
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _last_event_id(request) -> int:
+    """Where to resume: the header a reconnecting browser sends, or ?after=; 0 when unusable."""
     raw = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
-    return int(raw) if raw.isdigit() else 0
+    try:
+        return query_int({"after": raw}, "after")
+    except InputProblem:
+        return 0
 
 
 async def run_events(request, pk: int):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer.core.errors import InputProblem, error
+from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, get_graph, projects_visible_to, require_role
 from designer.graphs.models import Role
 from designer.runs import services
@@ -34,22 +35,13 @@ def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
     return run
 
 
-def _int_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise InputProblem([error(f"{name} must be a positive integer", field=name)])
-    return int(raw)
-
-
 class RunList(generics.ListAPIView):
     serializer_class = RunSerializer
 
     def get_queryset(self):
         runs = Run.objects.filter(project__in=projects_visible_to(self.request.user))
         for name in ("project", "graph"):
-            value = _int_param(self.request, name)
+            value = query_int(self.request.query_params, name, min_value=1)
             if value is not None:
                 runs = runs.filter(**{"project" if name == "project" else "graph_version__graph": value})
         state = self.request.query_params.get("state")
