@@ -101,8 +101,9 @@ def filtered_runs(project, query: TableQuery) -> QuerySet:
         text = query.search
         match = (Q(name__icontains=text) | Q(notes__icontains=text) | Q(tags__icontains=text)
                  | Q(graph_version__graph__name__icontains=text))
-        if text.lstrip("#").isdigit():
-            match |= Q(pk=int(text.lstrip("#")))
+        number = text.lstrip("#")
+        if number.isascii() and number.isdigit() and int(number) <= BIGINT_MAX:  # "#12": run 12
+            match |= Q(pk=int(number))
         runs = runs.filter(match)
     return runs
 
