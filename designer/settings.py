@@ -188,7 +188,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Heartbeats of running runs: written every NETWEAVE_HEARTBEAT_SECONDS; a run
 # silent for NETWEAVE_HEARTBEAT_TIMEOUT seconds has lost its worker.
 NETWEAVE_HEARTBEAT_SECONDS = envfloat("NETWEAVE_HEARTBEAT_SECONDS", 2.0)
-NETWEAVE_HEARTBEAT_TIMEOUT = envfloat("NETWEAVE_HEARTBEAT_TIMEOUT", 30.0)
+NETWEAVE_HEARTBEAT_TIMEOUT = envfloat("NETWEAVE_HEARTBEAT_TIMEOUT", 10.0)
+# A lost run is sent again at once (the next housekeeping, every
+# NETWEAVE_HOUSEKEEPING_SECONDS in beat and in every supervising worker) and
+# resumes from its checkpoint; after this many lost workers it is failed.
+NETWEAVE_HOUSEKEEPING_SECONDS = envfloat("NETWEAVE_HOUSEKEEPING_SECONDS", 5.0)
+NETWEAVE_MAX_ATTEMPTS = envint("NETWEAVE_MAX_ATTEMPTS", 3, minimum=1)
 # A run still queued this many seconds after its task was sent is sent again
 # (its message may be lost: a flushed or restarted broker); the task is
 # idempotent, so a duplicate behind a long queue does nothing.
