@@ -1,21 +1,25 @@
 """The Celery app: configured from Django settings (CELERY_* names).
 
-Queues are named in workers/tasks/queues.py; tasks live in workers/tasks and
-go through the house decorator in workers/tasks/base.py.
+Queues are named in designer/runs/queues.py; tasks live in their app's
+tasks.py (designer/runs/tasks.py) and go through the house decorator in
+designer/core/tasks.py. Nothing under workers/ imports Celery.
 """
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 
 app = Celery("netweave")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["workers.tasks"], related_name="runs")
+app.autodiscover_tasks(["designer.runs"])
 
 # Housekeeping for `celery beat` in team mode; workers also reap at start-up
 # and from every run's supervision loop, so standalone mode needs no beat.
 app.conf.task_default_queue = "cpu"
+_every = settings.NETWEAVE_HOUSEKEEPING_SECONDS
 app.conf.beat_schedule = {
-    "reap-lost-runs": {"task": "netweave.reap_runs", "schedule": 60.0},
+    # Expires: a message that waited longer than the interval (busy workers) is dropped, not piled up.
+    "reap-lost-runs": {"task": "netweave.reap_runs", "schedule": _every, "options": {"expires": _every}},
 }

@@ -12,18 +12,19 @@ from designer.core.errors import Conflict
 from designer.graphs.models import GraphVersion
 from designer.runs import lifecycle
 from designer.runs.models import Run, RunState
-from designer.runs.validation import check_launch
+from designer.runs.queues import EXECUTE_RUN
+from designer.runs.validation import check_launch, job_kind
 
 log = logging.getLogger("netweave.runs")
 
 
 def enqueue(run: Run) -> None:
     """Send the run's task once the row is committed (a worker must find it)."""
-    from workers.tasks.runs import execute_run
+    from designer.celery import app
 
     run_id, queue = run.pk, run.queue
     Run.objects.filter(pk=run_id).update(enqueued=timezone.now())
-    transaction.on_commit(lambda: execute_run.apply_async((run_id,), queue=queue))
+    transaction.on_commit(lambda: app.send_task(EXECUTE_RUN, (run_id,), queue=queue))
 
 
 def redrive() -> list[int]:
@@ -48,21 +49,59 @@ def redrive() -> list[int]:
     return sent
 
 
+def send_lost_again() -> list[int]:
+    """Send again the task of running runs whose worker was lost.
+
+    The row is the truth, not the broker: waiting for Redis to deliver the
+    dead worker's message again took an hour (its visibility timeout). The
+    worker that takes the task claims the run (the claim is idempotent) and
+    resumes it from its last checkpoint. A run sent again is not sent again
+    for NETWEAVE_HEARTBEAT_TIMEOUT; one whose workers were lost
+    NETWEAVE_MAX_ATTEMPTS times (it may be what kills them) is failed.
+    """
+    recent = timezone.now() - timedelta(seconds=settings.NETWEAVE_HEARTBEAT_TIMEOUT)
+    lost = [run.pk for run in Run.objects.filter(state=RunState.RUNNING).only(
+        "state", "heartbeat", "worker_hostname", "worker_pid") if lifecycle.holder_lost(run)]
+    sent = []
+    for run in lifecycle.each_locked(state=RunState.RUNNING, pk__in=lost):
+        if not lifecycle.holder_lost(run) or (run.enqueued and run.enqueued > recent):
+            continue
+        lifecycle.stop_stale_child(run)
+        if run.attempts >= settings.NETWEAVE_MAX_ATTEMPTS:
+            lifecycle.fail_locked(run, f"worker lost {run.attempts} times (last {run.worker_hostname} pid "
+                                       f"{run.worker_pid}); not sent again")
+            continue
+        lifecycle.add_event(run.pk, "log", {
+            "level": "warning",
+            "message": f"worker {run.worker_hostname} pid {run.worker_pid} stopped; the run was sent "
+                       f"again to queue '{run.queue}' to resume from its last checkpoint"})
+        enqueue(run)
+        sent.append(run.pk)
+    if sent:
+        log.warning("sent again runs whose worker was lost: %s", sent)
+    return sent
+
+
 def housekeeping() -> dict:
-    """What every worker does now and then: fail runs whose worker was lost,
-    send again the tasks of runs left queued."""
-    return {"reaped": lifecycle.reap(), "sent_again": redrive()}
+    """What every worker does now and then: send again runs whose worker was
+    lost and runs left queued; fail runs nobody took up since."""
+    return {"resumed": send_lost_again(), "reaped": lifecycle.reap(), "sent_again": redrive()}
 
 
-def launch(version: GraphVersion, user, *, dataset, config, kind: str = "train", devices: int = 1,
-           queue: str = "cpu", name: str = "", tags=(), notes: str = "") -> Run:
-    checked = check_launch(version, dataset, config, kind=kind, devices=devices, queue=queue)
+def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str = "train", devices: int = 1,
+           queue: str = "cpu", name: str = "", tags=(), notes: str = "", inputs=None) -> Run:
+    """Check everything, then create the run and send its task on commit.
+
+    `inputs` name the finished runs the job starts from; a job with inputs
+    and no dataset uses the first input's dataset."""
+    checked = check_launch(version, dataset, config, kind=kind, devices=devices, queue=queue, inputs=inputs)
     with transaction.atomic():
         run = Run.objects.create(
             project=version.graph.project, graph_version=version, kind=kind, name=name,
             dataset=checked.dataset, config=checked.config, devices=devices, queue=queue,
             created_by=user, tags=list(tags), notes=notes,
         )
+        run.set_inputs(checked.inputs)
         lifecycle.add_event(run.pk, "state", {"state": run.state, "error": ""})
         enqueue(run)
     return run
@@ -75,6 +114,7 @@ def _copy(run: Run, user, **fields) -> Run:
             dataset=run.dataset, config=run.config, devices=run.devices, queue=run.queue,
             created_by=user, tags=list(run.tags), parent=run, **fields,
         )
+        new.set_inputs(run.inputs)
         lifecycle.add_event(new.pk, "state", {"state": new.state, "error": ""})
         enqueue(new)
     return new
@@ -87,6 +127,8 @@ def clone(run: Run, user) -> Run:
 
 def resume(run: Run, user) -> Run:
     """A new run that continues a stopped one from its last checkpoint."""
+    if not job_kind(run.kind).resumable:
+        raise Conflict(f"{run.kind!r} runs cannot be resumed; clone run {run.pk} to run it again")
     if run.state not in (RunState.FAILED, RunState.CANCELLED):
         raise Conflict(f"only failed or cancelled runs can be resumed; run {run.pk} is {run.state}")
     if not run.last_checkpoint.exists():
