@@ -19,7 +19,7 @@ from . import compiler, infer
 from .expand import Expander
 from .expr import ExprError, resolve
 from .report import build_report
-from .structure import check_document
+from .structure import check_document, skip_unfed
 
 log = logging.getLogger(__name__)
 DEFAULT_BUDGET = 2e9
@@ -109,14 +109,16 @@ def analyse(doc, param_budget: float = DEFAULT_BUDGET, max_nodes: int = DEFAULT_
         return None, None, None, _pydantic_errors(exc, doc)
     scopes, errors = check_document(graph)
     env = _variables(graph, errors)
-    if errors:
+    loose = scopes[None].loose
+    if len(errors) > len(loose):  # loose errors alone still let the connected part through
         return graph, None, None, errors
+    skip_unfed(scopes[None])
     exp = Expander(graph, scopes, env, max_nodes)
     flat = exp.run()
     if exp.errors:
-        return graph, exp, None, _dedupe(exp.errors)
+        return graph, exp, None, _dedupe(loose + exp.errors)
     analysis = infer.run(flat, param_budget)
-    return graph, exp, analysis, _dedupe(analysis.errors)
+    return graph, exp, analysis, _dedupe(loose + analysis.errors)
 
 
 def _dedupe(errors: list[dict]) -> list[dict]:
