@@ -110,7 +110,11 @@ export async function download(path: string, filename: string): Promise<void> {
     }
     throw failure(path, res.status, data);
   }
-  const blob = await res.blob();
+  saveBlob(await res.blob(), filename);
+}
+
+/** Let the browser save `blob` as a file called `filename`. */
+export function saveBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
