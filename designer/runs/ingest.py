@@ -62,6 +62,15 @@ def points_of(message: dict) -> list[Point]:
     return points
 
 
+def phase_of(message: dict) -> dict:
+    """A `phase` message as the event's data: its name, and the epoch it is in (training)."""
+    data = {"phase": str(message.get("phase", ""))[:64]}
+    for name in ("epoch", "epochs"):
+        if isinstance(message.get(name), int) and not isinstance(message.get(name), bool):
+            data[name] = message[name]
+    return data
+
+
 @dataclass
 class Ingest:
     run_id: int
@@ -80,6 +89,8 @@ class Ingest:
             self.events.append((EventKind.LOG, {
                 "level": str(message.get("level", "info")),
                 "message": str(message.get("message", ""))[:4000]}))
+        elif kind == "phase":
+            self.events.append((EventKind.PHASE, phase_of(message)))
         elif kind in ("checkpoint", "artifact"):
             self.artifacts.append(message)
         elif kind == "done":

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from designer.runs.models import Artifact, MetricSummary, Run
+from designer.runs.models import Artifact, MetricSummary, Run, RunState
 
 MAX_TAGS, MAX_TAG = 50, 64
 
@@ -24,9 +24,15 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class RunDetailSerializer(RunSerializer):
+    resumable = serializers.SerializerMethodField(
+        help_text="the run stopped (failed or cancelled) and saved checkpoints/last.pt: Resume can work")
+
     class Meta(RunSerializer.Meta):
-        fields = RunSerializer.Meta.fields + ["log_tail"]
+        fields = RunSerializer.Meta.fields + ["log_tail", "resumable"]
         read_only_fields = fields
+
+    def get_resumable(self, run) -> bool:
+        return run.state in (RunState.FAILED, RunState.CANCELLED) and run.last_checkpoint.is_file()
 
 
 class RunCreateSerializer(serializers.Serializer):

@@ -76,9 +76,11 @@ def build_recipe(job: dict[str, Any], run_dir: Path, sink, stop: StopFlag):
 
     config = parse_config(job.get("config"))
     placement = setup_placement(config.device)
+    sink.emit({"type": "phase", "phase": "loading data"})
     data = load_dataset(job.get("dataset"))
     graph = job.get("graph") or {}
     check_input_shape(graph, data.input_shape, data.name)
+    sink.emit({"type": "phase", "phase": "building the model"})
     model = compile_graph(graph, seed=config.seed)
     return TrainRecipe(model, data, config, run_dir=run_dir, placement=placement,
                        sink=sink, should_stop=stop)
