@@ -14,6 +14,7 @@ from designer.dashboards.series_read import compare_series
 from designer.dashboards.table import dataset_label, metric_order, upload_names
 from designer.graphs import engine
 from designer.graphs.models import GraphVersion
+from designer.runs.ingest import shown_goal
 from designer.runs.models import Artifact, MetricSummary, Run
 
 MAX_RUNS = 500
@@ -102,7 +103,7 @@ def compare(user, ids: list[int], keys: list[str] | None, points: int, x: str) -
         } for r in runs],
         "metrics": [{
             "key": key,
-            "goal": next((summaries[(r, key)]["goal"] for r in ids if (r, key) in summaries), "max"),
+            "goal": shown_goal(key, next((summaries[(r, key)]["goal"] for r in ids if (r, key) in summaries), "max")),
             "best": [summaries[(r, key)]["best"] if (r, key) in summaries else None for r in ids],
             "last": [summaries[(r, key)]["latest"] if (r, key) in summaries else None for r in ids],
         } for key in keys],

@@ -18,6 +18,7 @@ from django.utils import timezone
 from designer.core.errors import InputProblem, error
 from designer.dashboards.hparams import flatten, key_columns
 from designer.dashboards.series_read import binary_rows
+from designer.runs.ingest import shown_goal
 from designer.runs.models import MetricSummary, Run, RunState
 
 MAX_ROWS = 5000
@@ -186,7 +187,7 @@ def table(project, query: TableQuery) -> dict:
             "best": {key: v[BEST] for key, v in metrics.items()},
             "last": {key: v[LATEST] for key, v in metrics.items()},
         })
-    metrics = [{"key": key, "goal": goals[key]} for key in sorted(goals, key=metric_order)]
+    metrics = [{"key": key, "goal": shown_goal(key, goals[key])} for key in sorted(goals, key=metric_order)]
     return {"count": count, "offset": query.offset, "limit": query.limit, "sort": query.sort,
             "metrics": metrics, "hparams": hparams, "rows": rows}
 

@@ -30,6 +30,15 @@ BATCH = 1000
 LOWER_IS_BETTER = ("loss", "error", "mse", "mae", "rmse", "perplexity", "time", "seconds")
 
 
+# Settings recorded as metrics: neither a higher nor a lower value is better.
+NEUTRAL = ("lr", "learning_rate", "momentum")
+
+
+def shown_goal(key: str, goal: str) -> str:
+    """The goal a dashboard shows: the stored one, or "none" for a setting like the learning rate."""
+    return "none" if key.rsplit("/", 1)[-1].lower() in NEUTRAL else goal
+
+
 def goal_for(key: str) -> str:
     name = key.rsplit("/", 1)[-1].lower()
     return "min" if any(word in name for word in LOWER_IS_BETTER) else "max"

@@ -111,6 +111,8 @@ export interface Run {
   started?: string | null;
   finished?: string | null;
   summary?: Record<string, unknown>;
+  /** Stopped with checkpoints/last.pt saved: Resume can work (GET /api/runs/<id> only). */
+  resumable?: boolean;
 }
 
 export interface SeriesLine {

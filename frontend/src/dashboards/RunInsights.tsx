@@ -51,6 +51,9 @@ function PerClass({ per }: { per: NonNullable<Insights["per_class"]> }) {
   );
 }
 
+/** Percentages on a fixed 0-100 axis: a CPU at 99.9-100 % is busy, not swinging wildly. */
+const PERCENT: [number, number] = [0, 100];
+
 function SystemCharts({ run, keys, live }: { run: number; keys: string[]; live: boolean }) {
   const series = useLive(() => dashboards.series(run, keys), () => live, [run, keys.join(","), live]);
   const charts = useMemo(() => (series.data?.runs[0]?.series ?? []).map((line) => ({
@@ -60,7 +63,8 @@ function SystemCharts({ run, keys, live }: { run: number; keys: string[]; live: 
     <div className="dash-charts">
       {charts.map((c) => (
         <OverlayChart key={c.key} title={c.key.replace("system/", "")} labels={[c.key]} colours={["#a78bfa"]} data={c.data}
-          xLabel="seconds since start" log={false} sync={`system-${run}`} />
+          xLabel="seconds since start" log={false} sync={`system-${run}`} testId={`system-${c.key.replace("system/", "")}`}
+          range={c.key.endsWith("_percent") ? PERCENT : undefined} />
       ))}
     </div>
   );

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, navigate } from "../router";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { dashboards, PREVIEW_ROWS, TABLE_ROWS } from "./api";
+import { projects } from "../api/endpoints";
 import { buildColumns, type Column } from "./columns";
 import { EditableText } from "./EditableText";
 import { LIVE_STATES, useLive } from "./useLive";
@@ -92,6 +93,14 @@ function editableColumns(save: (row: TableRow, patch: { tags?: string[]; notes?:
   ];
 }
 
+function useProjectName(id: number): string | null {
+  const [name, setName] = useState<string | null>(null);
+  useEffect(() => {
+    projects.get(id).then((p) => setName(p.name), () => setName(null));
+  }, [id]);
+  return name;
+}
+
 export function RunsTablePage({ params }: { params: Record<string, string> }) {
   const project = Number(params.id);
   const [search, setSearch] = useState("");
@@ -101,6 +110,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
   const [edits, setEdits] = useState<Record<number, Partial<TableRow>>>({});
   const [error, setError] = useState<string | null>(null);
   const q = useDebounced(search, 250);
+  const projectName = useProjectName(project);
   const query = { ...filters, q };
   const { answer, fresh, error: loadError } = useRunsTable(project, query);
   const rows = useMemo(() => (answer?.rows ?? []).map((r) => (edits[r.id] ? { ...r, ...edits[r.id] } : r)), [answer, edits]);
@@ -119,7 +129,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
   const exportCsv = () => dashboards.tableCsv(project, query).catch((e: Error) => setError(e.message));
   return (
     <div className="content content-wide">
-      <div className="crumbs"><Link to="/">Projects</Link> / <Link to={`/projects/${project}`}>Project</Link> / Runs</div>
+      <div className="crumbs"><Link to="/">Projects</Link> / <Link to={`/projects/${project}`}>{projectName ?? `Project ${project}`}</Link> / Runs</div>
       <div className="page-head">
         <h1>Runs {answer && <span className="muted small">{answer.count} {answer.count > TABLE_ROWS ? `(first ${TABLE_ROWS})` : ""}</span>}</h1>
         <div className="actions">

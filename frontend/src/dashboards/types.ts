@@ -1,9 +1,15 @@
 /** What the dashboards API answers (designer/dashboards, docs/contracts.md section 6). */
 import type { RunState } from "../api/types";
 
+/** Which way is better; "none" for settings recorded as metrics (the learning rate). */
+export type Goal = "min" | "max" | "none";
+
+/** The arrow shown after a metric's name: ↓ lower is better, ↑ higher is better, nothing for a setting. */
+export const goalArrow = (goal: Goal): string => (goal === "min" ? " ↓" : goal === "max" ? " ↑" : "");
+
 export interface MetricColumn {
   key: string;
-  goal: "min" | "max";
+  goal: Goal;
 }
 
 export interface TableRow {
@@ -16,6 +22,8 @@ export interface TableRow {
   graph_version: number;
   version: number;
   dataset: string;
+  queue: string;
+  devices: number;
   created: string;
   started: string | null;
   finished: string | null;
@@ -81,7 +89,7 @@ export interface CompareAnswer {
   x: "step" | "time";
   keys: string[];
   runs: CompareRun[];
-  metrics: { key: string; goal: "min" | "max"; best: (number | null)[]; last: (number | null)[] }[];
+  metrics: { key: string; goal: Goal; best: (number | null)[]; last: (number | null)[] }[];
   hparams: { name: string; values: unknown[] }[];
   architecture: {
     base_run: number;

@@ -9,7 +9,7 @@ import { useEffect } from "react";
 import { runs as runsApi } from "../../api/endpoints";
 import { runsStore, TERMINAL } from "../../stores/runs";
 
-const EVENT_TYPES = ["metrics", "state", "log", "message"];
+const EVENT_TYPES = ["metrics", "state", "phase", "log", "message"];
 
 export function useRunEvents(runId: number) {
   useEffect(() => {
