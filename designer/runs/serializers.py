@@ -12,7 +12,11 @@ class RunSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="graph_version.number", read_only=True)
     graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
     project_name = serializers.CharField(source="project.name", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    dataset = serializers.DictField(read_only=True, help_text="the engine's dataset spec ({kind, options, ...})")
+    config = serializers.DictField(read_only=True, help_text="the full training config (engine's TrainConfig)")
+    summary = serializers.DictField(read_only=True, help_text="the child's final summary (test_<metric>, ...)")
+    tags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Run

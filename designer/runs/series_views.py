@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import projects_visible_to
+from designer.dashboards import schemas
 from designer.runs.models import Run
 from designer.runs.series import MAX_POINTS, X_AXES, series_lines
 from designer.runs.views import get_run
@@ -30,6 +32,7 @@ def _options(request) -> tuple[list[str] | None, int, str]:
 
 
 class RunSeries(APIView):
+    @extend_schema(parameters=schemas.SERIES_PARAMS, responses=schemas.RunSeriesAnswer)
     def get(self, request, pk):
         run = get_run(request.user, pk)
         keys, points, x = _options(request)
@@ -38,6 +41,7 @@ class RunSeries(APIView):
 
 
 class CompareSeries(APIView):
+    @extend_schema(parameters=[schemas.RUNS_PARAM, *schemas.SERIES_PARAMS], responses=schemas.ManySeriesAnswer)
     def get(self, request):
         raw = [r for r in request.query_params.get("runs", "").split(",") if r]
         if not raw or not all(r.isdigit() for r in raw) or len(raw) > MAX_RUNS:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -93,7 +94,7 @@ class RunAction(APIView):
 
     action = ""
 
-    @extend_schema(request=None, responses=RunDetailSerializer)
+    @extend_schema(request=None, responses={200: RunDetailSerializer, 201: RunDetailSerializer})
     def post(self, request, pk):
         run = get_run(request.user, pk, Role.EDITOR)
         if self.action == "cancel":
@@ -118,6 +119,7 @@ class RunCheckpoints(APIView):
 
 
 class CheckpointDownload(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk, name):
         run = get_run(request.user, pk)
         artifact = run.artifacts.filter(kind="checkpoint", name=f"checkpoints/{name}").first()
