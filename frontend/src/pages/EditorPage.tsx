@@ -88,7 +88,7 @@ function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, 
       return v.number;
     } catch (err) {
       if (err instanceof ApiError && err.status === 409)
-        throw new Error("Someone saved a newer version while you were editing. Open History to compare, then save again.");
+        throw new Error("Someone saved a newer version while you were editing. Open History to compare, then save again.", { cause: err });
       throw err;
     }
   }, [graph, reloadGraph, loadVersions, setNotice]);
