@@ -12,12 +12,18 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/packa
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netweave
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test test-python test-frontend deps frontend bench clean api-types
+.PHONY: run test test-python test-frontend lint deps frontend bench clean api-types
 
 run: deps frontend
 	$(PY) manage.py standalone
 
-test: deps frontend test-frontend test-python
+test: deps frontend lint test-frontend test-python
+
+# Mistakes caught before any test runs: ruff (rules in pyproject.toml), the
+# editor's types (tsc) and eslint (frontend/eslint.config.js).
+lint: deps
+	$(VENV)/bin/ruff check .
+	@if [ -f frontend/package.json ]; then cd frontend && npm run typecheck && npm run lint; fi
 
 test-python: deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
