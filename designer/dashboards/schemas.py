@@ -178,6 +178,23 @@ class PerClass(s.Serializer):
     data = PerClassScores()
 
 
+class CalibrationBins(s.Serializer):
+    lower = s.ListField(child=s.FloatField())
+    upper = s.ListField(child=s.FloatField())
+    count = s.ListField(child=s.IntegerField())
+    accuracy = s.ListField(child=s.FloatField())
+    confidence = s.ListField(child=s.FloatField())
+    ece = s.FloatField(help_text="expected calibration error")
+
+
+class Calibration(s.Serializer):
+    """An evaluation's reliability diagram: per confidence bin, its size, accuracy and mean confidence."""
+
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = CalibrationBins()
+
+
 class ModelNode(s.Serializer):
     id = s.CharField()
     op = s.CharField()
@@ -206,6 +223,7 @@ class InsightsAnswer(s.Serializer):
     state = s.ChoiceField(RunState.choices)
     confusion_matrix = ConfusionMatrix(allow_null=True)
     per_class = PerClass(allow_null=True)
+    calibration = Calibration(allow_null=True)
     system = SummarySerializer(many=True)
     model = ModelSummary()
     checkpoints = CheckpointSerializer(many=True)

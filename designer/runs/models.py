@@ -1,8 +1,9 @@
 """Runs and what they record: metric points, per-key summaries, live events, artifacts.
 
-A Run is one job on a worker (train now; tune, compress, evaluate and
-ensemble later share the same row, task and supervision). The database is
-the record of everything a run did; Redis only wakes up listeners.
+A Run is one job on a worker, of a kind registered in the engine
+(workers/engine/jobs: train, evaluate, ...); every kind shares the same row,
+task and supervision. The database is the record of everything a run did;
+Redis only wakes up listeners.
 """
 from __future__ import annotations
 
@@ -13,28 +14,18 @@ from django.conf import settings
 from django.db import models
 
 
-class RunKind(models.TextChoices):
-    TRAIN = "train", "Train"
-    TUNE = "tune", "Tune"
-    COMPRESS = "compress", "Compress"
-    EVALUATE = "evaluate", "Evaluate"
-    ENSEMBLE = "ensemble", "Ensemble"
-
-
-# Kinds a worker can execute today; the others are accepted by the model so
-# their rows, events and series work the same way when they land.
-RUNNABLE_KINDS = {RunKind.TRAIN}
-
-
 class RunState(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    # A tuner's pruner stopped the run early: an outcome of tuning, not a
+    # person's cancel and not a failure.
+    PRUNED = "pruned", "Pruned"
 
 
-TERMINAL_STATES = {RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED}
+TERMINAL_STATES = {RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED, RunState.PRUNED}
 
 
 class Run(models.Model):
@@ -43,7 +34,9 @@ class Run(models.Model):
     graph_version = models.ForeignKey(
         "graphs.GraphVersion", on_delete=models.PROTECT, related_name="runs"
     )
-    kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.TRAIN)
+    # A kind registered in workers/engine/jobs (checked at launch, not a
+    # database choice: adding a kind needs no migration).
+    kind = models.CharField(max_length=16, default="train")
     name = models.CharField(max_length=200, blank=True)
     # The dataset spec handed to the engine ({kind, path?, options}) and the
     # full validated config (defaults filled in), so a clone is exact.
@@ -103,7 +96,36 @@ class Run(models.Model):
 
     @property
     def last_checkpoint(self) -> Path:
-        return self.run_dir / "checkpoints" / "last.pt"
+        return self.checkpoint_path("last")
+
+    def checkpoint_path(self, name: str) -> Path:
+        """``checkpoints/<name>.pt`` in the run folder (name: "best" or "last")."""
+        return self.run_dir / "checkpoints" / f"{name}.pt"
+
+    @property
+    def inputs(self) -> list[dict]:
+        """The runs this job starts from, in order: ``[{"run": id, "checkpoint": "best"}]``."""
+        return [{"run": link.source_id, "checkpoint": link.checkpoint} for link in self.input_links.all()]
+
+    def set_inputs(self, inputs: list[dict]) -> None:
+        """Record the (checked) inputs of a new run."""
+        RunInput.objects.bulk_create([RunInput(run=self, source_id=i["run"], checkpoint=i["checkpoint"],
+                                               position=n) for n, i in enumerate(inputs)])
+
+
+class RunInput(models.Model):
+    """One finished run a job starts from and which of its checkpoints (evaluate, compress,
+    distill, ensemble). Rows, not a JSON list, so a run's page can list what used it."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="input_links")
+    # Kept when the source goes (a deleted source leaves the record of what it was).
+    source = models.ForeignKey(Run, null=True, on_delete=models.SET_NULL, related_name="used_by")
+    checkpoint = models.CharField(max_length=8)  # "best" or "last"
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="unique_input_position")]
 
 
 class MetricPoint(models.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -24,11 +24,12 @@ from designer.runs.serializers import (
 )
 
 RUN_RELATED = ("project", "graph_version__graph", "created_by")
+RUN_PREFETCH = ("input_links",)
 
 
 def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
     """A run in a project where the user has at least `role` (404 / 403 otherwise)."""
-    run = Run.objects.select_related(*RUN_RELATED).filter(pk=pk).first()
+    run = Run.objects.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).filter(pk=pk).first()
     if run is None:
         raise NotFound(NOT_FOUND)
     require_role(run.project, user, role)
@@ -44,6 +45,27 @@ def _int_param(request, name: str) -> int | None:
     return int(raw)
 
 
+def launch_version(user, graph_id: int | None, number: int | None, inputs):
+    """The graph version a launch runs: the graph's (head or `number`), else the first input run's."""
+    if graph_id is None:
+        first = inputs[0] if isinstance(inputs, list) and inputs else None
+        run_id = first.get("run") if isinstance(first, dict) else first
+        if not isinstance(run_id, int) or isinstance(run_id, bool):
+            raise InputProblem([error("give the graph to run, or input runs to start from", field="graph")])
+        return get_run(user, run_id, Role.EDITOR).graph_version
+    graph = get_graph(user, graph_id, Role.EDITOR)
+    version = graph.head if number is None else graph.versions.filter(number=number).first()
+    if version is None:
+        raise InputProblem([error(f"graph {graph.pk} has no version {number or ''}".strip(), field="version")])
+    return version
+
+
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("project", int, description="runs of this project"),
+    OpenApiParameter("graph", int, description="runs of this graph (any version)"),
+    OpenApiParameter("state", str, enum=RunState.values),
+    OpenApiParameter("input", int, description="jobs that started from this run (evaluations, ...)"),
+]))
 class RunList(generics.ListAPIView):
     serializer_class = RunSerializer
 
@@ -58,19 +80,18 @@ class RunList(generics.ListAPIView):
             if state not in RunState.values:
                 raise InputProblem([error(f"state must be one of {', '.join(RunState.values)}", field="state")])
             runs = runs.filter(state=state)
-        return runs.select_related(*RUN_RELATED).defer("log_tail")
+        source = _int_param(self.request, "input")
+        if source is not None:  # the jobs that started from this run (evaluations, ...)
+            runs = runs.filter(input_links__source=source).distinct()
+        return runs.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).defer("log_tail")
 
     @extend_schema(request=RunCreateSerializer, responses={201: RunDetailSerializer})
     def post(self, request):
         body = RunCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
-        graph = get_graph(request.user, fields.pop("graph"), Role.EDITOR)
-        number = fields.pop("version", None)
-        version = graph.head if number is None else graph.versions.filter(number=number).first()
-        if version is None:
-            raise InputProblem([error(f"graph {graph.pk} has no version {number or ''}".strip(),
-                                      field="version")])
+        version = launch_version(request.user, fields.pop("graph", None), fields.pop("version", None),
+                                 fields.get("inputs"))
         run = services.launch(version, request.user, **fields)
         return Response(RunDetailSerializer(get_run(request.user, run.pk)).data, status=status.HTTP_201_CREATED)
 

@@ -253,6 +253,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["jobs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/layers": {
         parameters: {
             query?: never;
@@ -725,6 +741,24 @@ export interface components {
             runs: number[];
             diff: components["schemas"]["GraphDiff"] | null;
         };
+        /** @description An evaluation's reliability diagram: per confidence bin, its size, accuracy and mean confidence. */
+        Calibration: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["CalibrationBins"];
+        };
+        CalibrationBins: {
+            lower: number[];
+            upper: number[];
+            count: number[];
+            accuracy: number[];
+            confidence: number[];
+            /**
+             * Format: double
+             * @description expected calibration error
+             */
+            ece: number;
+        };
         ChangedNode: {
             id: string;
             op: string;
@@ -747,6 +781,12 @@ export interface components {
             readonly updated: string;
             readonly size: number | null;
         };
+        /**
+         * @description * `best` - best
+         *     * `last` - last
+         * @enum {string}
+         */
+        CheckpointEnum: "best" | "last";
         CompareAnswer: {
             x: components["schemas"]["XEnum"];
             keys: string[];
@@ -916,15 +956,46 @@ export interface components {
             name: string;
             values: unknown[];
         };
+        Input: {
+            /** @description the source run (null once deleted) */
+            run: number | null;
+            checkpoint: components["schemas"]["CheckpointEnum"];
+        };
         InsightsAnswer: {
             run: number;
             state: components["schemas"]["StateEnum"];
             confusion_matrix: components["schemas"]["ConfusionMatrix"] | null;
             per_class: components["schemas"]["PerClass"] | null;
+            calibration: components["schemas"]["Calibration"] | null;
             system: components["schemas"]["Summary"][];
             model: components["schemas"]["ModelSummary"];
             checkpoints: components["schemas"]["Checkpoint"][];
         };
+        JobInputs: {
+            min: number;
+            max: number;
+        };
+        JobKind: {
+            kind: string;
+            title: string;
+            description: string;
+            inputs: components["schemas"]["JobInputs"];
+            /** @description may run as N processes (DDP) */
+            distributed: boolean;
+            /** @description a stopped run may resume from last.pt */
+            resumable: boolean;
+            /** @description a finished run leaves a checkpoint jobs can start from */
+            checkpoints: boolean;
+            /** @description JSON Schema of the kind's config */
+            config_schema: unknown;
+        };
+        /**
+         * @description * `csv` - csv
+         *     * `image_zip` - image_zip
+         *     * `npz` - npz
+         * @enum {string}
+         */
+        KindEnum: "csv" | "image_zip" | "npz";
         ManySeriesAnswer: {
             x: components["schemas"]["XEnum"];
             runs: components["schemas"]["RunSeriesOf"][];
@@ -1130,7 +1201,7 @@ export interface components {
             readonly version: number;
             readonly graph_name: string;
             readonly project_name: string;
-            readonly kind: components["schemas"]["RunKindEnum"];
+            readonly kind: string;
             readonly name: string;
             /** @description the engine's dataset spec ({kind, options, ...}) */
             readonly dataset: {
@@ -1165,20 +1236,29 @@ export interface components {
             readonly notes: string;
             readonly parent: number | null;
             readonly resume_from: string;
+            readonly inputs: components["schemas"]["Input"][];
         };
         RunCreateRequest: {
-            /** @description graph id */
-            graph: number;
+            /**
+             * Format: int64
+             * @description graph id; left out, the first input run's graph version
+             */
+            graph?: number;
             /** @description version number; the latest if left out */
             version?: number;
-            /** @default train */
+            /**
+             * @description a kind from GET /api/jobs
+             * @default train
+             */
             kind: string;
             /** @default  */
             name: string;
-            /** @description {"kind": "digits", "options": {}} or an upload {"id": 5} */
-            dataset: unknown;
-            /** @description training config (engine's TrainConfig) */
+            /** @description {"kind": "digits", "options": {}} or an upload {"id": 5}; left out, the first input run's dataset */
+            dataset?: unknown;
+            /** @description the kind's config (its JSON Schema: GET /api/jobs) */
             config?: unknown;
+            /** @description finished runs the job starts from: [{"run": 5, "checkpoint": "best"}] */
+            inputs?: unknown;
             /** @default 1 */
             devices: number;
             /** @default cpu */
@@ -1195,7 +1275,7 @@ export interface components {
             readonly version: number;
             readonly graph_name: string;
             readonly project_name: string;
-            readonly kind: components["schemas"]["RunKindEnum"];
+            readonly kind: string;
             readonly name: string;
             /** @description the engine's dataset spec ({kind, options, ...}) */
             readonly dataset: {
@@ -1230,19 +1310,11 @@ export interface components {
             readonly notes: string;
             readonly parent: number | null;
             readonly resume_from: string;
+            readonly inputs: components["schemas"]["Input"][];
             readonly log_tail: string;
             /** @description the run stopped (failed or cancelled) and saved checkpoints/last.pt: Resume can work */
             readonly resumable: boolean;
         };
-        /**
-         * @description * `train` - Train
-         *     * `tune` - Tune
-         *     * `compress` - Compress
-         *     * `evaluate` - Evaluate
-         *     * `ensemble` - Ensemble
-         * @enum {string}
-         */
-        RunKindEnum: "train" | "tune" | "compress" | "evaluate" | "ensemble";
         RunSeriesAnswer: {
             run: number;
             x: components["schemas"]["XEnum"];
@@ -1283,9 +1355,10 @@ export interface components {
          *     * `succeeded` - Succeeded
          *     * `failed` - Failed
          *     * `cancelled` - Cancelled
+         *     * `pruned` - Pruned
          * @enum {string}
          */
-        StateEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        StateEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "pruned";
         Summary: {
             key: string;
             goal?: string;
@@ -1359,18 +1432,11 @@ export interface components {
         TokenResponse: {
             token: string;
         };
-        /**
-         * @description * `csv` - csv
-         *     * `image_zip` - image_zip
-         *     * `npz` - npz
-         * @enum {string}
-         */
-        UploadKindEnum: "csv" | "image_zip" | "npz";
         UploadRequest: {
             /** Format: binary */
             file: string;
             name?: string;
-            kind: components["schemas"]["UploadKindEnum"];
+            kind: components["schemas"]["KindEnum"];
             /** @description JSON object, e.g. {"target": "label"} for a CSV */
             options?: string;
         };
@@ -1888,6 +1954,25 @@ export interface operations {
             };
         };
     };
+    jobs_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobKind"][];
+                };
+            };
+        };
+    };
     layers_list: {
         parameters: {
             query?: never;
@@ -2357,10 +2442,17 @@ export interface operations {
     runs_list: {
         parameters: {
             query?: {
+                /** @description runs of this graph (any version) */
+                graph?: number;
+                /** @description jobs that started from this run (evaluations, ...) */
+                input?: number;
                 /** @description Number of results to return per page. */
                 limit?: number;
                 /** @description The initial index from which to return the results. */
                 offset?: number;
+                /** @description runs of this project */
+                project?: number;
+                state?: "cancelled" | "failed" | "pruned" | "queued" | "running" | "succeeded";
             };
             header?: never;
             path?: never;
@@ -2385,7 +2477,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RunCreateRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["RunCreateRequest"];

@@ -6,6 +6,7 @@
  */
 import type { components } from "./schema";
 import type { Block, GraphDocument } from "../schemas/graph";
+import type { JsonSchema } from "../components/jobs/schema";
 
 type Schemas = components["schemas"];
 
@@ -27,6 +28,8 @@ export type Template = Schemas["Template"];
 /** Built-ins have the kind as id ("digits"); uploads a number. */
 export type Dataset = Omit<Schemas["DatasetRow"], "id"> & { id: number | string };
 export type RunState = Schemas["StateEnum"];
+/** A job kind from GET /api/jobs (the engine's registry); its config's JSON Schema drives the form. */
+export type JobKind = Omit<Schemas["JobKind"], "config_schema"> & { config_schema: JsonSchema };
 /** A run as GET /api/runs/<id> answers it (lists leave out log_tail and resumable). */
 export type Run = Schemas["RunDetail"];
 export type RunRow = Schemas["Run"];

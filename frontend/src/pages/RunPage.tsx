@@ -8,7 +8,8 @@ import { Chart } from "../components/runs/Chart";
 import { StateBadge } from "../components/runs/RunList";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { formatTime } from "../lib/format";
-import type { Run } from "../api/types";
+import type { JobKind, Run } from "../api/types";
+import { CloneDialog, DerivedRuns, FromRunDialog, JobButtons, RunSummary } from "../components/jobs/RunJobs";
 import { RunInsights } from "../dashboards/RunInsights";
 
 /**
@@ -29,7 +30,8 @@ export function chartKeys(lines: Record<string, Line>): [string, string[]][] {
   return CHARTS.map(([title, test]) => [title, keys.filter(test)]);
 }
 
-type Action = "cancel" | "clone" | "resume";
+type Action = "cancel" | "resume";
+type Dialog = { clone: true } | { kind: JobKind };
 const CONNECTION_TEXT: Record<string, string> = { open: "● live", reconnecting: "reconnecting…", closed: "finished" };
 
 /** The final test figures of a finished run (its summary's `test_*`), as the header shows them. */
@@ -45,7 +47,9 @@ export function testMetrics(summary: Record<string, unknown> | undefined): [stri
     });
 }
 
-function RunActions({ run, busy, onAct }: { run: Run | null; busy: boolean; onAct: (a: Action) => void }) {
+function RunActions({ run, busy, onAct, onDialog }: {
+  run: Run | null; busy: boolean; onAct: (a: Action) => void; onDialog: (d: Dialog) => void;
+}) {
   const [confirming, setConfirming] = useState(false);
   const finished = run ? TERMINAL.includes(run.state) : false;
   if (confirming && !finished)
@@ -59,14 +63,17 @@ function RunActions({ run, busy, onAct }: { run: Run | null; busy: boolean; onAc
   return (
     <>
       {!finished && <button className="btn" disabled={busy} onClick={() => setConfirming(true)}>Cancel</button>}
-      <button className="btn" disabled={busy} onClick={() => onAct("clone")}>Clone</button>
+      <button className="btn" disabled={busy || !run} onClick={() => onDialog({ clone: true })}>Clone</button>
       {/* Offered only when it can work: a stopped run that saved checkpoints/last.pt. */}
       {run?.resumable && <button className="btn" disabled={busy} onClick={() => onAct("resume")}>Resume</button>}
+      {run && <JobButtons run={run} busy={busy} onPick={(kind) => onDialog({ kind })} />}
     </>
   );
 }
 
-function RunHeader({ id, run, busy, onAct }: { id: number; run: Run | null; busy: boolean; onAct: (a: Action) => void }) {
+function RunHeader({ id, run, busy, onAct, onDialog }: {
+  id: number; run: Run | null; busy: boolean; onAct: (a: Action) => void; onDialog: (d: Dialog) => void;
+}) {
   const connection = useRun((s) => s.connection);
   const phase = useRun((s) => phaseText(s.run, s.phase));
   const finals = run?.state === "succeeded" ? testMetrics(run.summary) : [];
@@ -80,7 +87,7 @@ function RunHeader({ id, run, busy, onAct }: { id: number; run: Run | null; busy
         <h1>Run #{id} {run?.name ? <span className="muted">{run.name}</span> : null} {run && <span data-testid="run-state"><StateBadge state={run.state} /></span>}</h1>
         <div className="actions">
           <span className={`conn conn-${connection}`}>{CONNECTION_TEXT[connection] ?? ""}</span>
-          <RunActions run={run} busy={busy} onAct={onAct} />
+          <RunActions run={run} busy={busy} onAct={onAct} onDialog={onDialog} />
         </div>
       </div>
       <div className="run-status" data-testid="run-phase">
@@ -110,6 +117,10 @@ function RunFacts({ run, lines }: { run: Run | null; lines: Record<string, Line>
       {loss !== undefined && <div><span className="muted">loss</span> {loss.toFixed(4)}</div>}
       {accuracy !== undefined && <div><span className="muted">val accuracy</span> {(accuracy * 100).toFixed(1)}%</div>}
       {run?.queue && <div><span className="muted">queue</span> {run.queue} × {run.devices ?? 1}</div>}
+      {run?.kind && run.kind !== "train" && <div><span className="muted">kind</span> {run.kind}</div>}
+      {(run?.inputs ?? []).map((i, n) => (
+        <div key={n}><span className="muted">from</span> {i.run === null ? "a deleted run" : <Link to={`/runs/${i.run}`}>run #{i.run}</Link>} ({i.checkpoint} checkpoint)</div>
+      ))}
     </div>
   );
 }
@@ -121,6 +132,7 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   const log = useRun((s) => s.log);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
 
   useEffect(() => {
     runsStore.getState().reset();
@@ -130,13 +142,17 @@ export function RunPage({ params }: { params: Record<string, string> }) {
       .then((body) => runsStore.getState().mergePoints(pointsFromSeries(body)), () => undefined);
   }, [id]);
   useRunEvents(id);
-  // The end of a run brings its summary, log tail and whether it can be resumed: read the row again.
+
   const ended = run ? TERMINAL.includes(run.state) : false;
+  // The end of a run brings its summary, log tail and whether it can be resumed: read the row again.
   useEffect(() => {
     if (ended) runs.get(id).then((r) => runsStore.getState().setRun(r), () => undefined);
   }, [id, ended]);
-
-  const groups = useMemo(() => chartKeys(lines), [lines]);
+  // A training run shows every chart in its place from the start (filling in moves nothing); a
+  // finished job that measured once (an evaluation) has its figures in Results, not in one-point charts.
+  const training = !ended && (run?.kind ?? "train") === "train";
+  const groups = useMemo(() => chartKeys(lines).filter(([, keys]) => training || keys.some((k) => lines[k].values.length > 1)),
+    [lines, training]);
   const waiting = useRun((s) => phaseText(s.run, s.phase));
   const act = async (what: Action) => {
     setBusy(true);
@@ -154,10 +170,11 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   if (!run && !error) return <Spinner label="Loading the run" />;
   return (
     <div className="content run-page">
-      <RunHeader id={id} run={run} busy={busy} onAct={act} />
+      <RunHeader id={id} run={run} busy={busy} onAct={act} onDialog={setDialog} />
       <ErrorNote message={error} />
       {run?.error && <div className="error-note"><b>The run failed:</b> {run.error}</div>}
       <RunFacts run={run} lines={lines} />
+      {run && <RunSummary run={run} />}
       <div className="charts">
         {groups.map(([title, keys]) => (
           <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`}
@@ -165,8 +182,12 @@ export function RunPage({ params }: { params: Record<string, string> }) {
         ))}
       </div>
       <RunInsights runId={id} />
+      <DerivedRuns runId={id} />
       <h2>Log</h2>
       <pre className="log" data-testid="log">{[run?.log_tail ?? "", ...log].filter(Boolean).join("\n") || "No log lines yet."}</pre>
+      {run && dialog && ("clone" in dialog
+        ? <CloneDialog run={run} onClose={() => setDialog(null)} />
+        : <FromRunDialog run={run} kind={dialog.kind} onClose={() => setDialog(null)} />)}
     </div>
   );
 }
