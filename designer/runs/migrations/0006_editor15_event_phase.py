@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('runs', '0004_run_inputs_kinds_pruned'),
+        ('runs', '0005_harden16_unique_metric_points'),
     ]
 
     operations = [
