@@ -63,8 +63,12 @@ def _is_number(text: str) -> bool:
 
 
 @register_dataset("csv", task="classification", source="upload",
-                  help="CSV with a header; options target (column, default last), task, normalize")
+                  help="CSV with a header; options target (column, default last), task, normalize; "
+                       "layout \"sequences\" for time series (id, label, time columns)")
 def load_csv(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    if options.get("layout") == "sequences":  # one row per time step: see sequences.py
+        from .sequences import load_sequence_csv
+        return load_sequence_csv(path, options)
     text = _check_size(path).read_text(encoding="utf-8-sig", errors="strict")
     rows = list(csv.reader(io.StringIO(text), delimiter=str(options.get("delimiter", ","))[:1]))
     if len(rows) < 2:
