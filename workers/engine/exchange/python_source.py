@@ -88,8 +88,8 @@ def _example(c: Compiled, cls: str) -> list[str]:
             f"{INDENT}out = model({', '.join(args)})", f"{INDENT}print({show})"]
 
 
-def render(c: Compiled) -> str:
-    cls = class_name(c.name)
+def class_source(c: Compiled, cls: str) -> tuple[list[str], list[str]]:
+    """``(imports, lines)``: the module's class named ``cls``, standalone but for the imports."""
     # The graph's name is text a person typed; in a file others will run it must never
     # close the docstring, so only plain characters are kept.
     title = _UNSAFE.sub("_", c.name)[:80]
@@ -104,6 +104,13 @@ def render(c: Compiled) -> str:
             f"{INDENT}def __init__(self):", f"{INDENT * 2}super().__init__()"]
     body += [INDENT * 2 + line for line in init] + [""]
     body += [INDENT + line if line else "" for line in forward.splitlines()]
+    return imports, body
+
+
+def render(c: Compiled) -> str:
+    cls = class_name(c.name)
+    title = _UNSAFE.sub("_", c.name)[:80]
+    imports, body = class_source(c, cls)
     header = [f'"""{title}: exported from Netweave (runs with PyTorch alone).',
               "", "Load trained weights with", f"    model = {cls}()",
               "    model.load_state_dict(torch.load(path, weights_only=True))", '"""']
