@@ -192,7 +192,22 @@ def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: 
         theirs = source_data[1] if source.dataset == sources[0].dataset else pinned_dataset(source)[1]
         check_same_data(description, source, theirs, field=f"inputs[{i}].run")
     report = check_graph(version)
-    check_binding(version.document, description)
-    task = full_config.get("task") or (sources[0].config.get("task") if sources else None)
-    check_outputs(version.document, report, description, task)
+    if getattr(entry.config_model, "binds_input", True):
+        check_binding(version.document, description)
+        task = full_config.get("task") or (sources[0].config.get("task") if sources else None)
+        check_outputs(version.document, report, description, task)
+    check_kind(entry, full_config, version.document, description)
     return Launch(dataset=spec, config=full_config, inputs=pinned)
+
+
+def check_kind(kind, config: dict, document: dict, description: dict) -> None:
+    """A kind's own checks of graph and data (its config model's ``check_job``), before anything runs."""
+    from workers.engine.jobs import JobError
+
+    check = getattr(kind.parse_config(config), "check_job", None)
+    if check is None:
+        return
+    try:
+        check(document, description)
+    except JobError as exc:
+        raise InputProblem(exc.errors) from None
