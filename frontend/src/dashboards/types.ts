@@ -114,6 +114,19 @@ export interface Insights {
     step: number | null;
     data: { lower: number[]; upper: number[]; count: number[]; accuracy: number[]; confidence: number[]; ece: number };
   } | null;
+  /** An ensemble's members and methods (docs/contracts.md section 7). */
+  ensemble?: {
+    kind: string;
+    step: number | null;
+    data: {
+      method: string;
+      members: { run: number; name: string; test_accuracy: number; test_loss: number; test_f1: number; weight: number }[];
+      methods: Record<string, { accuracy: number }>;
+      best_member_test_accuracy: number;
+    };
+  } | null;
+  /** Image grids of the recipes: a GAN's samples, an autoencoder's reconstructions (PNG, base64). */
+  images?: { kind: string; step: number | null; data: { png: string; width: number; height: number; caption: string } }[];
   system: SummaryRow[];
   model: {
     ok: boolean;
