@@ -205,12 +205,12 @@ def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: 
 
 def check_kind(kind, config: dict, document: dict, description: dict) -> None:
     """A kind's own checks of graph and data (its config model's ``check_job``), before anything runs."""
-    from workers.engine.jobs import JobError
-
     check = getattr(kind.parse_config(config), "check_job", None)
     if check is None:
         return
     try:
         check(document, description)
-    except JobError as exc:
+    except ValueError as exc:  # JobError and the engine's other bad-input errors carry `errors`
+        if not getattr(exc, "errors", None):
+            raise
         raise InputProblem(exc.errors) from None

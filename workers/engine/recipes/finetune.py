@@ -22,16 +22,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..jobs.kinds import JobError
 from ..registry.ops.backbones import BACKBONES, _set_head
 
 
-class WeightsError(JobError):
-    """A weights file that does not fit, named by its node and the ``weights_file`` param."""
+class WeightsError(ValueError):
+    """A weights file that does not fit, named by its node and the ``weights_file`` param
+    (bad input like ``JobError``: the runner and the service read its ``errors``)."""
 
     def __init__(self, message: str, node: str | None = None):
-        super().__init__("weights_file", message)
-        self.errors[0]["node"] = node
+        self.errors = [{"node": node, "port": None, "field": "weights_file", "message": message}]
+        super().__init__(message)
 
 
 def _reference(op: str, params: dict[str, Any]) -> tuple[dict[str, torch.Size], dict[str, torch.Size]]:
