@@ -168,7 +168,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
         <Palette />
         <Canvas />
         <aside className="inspector">
-          {panel === "history" ? <HistoryPanel graphId={graph.id} versions={versions} loading={versions === null} onRestore={restore} /> : <Inspector />}
+          {panel === "history" ? <HistoryPanel graphId={graph.id} versions={versions} loading={versions === null} onRestore={restore} /> : <Inspector projectId={graph.project} />}
         </aside>
       </div>
       <StatusBar />

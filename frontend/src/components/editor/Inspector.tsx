@@ -11,6 +11,7 @@ import { ParamField } from "./ParamField";
 import { VariablesPanel } from "./VariablesPanel";
 import { blockParamSpecs, SelectionForm } from "./BlockForms";
 import { BlockSettings } from "./BlockSettings";
+import { WeightsUpload } from "./WeightsUpload";
 
 function RenameField({ node }: { node: Node }) {
   const [text, setText] = useState(node.id);
@@ -38,7 +39,7 @@ function RenameField({ node }: { node: Node }) {
   );
 }
 
-function NodeForm({ node }: { node: Node }) {
+function NodeForm({ node, projectId }: { node: Node; projectId?: number }) {
   const registered = useCatalogue((s) => s.byOp[node.op]);
   const block = useGraph((s) => (node.op.startsWith("block:") ? s.doc.blocks[node.op.slice("block:".length)] : undefined));
   // A block's form is made from its exposed params, in the registry's shape.
@@ -63,6 +64,9 @@ function NodeForm({ node }: { node: Node }) {
         <ParamField key={`${node.id}.${p.name}`} spec={p} value={node.params[p.name]} inferredValue={nodeReport?.inferred?.[p.name]}
           onChange={(v) => set(p.name, v)} />
       ))}
+      {registered?.category === "Backbone" && projectId !== undefined && (
+        <WeightsUpload node={node} projectId={projectId} onPath={(path) => set("weights_file", path)} />
+      )}
       {isBlock && (
         <>
           <label className="field">
@@ -87,14 +91,14 @@ function NodeForm({ node }: { node: Node }) {
   );
 }
 
-export function Inspector() {
+export function Inspector({ projectId }: { projectId?: number } = {}) {
   const selection = useGraph((s) => s.selection);
   const doc = useGraph((s) => s.doc);
   const scope = useGraph((s) => s.scope);
   const nodes = scopeOf(doc, scope).nodes;
   if (selection.length === 1) {
     const node = nodes.find((n) => n.id === selection[0]);
-    if (node) return <NodeForm node={node} />;
+    if (node) return <NodeForm node={node} projectId={projectId} />;
   }
   if (selection.length > 1) return <SelectionForm ids={selection} />;
   if (scope !== null) return <BlockSettings block={scope} />;
