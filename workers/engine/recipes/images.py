@@ -36,3 +36,17 @@ def grid_png(images: torch.Tensor, *, columns: int, value_range: tuple[float, fl
     return {"png": base64.b64encode(buffer.getvalue()).decode("ascii"), "width": image.width,
             "height": image.height, "columns": columns, "rows": -(-len(images) // columns),
             "caption": caption}
+
+
+@torch.no_grad()
+def reconstructions(model: torch.nn.Module, split, device: torch.device, count: int = 8) -> dict[str, Any]:
+    """The first ``count`` inputs of ``split`` (top row) above the model's reconstructions (bottom row)."""
+    from .ensemble import first_tensor
+
+    x = split[0:count][0].to(device)
+    was_training = model.training
+    model.eval()
+    out = first_tensor(model(x)).float().reshape(x.shape)
+    model.train(was_training)
+    return grid_png(torch.cat([x.float(), out]), columns=len(x),
+                    caption="inputs (top row) and their reconstructions (bottom row)")
