@@ -245,7 +245,8 @@ class TrainRecipe:
         acc.all_reduce()
         values, details = acc.result()
         self._emit_metric(split, values)
-        if self.task == "reconstruction" and split == "val" and self.place.is_main:
+        if self.task == "reconstruction" and split == "val" and self.place.is_main \
+                and len(self.data.input_shape) == 3:  # images (C, H, W): a grid a person can look at
             self._emit_artifact("reconstructions", reconstructions(self.module, self.data.val, self.place.device))
         if details is not None:
             # Test figures get their own kinds: the service names artifacts
