@@ -195,7 +195,7 @@ def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: 
         theirs = source_data[1] if source.dataset == sources[0].dataset else pinned_dataset(source)[1]
         check_same_data(description, source, theirs, field=f"inputs[{i}].run")
     report = check_graph(version)
-    if getattr(entry.config_model, "binds_input", True):
+    if entry.extra.get("binds_input", True):
         check_binding(version.document, description)
         task = full_config.get("task") or (sources[0].config.get("task") if sources else None)
         check_outputs(version.document, report, description, task)

@@ -101,6 +101,8 @@ export interface JobKind {
   resumable: boolean;
   /** A finished run of this kind leaves a checkpoint other jobs can start from. */
   checkpoints: boolean;
+  /** False where the graph's Input is not bound to the dataset (a GAN's generator takes noise). */
+  binds_input?: boolean;
   config_schema: import("../components/jobs/schema").JsonSchema;
 }
 

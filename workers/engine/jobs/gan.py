@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,8 +31,6 @@ from .kinds import JobContext, JobError, register_job
 
 class GanConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    # The generator's Input is noise, not the dataset: the service skips the Input binding.
-    binds_input: ClassVar[bool] = False
 
     epochs: int = Field(5, ge=1, le=100000, description="Passes over the real images")
     batch_size: int = Field(64, ge=2, le=65536, description="Real images per step (and as many generated)")
@@ -189,4 +187,6 @@ register_job(
     "gan", GanConfig, GanJob, title="GAN",
     description="Train the graph as a generator against a discriminator (a template or a graph) on an "
                 "image dataset: BCE losses, Adam with beta1 0.5, both losses live, a grid of samples "
-                "each epoch, checkpoints of both networks.")
+                "each epoch, checkpoints of both networks.",
+    # The generator's Input is noise, not the dataset: no Input binding at launch (GET /api/jobs says so).
+    binds_input=False)
