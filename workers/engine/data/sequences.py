@@ -21,8 +21,6 @@ that is 1 on real steps and 0 on padding, so a model can tell them apart.
 """
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import numpy as np
@@ -30,7 +28,7 @@ import numpy as np
 from .base import DatasetBundle, DatasetError, bundle_from_arrays
 from .builtin import _float_option, _int_option
 from .registry import register_dataset
-from .uploads import _check_size, _is_number as _number, _label_encode
+from .uploads import _csv_rows, _is_number as _number, _label_encode
 
 
 def _rng(options: dict[str, Any]) -> np.random.Generator:
@@ -158,10 +156,7 @@ def load_sequence_csv(path: str | None, options: dict[str, Any]) -> DatasetBundl
     on each of its rows), an optional ``time`` column to order the steps (file
     order otherwise), every other column a numeric feature.
     """
-    text = _check_size(path).read_text(encoding="utf-8-sig", errors="strict")
-    rows = list(csv.reader(io.StringIO(text), delimiter=str(options.get("delimiter", ","))[:1]))
-    if len(rows) < 2:
-        raise DatasetError("the CSV needs a header line and at least one data line", field="path")
+    rows = _csv_rows(path, options)  # size, encoding, delimiter and column limits checked there
     header = [h.strip() for h in rows[0]]
     cols = _columns(header, options)
     if len(header) - len({c for c in cols if c is not None}) < 1:
