@@ -25,14 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from .base import DatasetBundle, DatasetError, bundle_from_arrays
-from .builtin import _float_option, _int_option
+from .base import DatasetBundle, DatasetError, bundle_from_arrays, float_option, int_option
 from .registry import register_dataset
 from .uploads import _csv_rows, _is_number as _number, _label_encode
 
 
 def _rng(options: dict[str, Any]) -> np.random.Generator:
-    return np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    return np.random.default_rng(int_option(options, "seed", 0, 0, 2**31 - 1))
 
 
 def _classes(kind: str, x: np.ndarray, y: np.ndarray, options: dict[str, Any], n: int,
@@ -46,8 +45,8 @@ def _classes(kind: str, x: np.ndarray, y: np.ndarray, options: dict[str, Any], n
                   help="Sequences of random bits (N, length, 1); class = their parity. "
                        "Options n_samples, length, seed")
 def load_parity(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    n = _int_option(options, "n_samples", 4000, 10, 10**6)
-    length = _int_option(options, "length", 8, 1, 4096)
+    n = int_option(options, "n_samples", 4000, 10, 10**6)
+    length = int_option(options, "length", 8, 1, 4096)
     bits = _rng(options).integers(0, 2, (n, length))
     # Bits as -1/+1: zero-mean inputs train faster than 0/1.
     return _classes("parity", (2.0 * bits - 1)[:, :, None], bits.sum(1) % 2, options, 2)
@@ -57,8 +56,8 @@ def load_parity(path: str | None, options: dict[str, Any]) -> DatasetBundle:
                   help="The adding problem (N, length, 2): values and two markers; target = "
                        "sum of the marked values. Options n_samples, length, seed")
 def load_adding(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    n = _int_option(options, "n_samples", 4000, 10, 10**6)
-    length = _int_option(options, "length", 32, 2, 4096)
+    n = int_option(options, "n_samples", 4000, 10, 10**6)
+    length = int_option(options, "length", 32, 2, 4096)
     rng = _rng(options)
     values = rng.uniform(0, 1, (n, length))
     marks = np.zeros((n, length))
@@ -77,10 +76,10 @@ def load_adding(path: str | None, options: dict[str, Any]) -> DatasetBundle:
                   help="Noisy sine waves (N, length, 1); class = frequency band. "
                        "Options n_samples, length, classes, noise, seed")
 def load_frequency(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    n = _int_option(options, "n_samples", 2000, 10, 10**6)
-    length = _int_option(options, "length", 64, 8, 4096)
-    classes = _int_option(options, "classes", 4, 2, 16)
-    noise = _float_option(options, "noise", 0.3, 0, 10)
+    n = int_option(options, "n_samples", 2000, 10, 10**6)
+    length = int_option(options, "length", 64, 8, 4096)
+    classes = int_option(options, "classes", 4, 2, 16)
+    noise = float_option(options, "noise", 0.3, 0, 10)
     rng = _rng(options)
     y = np.arange(n) % classes
     # Bands of cycles per sequence, spaced so that neighbours overlap a little.
