@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from tests.engine.training.conftest import mlp_graph
+from tests.engine.training.conftest import RecordingSink
 from workers.engine.data import load_dataset
 from workers.engine.jobs.runner import EXIT_BAD_INPUT, EXIT_OK, StopFlag, execute
 from workers.engine.recipes.ensemble import combine, fit_weights
@@ -19,29 +20,10 @@ MEMBERS = [(mlp_graph(hidden=h), seed, {"epochs": 3, "optimizer": {"lr": 0.005}}
            for seed, h in ((1, 24), (2, 32), (3, 40))]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-class Sink:
-    def __init__(self):
-        self.events = []
-
-    def emit(self, event):
-        self.events.append(event)
-
-    def of(self, type_, **match):
-        return [e for e in self.events if e["type"] == type_ and all(e.get(k) == v for k, v in match.items())]
-
-
 def _execute(run_dir, **job):
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     (run_dir / "job.json").write_text(json.dumps({"run_id": 9, "dataset": {"kind": "digits"}, **job}))
-    sink = Sink()
+    sink = RecordingSink()
     return execute(run_dir, sink, StopFlag()), sink
 
 

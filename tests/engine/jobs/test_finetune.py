@@ -16,14 +16,6 @@ from workers.engine.recipes.finetune import WeightsError, check_weights
 from workers.engine.train import load_checkpoint
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
     """A ResNet-18 state dict as torchvision's constructor makes it (random init, no download)."""

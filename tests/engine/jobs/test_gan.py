@@ -9,30 +9,12 @@ import pytest
 import torch
 from PIL import Image
 
+from tests.engine.training.conftest import RecordingSink
 from workers.engine import load_template
 from workers.engine.jobs import JobError
 from workers.engine.jobs.gan import GanConfig
 from workers.engine.jobs.runner import EXIT_BAD_INPUT, EXIT_OK, StopFlag, execute
 from workers.engine.train import load_checkpoint
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-class Sink:
-    def __init__(self):
-        self.events = []
-
-    def emit(self, event):
-        self.events.append(event)
-
-    def of(self, type_, **match):
-        return [e for e in self.events if e["type"] == type_ and all(e.get(k) == v for k, v in match.items())]
 
 
 def _small(name: str, **variables) -> dict:
@@ -46,7 +28,7 @@ def _run(run_dir, generator, config, dataset=None):
     (run_dir / "job.json").write_text(json.dumps({"kind": "gan", "run_id": 1, "graph": generator,
                                                   "dataset": dataset or {"kind": "digits"},
                                                   "config": {"system_every_s": 3600, **config}}))
-    sink = Sink()
+    sink = RecordingSink()
     return execute(run_dir, sink, StopFlag()), sink
 
 
