@@ -77,3 +77,11 @@ def test_an_unknown_discriminator_template_is_named():
     with pytest.raises(JobError, match="no template named 'nope'"):
         GanConfig(discriminator="nope").check_job(load_template("dcgan_generator"),
                                                   {"name": "digits", "input_shape": [1, 8, 8]})
+
+
+def test_the_discriminator_template_takes_whatever_the_generator_makes():
+    generator = load_template("dcgan_generator")
+    generator["variables"]["channels"] = 3  # colour images (CIFAR-10, an RGB image zip)
+    checked = GanConfig().check_job(generator, {"name": "cifar10", "input_shape": [3, 32, 32]})
+    assert checked["image"] == [3, 32, 32] and checked["latent"] == [100, 1, 1]
+    assert checked["discriminator"]["nodes"][0]["params"]["shape"] == [3, 32, 32]

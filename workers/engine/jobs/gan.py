@@ -44,45 +44,54 @@ class GanConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to train")
     system_every_s: float = Field(5.0, ge=0.5, le=3600, description="Seconds between system figures")
 
-    def discriminator_graph(self) -> dict:
+    def discriminator_graph(self, takes: list[int]) -> dict:
+        """The discriminator's document; a template's Input is set to ``takes`` (the generator's
+        output), so the DCGAN templates fit 1- and 3-channel images alike."""
         from .. import load_template
 
         if isinstance(self.discriminator, dict):
             return self.discriminator
         try:
-            return load_template(self.discriminator)
+            doc = load_template(self.discriminator)
         except KeyError:
             raise JobError("config.discriminator", f"no template named {self.discriminator!r}") from None
+        for node in doc["nodes"]:
+            if node["op"] == "Input":
+                node["params"]["shape"] = list(takes)
+        return doc
 
-    def check_job(self, generator: dict, description: dict) -> dict[str, list]:
-        """Shapes agree, or a ``JobError`` naming the mismatch; returns the checked shapes."""
-        from .. import validate_graph
-
+    def check_job(self, generator: dict, description: dict) -> dict[str, Any]:
+        """Shapes agree, or a ``JobError`` naming the mismatch; returns the shapes and the discriminator."""
         data = list(description.get("input_shape") or [])
         if len(data) != 3:
             raise JobError("dataset", f"dataset {description.get('name')!r} gives {data}: a GAN needs "
                                       "images (channels, height, width)")
-        shapes = {}
-        for role, doc, field in (("generator", generator, "graph"),
-                                 ("discriminator", self.discriminator_graph(), "config.discriminator")):
-            report = validate_graph(doc)
-            if not report["ok"]:
-                first = report["errors"][0]
-                raise JobError(field, f"the {role} does not compile: {first.get('node') or ''} {first['message']}")
-            inputs = [n for n in doc["nodes"] if n["op"] == "Input"]
-            outputs = [e["shape"] for e in report["edges"] if e["target"] in
-                       {n["id"] for n in doc["nodes"] if n["op"] == "Output"}]
-            if len(inputs) != 1 or not outputs:
-                raise JobError(field, f"the {role} needs one Input and an Output")
-            shapes[role] = {"input": list(inputs[0]["params"]["shape"]), "output": list(outputs[0][1:])}
-        made, taken = shapes["generator"]["output"], shapes["discriminator"]["input"]
-        if made != taken:
-            raise JobError("config.discriminator", f"the generator gives {made} but the discriminator's "
-                                                   f"Input takes {taken}: make them the same shape")
+        latent, made = _io_shapes("generator", generator, "graph")
         if len(made) != 3 or made[0] != data[0]:
             raise JobError("graph", f"the generator gives {made} but dataset {description.get('name')!r} "
                                     f"has {data[0]} channel(s): set the generator's output channels to {data[0]}")
-        return shapes
+        discriminator = self.discriminator_graph(made)
+        taken, _ = _io_shapes("discriminator", discriminator, "config.discriminator")
+        if made != taken:
+            raise JobError("config.discriminator", f"the generator gives {made} but the discriminator's "
+                                                   f"Input takes {taken}: make them the same shape")
+        return {"latent": latent, "image": made, "discriminator": discriminator}
+
+
+def _io_shapes(role: str, doc: dict, field: str) -> tuple[list, list]:
+    """``(Input shape, first Output shape)`` without the batch, or a JobError naming the graph."""
+    from .. import validate_graph
+
+    report = validate_graph(doc)
+    if not report["ok"]:
+        first = report["errors"][0]
+        raise JobError(field, f"the {role} does not compile: {first.get('node') or ''} {first['message']}")
+    inputs = [n for n in doc["nodes"] if n["op"] == "Input"]
+    outputs = [e["shape"] for e in report["edges"]
+               if e["target"] in {n["id"] for n in doc["nodes"] if n["op"] == "Output"}]
+    if len(inputs) != 1 or not outputs:
+        raise JobError(field, f"the {role} needs one Input and an Output")
+    return list(inputs[0]["params"]["shape"]), list(outputs[0][1:])
 
 
 class GanJob:
@@ -99,14 +108,13 @@ class GanJob:
         cfg, ctx = self.cfg, self.ctx
         self.place = setup_placement(wanted_device(cfg.device, ctx.resources))
         self.data = load_dataset(ctx.dataset)
-        shapes = cfg.check_job(ctx.graph, self.data.describe())
+        checked = cfg.check_job(ctx.graph, self.data.describe())
         device = self.place.device
         self.g = compile_graph(ctx.graph, seed=cfg.seed).to(device).train()
-        d_doc = cfg.discriminator_graph()
-        self.d = compile_graph(d_doc, seed=cfg.seed + 1).to(device).train()
+        self.d = compile_graph(checked["discriminator"], seed=cfg.seed + 1).to(device).train()
         self.adversarial = AdversarialStep(
-            self.g, self.d, latent=shapes["generator"]["input"], image_size=tuple(shapes["generator"]["output"][1:]),
-            lr=cfg.lr, betas=cfg.betas, sigmoid=ends_in_sigmoid(d_doc))
+            self.g, self.d, latent=checked["latent"], image_size=tuple(checked["image"][1:]),
+            lr=cfg.lr, betas=cfg.betas, sigmoid=ends_in_sigmoid(checked["discriminator"]))
         torch.manual_seed(cfg.seed)
         self.loader, self.sampler, _ = train_loader(self.data.train, cfg.batch_size, rank=0, world_size=1,
                                                     seed=cfg.seed, num_workers=0, cuda=device.type == "cuda")
