@@ -82,3 +82,38 @@ def test_tick_two_runs_ensemble_them_and_see_the_members_and_gan_samples(finishe
     image.wait_for()
     assert image.evaluate("img => img.complete && img.naturalWidth") >= 2 * 32
     assert "generated after epoch 1" in page.get_by_test_id("images-samples").inner_text()
+
+
+@pytest.fixture
+def generator(ada, stack) -> int:
+    from designer.graphs.models import Project
+    from designer.graphs.services import create_graph
+    from workers.engine import load_template
+
+    doc = load_template("dcgan_generator")
+    doc["variables"]["ngf"] = 8
+    project = Project.objects.create(name="gan", owner=ada)
+    return create_graph(project, "generator", ada, doc, "first").pk
+
+
+def test_launch_a_gan_from_the_editor_and_watch_its_samples(generator, page, shoot):
+    log_in(page)
+    page.goto(f"/graphs/{generator}")
+    page.get_by_test_id("launch").click()
+    dialog = page.get_by_test_id("launch-dialog")
+    dialog.locator("select[name=dataset]").select_option("digits")
+    dialog.locator("select[name=kind]").select_option("gan")
+    dialog.locator("select[name=dataset]").select_option("digits")
+    assert dialog.get_by_text("Bind the input").count() == 0  # the generator's Input is noise
+    dialog.get_by_label("Epochs").fill("1")
+    assert dialog.get_by_test_id("cfg-discriminator").input_value() == "dcgan_discriminator"
+    shoot("recipes-gan-launch")
+    page.get_by_test_id("launch-confirm").click()
+    page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=30_000)
+    page.get_by_test_id("run-state").filter(has_text="succeeded").wait_for(timeout=180_000)
+    run = page.request.get(f"/api/runs/{page.url.rsplit('/', 1)[1]}").json()
+    assert run["kind"] == "gan" and run["summary"]["epochs"] == 1
+    image = page.get_by_test_id("images-samples").locator("img")
+    image.wait_for(timeout=30_000)
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+    shoot("recipes-gan-run")
