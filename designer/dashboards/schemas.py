@@ -218,12 +218,55 @@ class ModelSummary(s.Serializer):
     errors = GraphErrorItem(many=True)
 
 
+class EnsembleMember(s.Serializer):
+    run = s.IntegerField()
+    name = s.CharField()
+    test_accuracy = s.FloatField()
+    test_loss = s.FloatField()
+    test_f1 = s.FloatField()
+    weight = s.FloatField(help_text="its weight in the weighted method (fitted on the validation split)")
+
+
+class EnsembleData(s.Serializer):
+    method = s.CharField()
+    members = EnsembleMember(many=True)
+    methods = s.DictField(child=s.DictField(child=s.FloatField()), help_text="each method's test metrics")
+    best_member_test_accuracy = s.FloatField()
+
+
+class Ensemble(s.Serializer):
+    """An ensemble run's members and methods (docs/contracts.md section 7)."""
+
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = EnsembleData()
+
+
+class ImageGridData(s.Serializer):
+    png = s.CharField(help_text="a PNG, base64")
+    width = s.IntegerField()
+    height = s.IntegerField()
+    rows = s.IntegerField()
+    columns = s.IntegerField()
+    caption = s.CharField(allow_blank=True)
+
+
+class ImageGrid(s.Serializer):
+    """A recipe's image grid: a GAN's samples or an autoencoder's reconstructions."""
+
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = ImageGridData()
+
+
 class InsightsAnswer(s.Serializer):
     run = s.IntegerField()
     state = s.ChoiceField(RunState.choices)
     confusion_matrix = ConfusionMatrix(allow_null=True)
     per_class = PerClass(allow_null=True)
     calibration = Calibration(allow_null=True)
+    ensemble = Ensemble(allow_null=True)
+    images = ImageGrid(many=True)
     system = SummarySerializer(many=True)
     model = ModelSummary()
     checkpoints = CheckpointSerializer(many=True)

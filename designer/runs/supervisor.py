@@ -72,9 +72,11 @@ def write_job(claimed: Claim) -> Path:
 
 def job_inputs(run: Run) -> list[dict]:
     """The runs this job starts from, with their checkpoint files (checked at launch)."""
-    sources = Run.objects.in_bulk([i["run"] for i in run.inputs])
+    sources = Run.objects.select_related("graph_version").in_bulk([i["run"] for i in run.inputs])
     # A source deleted since the launch gets no path: the job says which run is gone.
-    return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])) if i["run"] in sources else ""}
+    # Each input carries its own graph: an ensemble's members may differ from the run's.
+    return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])) if i["run"] in sources else "",
+             "graph": sources[i["run"]].graph_version.document if i["run"] in sources else None}
             for i in run.inputs]
 
 

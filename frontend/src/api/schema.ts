@@ -457,6 +457,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["projects_weights_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -861,6 +877,39 @@ export interface components {
             /** Format: date-time */
             created?: string;
         };
+        /** @description An ensemble run's members and methods (docs/contracts.md section 7). */
+        Ensemble: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["EnsembleData"];
+        };
+        EnsembleData: {
+            method: string;
+            members: components["schemas"]["EnsembleMember"][];
+            /** @description each method's test metrics */
+            methods: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Format: double */
+            best_member_test_accuracy: number;
+        };
+        EnsembleMember: {
+            run: number;
+            name: string;
+            /** Format: double */
+            test_accuracy: number;
+            /** Format: double */
+            test_loss: number;
+            /** Format: double */
+            test_f1: number;
+            /**
+             * Format: double
+             * @description its weight in the weighted method (fitted on the validation split)
+             */
+            weight: number;
+        };
         /**
          * @description * `min` - min
          *     * `max` - max
@@ -956,6 +1005,21 @@ export interface components {
             name: string;
             values: unknown[];
         };
+        /** @description A recipe's image grid: a GAN's samples or an autoencoder's reconstructions. */
+        ImageGrid: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["ImageGridData"];
+        };
+        ImageGridData: {
+            /** @description a PNG, base64 */
+            png: string;
+            width: number;
+            height: number;
+            rows: number;
+            columns: number;
+            caption: string;
+        };
         Input: {
             /** @description the source run (null once deleted) */
             run: number | null;
@@ -967,6 +1031,8 @@ export interface components {
             confusion_matrix: components["schemas"]["ConfusionMatrix"] | null;
             per_class: components["schemas"]["PerClass"] | null;
             calibration: components["schemas"]["Calibration"] | null;
+            ensemble: components["schemas"]["Ensemble"] | null;
+            images: components["schemas"]["ImageGrid"][];
             system: components["schemas"]["Summary"][];
             model: components["schemas"]["ModelSummary"];
             checkpoints: components["schemas"]["Checkpoint"][];
@@ -986,6 +1052,8 @@ export interface components {
             resumable: boolean;
             /** @description a finished run leaves a checkpoint jobs can start from */
             checkpoints: boolean;
+            /** @description false where the graph's Input is not bound to the dataset (a GAN's generator takes noise) */
+            binds_input?: boolean;
             /** @description JSON Schema of the kind's config */
             config_schema: unknown;
         };
@@ -1495,6 +1563,15 @@ export interface components {
             blocks_changed?: string[];
             a: number;
             b: number;
+        };
+        WeightsUploadRequest: {
+            /** Format: binary */
+            file: string;
+            /** @description The backbone node's op, e.g. ResNet18 */
+            op: string;
+            node?: string;
+            /** @description The node's params as JSON, e.g. {"head": "features"} */
+            params?: string;
         };
         /**
          * @description * `step` - step
@@ -2435,6 +2512,33 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+        };
+    };
+    projects_weights_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["WeightsUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };

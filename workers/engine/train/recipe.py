@@ -19,6 +19,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ..data import DatasetBundle
+from ..recipes.images import reconstructions
 from .checkpoint import CheckpointWriter, cpu_copy, load_checkpoint, rng_state, set_rng_state
 from .config import ConfigError, TrainConfig
 from .loaders import eval_loader, to_device, train_loader
@@ -245,6 +246,9 @@ class TrainRecipe:
         acc.all_reduce()
         values, details = acc.result()
         self._emit_metric(split, values)
+        if self.task == "reconstruction" and split == "val" and self.place.is_main \
+                and len(self.data.input_shape) == 3:  # images (C, H, W): a grid a person can look at
+            self._emit_artifact("reconstructions", reconstructions(self.module, self.data.val, self.place.device))
         if details is not None:
             # Test figures get their own kinds: the service names artifacts
             # "<kind>/<step>", and the test runs at the last validation's step.
