@@ -1,0 +1,206 @@
+"""The ``compress`` kind: a finished run's model made smaller, and measured against it.
+
+Methods chain in one run, in this order: structured pruning (with
+fine-tuning epochs after each step) → unstructured magnitude pruning →
+int8 quantization and/or half-precision export. Every model on the way is
+measured on the same test split in this job (``compress.report``). Outputs:
+``outputs/graph.json`` (the pruned graph, which the service saves as a new
+version of the source graph), ``checkpoints/best.pt`` (its float weights as
+a normal training checkpoint), the exported files under ``outputs/``, and a
+``compress_report`` artifact with the before/after table.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..compress import PruneTarget, graph_for_pruned, prune_structured
+from ..compress.report import Bench, compare, summary_of
+from ..data import load_dataset
+from ..graph.api import validate_graph
+from ..measure import parameter_count
+from ..train import NullSink, TrainConfig, TrainRecipe
+from .binding import check_input_shape, wanted_device
+from .distributed import setup_placement
+from .kinds import JobContext, JobError, register_job
+from .sources import load_source, weights_bytes, write_training_checkpoint
+
+FRACTION = {"gt": 0, "lt": 1}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StructuredConfig(_Strict):
+    ratio: float | None = Field(None, **FRACTION, description="Fraction of the channels/features "
+                                "removed from every prunable layer (0-1)")
+    target_params: float | None = Field(None, **FRACTION, description="Or: keep at most this "
+                                        "fraction of the parameters (0-1); the ratio is searched")
+    target_flops: float | None = Field(None, **FRACTION, description="Or: keep at most this "
+                                       "fraction of the FLOPs (0-1); the ratio is searched")
+    steps: int = Field(1, ge=1, le=20, description="Pruning steps (1 = one shot); the ratio is "
+                       "reached gradually, with fine-tuning after each step")
+    finetune_epochs: int = Field(2, ge=0, le=1000, description="Fine-tuning epochs after each step")
+    norm: Literal[1, 2] = Field(1, description="Channel importance: L1 or L2 norm of the weights")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "StructuredConfig":
+        given = [v for v in (self.ratio, self.target_params, self.target_flops) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of ratio, target_params or target_flops")
+        return self
+
+    def target(self) -> PruneTarget:
+        return PruneTarget(ratio=self.ratio, params=self.target_params, flops=self.target_flops)
+
+
+class CompressConfig(_Strict):
+    structured: StructuredConfig | None = Field(
+        None, description="Structured pruning: channels and features removed (a smaller graph)")
+    finetune_lr: float | None = Field(None, gt=0, le=10, description="Learning rate of the "
+                                      "fine-tuning; empty = a tenth of the source run's")
+    batch_size: int | None = Field(None, ge=1, le=65536, description="Fine-tuning batch size; "
+                                   "empty = the source run's")
+    latency_repeats: int = Field(20, ge=3, le=1000, description="Timings per batch size (median)")
+    threads: int = Field(1, ge=1, le=256, description="CPU threads for the latency timings")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for fine-tuning and calibration")
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where fine-tuning runs (latency is always timed on the CPU)")
+
+    @model_validator(mode="after")
+    def _some_method(self) -> "CompressConfig":
+        if not any(getattr(self, name) is not None for name in METHODS):
+            raise ValueError(f"choose at least one method: {', '.join(METHODS)}")
+        return self
+
+
+METHODS = ("structured",)
+
+
+class CompressJob:
+    def __init__(self, ctx: JobContext):
+        self.ctx, self.cfg = ctx, ctx.config
+        self.sink = ctx.sink or NullSink()
+        self.step = 0
+        self.outputs = ctx.run_dir / "outputs"
+
+    def setup(self, resume_from: str | None) -> None:
+        ctx = self.ctx
+        self.data = load_dataset(ctx.dataset)
+        check_input_shape(ctx.graph, self.data.input_shape, self.data.name)
+        self.source = load_source(ctx, ctx.graph)
+        self.model = self.source.model
+        self.task = self.source.train_config.get("task") or self.data.task
+        if len(self.data.test) == 0:
+            raise JobError("dataset", f"dataset {self.data.name!r} has no test split to measure on")
+        self.place = setup_placement(wanted_device(self.cfg.device, ctx.resources))
+        self.bench = Bench(self.data.test, self.task, self.data.num_classes,
+                           repeats=self.cfg.latency_repeats, threads=self.cfg.threads)
+        self.example = (self.data.train[[0, min(1, len(self.data.train) - 1)]][0],)
+        self.doc = ctx.graph
+        self.outputs.mkdir(parents=True, exist_ok=True)
+
+    # -- the chain -----------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        rows = [self._figures("source", self.model, self.doc)]
+        if self.cfg.structured is not None:
+            self._structured()
+            rows.append(self._figures("pruned", self.model, self.doc))
+        report = compare(rows, self.task)
+        self._artifact("compress_report", report)
+        self._save()
+        summary = summary_of(report)
+        self._metric("compressed", {k: v for k, v in summary.items() if not k.startswith("source_")})
+        return summary
+
+    def _figures(self, name: str, model: torch.nn.Module, doc: dict, **kw: Any):
+        model = model.to("cpu").eval()
+        flops = validate_graph(doc)["totals"]["flops"]
+        fig = self.bench.figures(name, model, params=parameter_count(model), flops=flops,
+                                 file_bytes=weights_bytes(model.state_dict()), **kw)
+        self._log(f"{name}: {fig.metrics} params {fig.params:,} FLOPs {fig.flops:,} "
+                  f"file {fig.file_bytes:,} B latency b1 {fig.latency_b1_ms:.3f} ms "
+                  f"b64 {fig.latency_b64_ms:.3f} ms")
+        return fig
+
+    def _structured(self) -> None:
+        cfg = self.cfg.structured
+        ratio = prune_structured(self.model, self.example, cfg.target(), steps=cfg.steps, norm=cfg.norm,
+                                 after_step=self._finetune)
+        self.doc, state = graph_for_pruned(self.doc, self.model.to("cpu"), self.example)
+        self.state = state
+        (self.outputs / "graph.json").write_text(json.dumps(self.doc, indent=1))
+        self._log(f"structured pruning: channel ratio {ratio:.4f} in {cfg.steps} step(s)")
+
+    def _finetune(self, index: int) -> None:
+        epochs = self.cfg.structured.finetune_epochs
+        self._log(f"pruning step {index + 1}/{self.cfg.structured.steps}: "
+                  f"{parameter_count(self.model):,} parameters; fine-tuning {epochs} epoch(s)")
+        if epochs == 0:
+            return
+        recipe = TrainRecipe(self.model, self.data, self.finetune_config(epochs), run_dir=self.ctx.run_dir,
+                             placement=self.place, sink=self.sink, should_stop=self.ctx.should_stop)
+        try:
+            recipe.setup()
+            recipe.state.step = self.step  # the curves go on from the previous step
+            recipe.fit()
+            if recipe.best_weights is not None:
+                self.model.load_state_dict(recipe.best_weights)
+            self.step = recipe.state.step
+        finally:
+            recipe.cleanup()
+        self.model.to("cpu").eval()
+
+    def finetune_config(self, epochs: int) -> TrainConfig:
+        """The source run's training settings, for ``epochs`` at a lower learning rate."""
+        base = self.source.train_config
+        base.pop("early_stopping", None)
+        optimizer = dict(base.get("optimizer") or {})
+        source_lr = optimizer.get("lr", TrainConfig().optimizer.lr)
+        optimizer["lr"] = self.cfg.finetune_lr or source_lr / 10
+        data = {**base, "epochs": epochs, "optimizer": optimizer, "seed": self.cfg.seed,
+                "device": self.cfg.device, "eval_every_steps": None}
+        if self.cfg.batch_size:
+            data["batch_size"] = self.cfg.batch_size
+        data.pop("schedule", None)  # a constant rate for fine-tuning
+        return TrainConfig.model_validate(data)
+
+    # -- outputs -------------------------------------------------------------
+    def _save(self) -> None:
+        state = getattr(self, "state", None) or self.model.state_dict()
+        config = self.finetune_config(max(1, getattr(self.cfg.structured, "finetune_epochs", 1)))
+        for rel in write_training_checkpoint(self.ctx.run_dir, state, config.model_dump(mode="json"),
+                                             self.step):
+            self.sink.emit({"type": "checkpoint", "path": rel, "epoch": 0, "step": self.step,
+                            "best": rel.endswith("best.pt")})
+
+    def _metric(self, split: str, values: dict[str, float]) -> None:
+        self.sink.emit({"type": "metric", "step": self.step, "epoch": 0, "split": split,
+                        "values": values, "time": time.time()})
+
+    def _artifact(self, kind: str, data: Any) -> None:
+        self.sink.emit({"type": "artifact", "kind": kind, "step": self.step, "data": data})
+
+    def _log(self, message: str) -> None:
+        self.sink.emit({"type": "log", "level": "info", "message": message})
+
+    def save_checkpoint(self, name: str) -> Path | None:
+        return None  # a cancelled compression keeps nothing half-done
+
+    def cleanup(self) -> None:
+        self.model = None
+
+
+register_job(
+    "compress", CompressConfig, CompressJob, title="Compress",
+    description="Make a finished run's model smaller and faster: structured pruning (a new, "
+                "narrower graph version) with fine-tuning, unstructured pruning, int8 "
+                "quantization, half precision; measured against the source on the same test split "
+                "(accuracy, parameters, FLOPs, file size, CPU latency at batch 1 and 64).",
+    inputs=(1, 1))
