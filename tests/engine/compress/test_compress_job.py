@@ -11,12 +11,7 @@ from workers.engine import compile_graph, validate_graph
 from workers.engine.jobs.kinds import get_job
 from workers.engine.train import ConfigError, load_checkpoint
 
-from .helpers import run_kind, train_source
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    return train_source(tmp_path_factory.mktemp("source"), epochs=4)
+from .helpers import run_kind
 
 
 def test_structured_compress_reports_against_the_source(source, tmp_path):

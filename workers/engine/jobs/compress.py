@@ -20,8 +20,11 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..compress import PruneTarget, graph_for_pruned, prune_structured
+from ..compress.quantize import dynamic_int8, half, static_int8
 from ..compress.report import Bench, compare, summary_of
+from ..compress.sparse import sparse_bytes, sparsify, sparsity
 from ..data import load_dataset
+from ..graph.api import compile_graph
 from ..graph.api import validate_graph
 from ..measure import parameter_count
 from ..train import NullSink, TrainConfig, TrainRecipe
@@ -60,9 +63,32 @@ class StructuredConfig(_Strict):
         return PruneTarget(ratio=self.ratio, params=self.target_params, flops=self.target_flops)
 
 
+class UnstructuredConfig(_Strict):
+    amount: float = Field(..., **FRACTION, description="Fraction of the conv/linear weights set "
+                          "to zero, smallest magnitude first (0-1)")
+    scope: Literal["global", "layer"] = Field("global", description="global: the smallest weights "
+                                              "of the whole model; layer: that fraction of each layer")
+
+
+class QuantizeConfig(_Strict):
+    mode: Literal["static", "dynamic"] = Field(
+        "static", description="static: weights and activations int8, calibrated (CNNs), exported "
+        "to ONNX and run by onnxruntime; dynamic: Linear/LSTM/GRU weights int8, TorchScript")
+    calibration_batches: int = Field(8, ge=1, le=1000, description="Training batches that "
+                                     "calibrate the activation ranges (static)")
+
+
+class HalfConfig(_Strict):
+    dtype: Literal["fp16", "bf16"] = Field("fp16", description="Half-precision format of the weights")
+
+
 class CompressConfig(_Strict):
     structured: StructuredConfig | None = Field(
         None, description="Structured pruning: channels and features removed (a smaller graph)")
+    unstructured: UnstructuredConfig | None = Field(
+        None, description="Unstructured magnitude pruning: weights zeroed (same dense size)")
+    half: HalfConfig | None = Field(None, description="Half-precision weights export")
+    quantize: QuantizeConfig | None = Field(None, description="int8 post-training quantization")
     finetune_lr: float | None = Field(None, gt=0, le=10, description="Learning rate of the "
                                       "fine-tuning; empty = a tenth of the source run's")
     batch_size: int | None = Field(None, ge=1, le=65536, description="Fine-tuning batch size; "
@@ -80,7 +106,7 @@ class CompressConfig(_Strict):
         return self
 
 
-METHODS = ("structured",)
+METHODS = ("structured", "unstructured", "half", "quantize")
 
 
 class CompressJob:
@@ -109,9 +135,19 @@ class CompressJob:
     # -- the chain -----------------------------------------------------------
     def run(self) -> dict[str, Any]:
         rows = [self._figures("source", self.model, self.doc)]
-        if self.cfg.structured is not None:
+        cfg = self.cfg
+        if cfg.structured is not None:
             self._structured()
             rows.append(self._figures("pruned", self.model, self.doc))
+        if cfg.unstructured is not None:
+            rows.append(self._unstructured())
+        float_rows = len(rows)
+        if cfg.half is not None:
+            rows.append(self._exported(cfg.half.dtype, half(self.model, cfg.half.dtype, self.example[0],
+                                                              self.outputs / f"model_{cfg.half.dtype}.pt")))
+        if cfg.quantize is not None:
+            rows.append(self._exported(f"int8_{cfg.quantize.mode}", self._quantize()))
+        self._log(f"checkpoints/best.pt holds the {rows[float_rows - 1].model} model's float weights")
         report = compare(rows, self.task)
         self._artifact("compress_report", report)
         self._save()
@@ -134,9 +170,48 @@ class CompressJob:
         ratio = prune_structured(self.model, self.example, cfg.target(), steps=cfg.steps, norm=cfg.norm,
                                  after_step=self._finetune)
         self.doc, state = graph_for_pruned(self.doc, self.model.to("cpu"), self.example)
-        self.state = state
+        # Go on with the graph's own module (the same outputs, checked): its weights' names
+        # are the document's, also when blocks were expanded.
+        self.model = compile_graph(self.doc, seed=0)
+        self.model.load_state_dict(state)
+        self.model.eval()
         (self.outputs / "graph.json").write_text(json.dumps(self.doc, indent=1))
         self._log(f"structured pruning: channel ratio {ratio:.4f} in {cfg.steps} step(s)")
+
+    def _unstructured(self):
+        cfg = self.cfg.unstructured
+        layers = sparsify(self.model, cfg.amount, cfg.scope)
+        pruned, overall = sparsity(self.model)
+        state = self.model.state_dict()
+        packed = sparse_bytes(state, {f"{name}.weight" for name in layers})
+        notes = [f"{pruned:.1%} of the conv/linear weights are zero ({overall:.1%} of all parameters); "
+                 "a dense file, the FLOPs and a dense matmul do not get smaller: the dense figures "
+                 f"are unchanged, a sparse CSR file would take {packed:,} bytes"]
+        return self._figures("sparse", self.model, self.doc, notes=notes, sparsity=pruned,
+                             sparse_file_bytes=packed, layer_sparsity=layers)
+
+    def _quantize(self):
+        cfg = self.cfg.quantize
+        if cfg.mode == "dynamic":
+            return dynamic_int8(self.model, self.example[0], self.outputs / "model_int8_dynamic.pt")
+        generator = torch.Generator().manual_seed(self.cfg.seed)
+        order = torch.randperm(len(self.data.train), generator=generator).tolist()
+        size = self.cfg.batch_size or int(self.source.train_config.get("batch_size") or 64)
+        batches = [self.data.train[order[i:i + size]][0]
+                   for i in range(0, min(len(order), size * cfg.calibration_batches), size)]
+        return static_int8(self.model, self.example[0], batches, self.outputs / "model_int8.onnx",
+                           self.cfg.threads)
+
+    def _exported(self, name: str, exported):
+        for note in exported.notes:
+            self.sink.emit({"type": "log", "level": "warning", "message": note})
+        fig = self.bench.figures(name, exported.module, params=parameter_count(self.model),
+                                 flops=validate_graph(self.doc)["totals"]["flops"],
+                                 file_bytes=exported.path.stat().st_size, notes=exported.notes,
+                                 file=f"outputs/{exported.path.name}", float_nodes=exported.float_nodes)
+        self._log(f"{name}: {fig.metrics} file {fig.file_bytes:,} B latency b1 "
+                  f"{fig.latency_b1_ms:.3f} ms b64 {fig.latency_b64_ms:.3f} ms")
+        return fig
 
     def _finetune(self, index: int) -> None:
         epochs = self.cfg.structured.finetune_epochs
@@ -173,7 +248,7 @@ class CompressJob:
 
     # -- outputs -------------------------------------------------------------
     def _save(self) -> None:
-        state = getattr(self, "state", None) or self.model.state_dict()
+        state = self.model.state_dict()
         config = self.finetune_config(max(1, getattr(self.cfg.structured, "finetune_epochs", 1)))
         for rel in write_training_checkpoint(self.ctx.run_dir, state, config.model_dump(mode="json"),
                                              self.step):
