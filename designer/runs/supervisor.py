@@ -73,9 +73,10 @@ def write_job(claimed: Claim) -> Path:
 
 def job_inputs(run: Run) -> list[dict]:
     """The runs this job starts from, with their checkpoint files (checked at launch)."""
-    sources = Run.objects.in_bulk([i["run"] for i in run.inputs])
+    sources = Run.objects.select_related("graph_version").in_bulk([i["run"] for i in run.inputs])
     # A source deleted since the launch gets no path: the job says which run is gone.
-    return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])) if i["run"] in sources else ""}
+    return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])),
+             "graph": sources[i["run"]].graph_version.document} if i["run"] in sources else {**i, "path": ""}
             for i in run.inputs]
 
 

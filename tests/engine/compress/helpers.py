@@ -42,7 +42,7 @@ def run_kind(kind: str, run_dir: Path, graph: dict, config: dict, inputs: list[d
     sink = Sink()
     run_dir.mkdir(parents=True, exist_ok=True)
     job = {"kind": kind, "graph": graph, "dataset": DIGITS, "config": config,
-           "inputs": [{k: v for k, v in i.items() if k in ("run", "checkpoint", "path")} for i in inputs],
+           "inputs": [{k: v for k, v in i.items() if k in ("run", "checkpoint", "path", "graph")} for i in inputs],
            "resources": {"queue": "cpu", "devices": 1}}
     ctx = JobContext(job=job, config=entry.parse_config(config), run_dir=run_dir, sink=sink,
                      should_stop=lambda: False)

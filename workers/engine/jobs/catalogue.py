@@ -1,2 +1,2 @@
 """The built-in job kinds: importing a kind's module registers it."""
-from . import compress, evaluate, train_job  # noqa: F401
+from . import compress, distill, evaluate, train_job  # noqa: F401
