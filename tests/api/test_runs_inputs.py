@@ -142,3 +142,11 @@ def test_a_clone_of_an_evaluation_keeps_its_inputs(editor_client, finished):
     evaluation = editor_client.post("/api/runs", evaluate(finished), format="json").json()
     clone = editor_client.post(f"/api/runs/{evaluation['id']}/clone").json()
     assert clone["kind"] == "evaluate" and clone["inputs"] == evaluation["inputs"] and clone["parent"] == evaluation["id"]
+
+
+def test_a_run_that_leaves_no_checkpoint_cannot_be_an_input(editor_client, finished, owner):
+    evaluation = Run.objects.create(project=finished.project, graph_version=finished.graph_version, kind="evaluate",
+                                    created_by=owner, state="succeeded", dataset=finished.dataset, config={})
+    response = editor_client.post("/api/runs", evaluate(evaluation), format="json")
+    assert response.status_code == 400
+    assert "leaves no model checkpoint" in response.json()["errors"][0]["message"]
