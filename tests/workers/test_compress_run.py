@@ -53,7 +53,8 @@ def test_train_then_compress_gives_a_new_graph_version_and_a_report(worker, sett
         "config": {"epochs": 2, "batch_size": 64, "optimizer": {"name": "adam", "lr": 0.003}}}))
 
     compress_id = _launch(owner_client, {"kind": "compress", "inputs": [trained.pk], "name": "half width",
-                                         "config": {"structured": {"ratio": 0.5, "finetune_epochs": 1}}})
+                                         "config": {"structured": {"enabled": True, "amount": 0.5,
+                                                                           "finetune_epochs": 1}}})
     compressed = _finished(compress_id)
 
     versions = GraphVersion.objects.filter(graph_id=graph.json()["id"]).order_by("number")

@@ -15,7 +15,8 @@ from .helpers import run_kind
 
 
 def test_structured_compress_reports_against_the_source(source, tmp_path):
-    config = {"structured": {"target_params": 0.3, "steps": 2, "finetune_epochs": 1}}
+    config = {"structured": {"enabled": True, "target": "params", "amount": 0.7, "steps": 2,
+                             "finetune_epochs": 1}}
     summary, sink = run_kind("compress", tmp_path, source["graph"], config, [source])
 
     report = sink.of("artifact", kind="compress_report")[0]["data"]
@@ -48,9 +49,11 @@ def test_structured_compress_reports_against_the_source(source, tmp_path):
 
 @pytest.mark.parametrize("config,field", [
     ({}, None),
-    ({"structured": {"ratio": 1.2}}, "structured.ratio"),
-    ({"structured": {"ratio": 0.5, "target_params": 0.5}}, "structured"),
-    ({"structured": {"ratio": 0.5, "steps": 0}}, "structured.steps"),
+    ({"structured": {"enabled": False}}, None),
+    ({"structured": {"enabled": True, "amount": 1.2}}, "structured.amount"),
+    ({"structured": {"enabled": True, "target": "weights"}}, "structured.target"),
+    ({"structured": {"enabled": True, "steps": 0}}, "structured.steps"),
+    ({"quantize": {"enabled": True, "ratio": 0.5}}, "quantize.ratio"),
 ])
 def test_bad_config_names_the_field(config, field):
     with pytest.raises(ConfigError) as err:
@@ -61,8 +64,10 @@ def test_bad_config_names_the_field(config, field):
 def test_a_layer_that_would_vanish_fails_before_anything_is_written(source, tmp_path):
     from workers.engine.compress import PruneError
     with pytest.raises(PruneError) as err:
-        run_kind("compress", tmp_path, source["graph"], {"structured": {"ratio": 0.99}}, [source])
+        run_kind("compress", tmp_path, source["graph"], {"structured": {"enabled": True, "amount": 0.99}},
+                 [source])
     assert err.value.errors[0]["node"] == "conv1"
+    assert err.value.errors[0]["field"] == "structured.amount"
     assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "outputs" / "graph.json").exists()
 
 
@@ -70,4 +75,4 @@ def test_a_source_without_its_checkpoint_is_named(source, tmp_path):
     from workers.engine.jobs.kinds import JobError
     missing = {**source, "path": str(tmp_path / "nope.pt")}
     with pytest.raises(JobError, match="run 1's checkpoint"):
-        run_kind("compress", tmp_path / "c", source["graph"], {"structured": {"ratio": 0.5}}, [missing])
+        run_kind("compress", tmp_path / "c", source["graph"], {"structured": {"enabled": True}}, [missing])

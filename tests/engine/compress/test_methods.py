@@ -22,8 +22,9 @@ def rows_of(sink) -> dict[str, dict]:
 
 
 def test_unstructured_then_static_int8_and_fp16(source, tmp_path):
-    config = {"unstructured": {"amount": 0.6, "scope": "global"}, "half": {"dtype": "fp16"},
-              "quantize": {"mode": "static", "calibration_batches": 4}}
+    config = {"unstructured": {"enabled": True, "amount": 0.6, "scope": "global"},
+              "half": {"enabled": True, "dtype": "fp16"},
+              "quantize": {"enabled": True, "mode": "static", "calibration_batches": 4}}
     summary, sink = run_kind("compress", tmp_path, source["graph"], config, [source])
     rows = rows_of(sink)
     assert list(rows) == ["source", "sparse", "fp16", "int8_static"]
@@ -53,7 +54,8 @@ def test_unstructured_then_static_int8_and_fp16(source, tmp_path):
 
 
 def test_per_layer_sparsity_and_dynamic_int8(source, tmp_path):
-    config = {"unstructured": {"amount": 0.5, "scope": "layer"}, "quantize": {"mode": "dynamic"}}
+    config = {"unstructured": {"enabled": True, "amount": 0.5, "scope": "layer"},
+              "quantize": {"enabled": True, "mode": "dynamic"}}
     _, sink = run_kind("compress", tmp_path, source["graph"], config, [source])
     rows = rows_of(sink)
     assert all(s == pytest.approx(0.5, abs=0.01) for s in rows["sparse"]["extra"]["layer_sparsity"].values())

@@ -89,7 +89,7 @@ def test_an_unreachable_target_names_the_layer_that_would_vanish():
         prune_structured(model, example, PruneTarget(params=0.0005))
     e = err.value.errors[0]
     assert e["field"] == "target_params" and e["node"] == "conv1"
-    assert "cannot be reached" in e["message"]
+    assert "keeping at most 0.0005 of the params cannot be reached" in e["message"]
 
 
 def test_an_op_torch_pruning_cannot_handle_is_named():

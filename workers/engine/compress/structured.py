@@ -155,7 +155,7 @@ def ratio_for(model: nn.Module, example: tuple, target: PruneTarget, keep_names:
     top, narrowest = max_ratio(widths)
     if kept(top) > goal:
         raise PruneError([error(
-            f"target_{which} {goal:g} cannot be reached: even keeping one channel of "
+            f"keeping at most {goal:g} of the {which} cannot be reached: even keeping one channel of "
             f"'{narrowest}' ({widths[narrowest]} wide) leaves {kept(top):.3f} of the {which}; "
             f"pruning further would remove that layer", node=narrowest.split(".")[0],
             field=f"target_{which}")])

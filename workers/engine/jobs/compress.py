@@ -14,99 +14,24 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..compress import PruneTarget, graph_for_pruned, prune_structured
+from ..compress import PruneError, graph_for_pruned, prune_structured
 from ..compress.quantize import dynamic_int8, half, static_int8
 from ..compress.report import Bench, compare, summary_of
 from ..compress.sparse import sparse_bytes, sparsify, sparsity
 from ..data import load_dataset
-from ..graph.api import compile_graph
-from ..graph.api import validate_graph
+from ..graph.api import compile_graph, validate_graph
 from ..measure import parameter_count
 from ..train import NullSink, TrainConfig, TrainRecipe
 from .binding import check_input_shape, wanted_device
+from .compress_config import CompressConfig
 from .distributed import setup_placement
 from .kinds import JobContext, JobError, register_job
 from .sources import load_source, weights_bytes, write_training_checkpoint
 
-FRACTION = {"gt": 0, "lt": 1}
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StructuredConfig(_Strict):
-    ratio: float | None = Field(None, **FRACTION, description="Fraction of the channels/features "
-                                "removed from every prunable layer (0-1)")
-    target_params: float | None = Field(None, **FRACTION, description="Or: keep at most this "
-                                        "fraction of the parameters (0-1); the ratio is searched")
-    target_flops: float | None = Field(None, **FRACTION, description="Or: keep at most this "
-                                       "fraction of the FLOPs (0-1); the ratio is searched")
-    steps: int = Field(1, ge=1, le=20, description="Pruning steps (1 = one shot); the ratio is "
-                       "reached gradually, with fine-tuning after each step")
-    finetune_epochs: int = Field(2, ge=0, le=1000, description="Fine-tuning epochs after each step")
-    norm: Literal[1, 2] = Field(1, description="Channel importance: L1 or L2 norm of the weights")
-
-    @model_validator(mode="after")
-    def _one_target(self) -> "StructuredConfig":
-        given = [v for v in (self.ratio, self.target_params, self.target_flops) if v is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of ratio, target_params or target_flops")
-        return self
-
-    def target(self) -> PruneTarget:
-        return PruneTarget(ratio=self.ratio, params=self.target_params, flops=self.target_flops)
-
-
-class UnstructuredConfig(_Strict):
-    amount: float = Field(..., **FRACTION, description="Fraction of the conv/linear weights set "
-                          "to zero, smallest magnitude first (0-1)")
-    scope: Literal["global", "layer"] = Field("global", description="global: the smallest weights "
-                                              "of the whole model; layer: that fraction of each layer")
-
-
-class QuantizeConfig(_Strict):
-    mode: Literal["static", "dynamic"] = Field(
-        "static", description="static: weights and activations int8, calibrated (CNNs), exported "
-        "to ONNX and run by onnxruntime; dynamic: Linear/LSTM/GRU weights int8, TorchScript")
-    calibration_batches: int = Field(8, ge=1, le=1000, description="Training batches that "
-                                     "calibrate the activation ranges (static)")
-
-
-class HalfConfig(_Strict):
-    dtype: Literal["fp16", "bf16"] = Field("fp16", description="Half-precision format of the weights")
-
-
-class CompressConfig(_Strict):
-    structured: StructuredConfig | None = Field(
-        None, description="Structured pruning: channels and features removed (a smaller graph)")
-    unstructured: UnstructuredConfig | None = Field(
-        None, description="Unstructured magnitude pruning: weights zeroed (same dense size)")
-    half: HalfConfig | None = Field(None, description="Half-precision weights export")
-    quantize: QuantizeConfig | None = Field(None, description="int8 post-training quantization")
-    finetune_lr: float | None = Field(None, gt=0, le=10, description="Learning rate of the "
-                                      "fine-tuning; empty = a tenth of the source run's")
-    batch_size: int | None = Field(None, ge=1, le=65536, description="Fine-tuning batch size; "
-                                   "empty = the source run's")
-    latency_repeats: int = Field(20, ge=3, le=1000, description="Timings per batch size (median)")
-    threads: int = Field(1, ge=1, le=256, description="CPU threads for the latency timings")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for fine-tuning and calibration")
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="Where fine-tuning runs (latency is always timed on the CPU)")
-
-    @model_validator(mode="after")
-    def _some_method(self) -> "CompressConfig":
-        if not any(getattr(self, name) is not None for name in METHODS):
-            raise ValueError(f"choose at least one method: {', '.join(METHODS)}")
-        return self
-
-
-METHODS = ("structured", "unstructured", "half", "quantize")
 
 
 class CompressJob:
@@ -136,16 +61,17 @@ class CompressJob:
     def run(self) -> dict[str, Any]:
         rows = [self._figures("source", self.model, self.doc)]
         cfg = self.cfg
-        if cfg.structured is not None:
+        if cfg.section("structured"):
             self._structured()
             rows.append(self._figures("pruned", self.model, self.doc))
-        if cfg.unstructured is not None:
+        if cfg.section("unstructured"):
             rows.append(self._unstructured())
         float_rows = len(rows)
-        if cfg.half is not None:
-            rows.append(self._exported(cfg.half.dtype, half(self.model, cfg.half.dtype, self.example[0],
-                                                              self.outputs / f"model_{cfg.half.dtype}.pt")))
-        if cfg.quantize is not None:
+        if cfg.section("half"):
+            dtype = cfg.half.dtype
+            rows.append(self._exported(dtype, half(self.model, dtype, self.example[0],
+                                                   self.outputs / f"model_{dtype}.pt")))
+        if cfg.section("quantize"):
             rows.append(self._exported(f"int8_{cfg.quantize.mode}", self._quantize()))
         self._log(f"checkpoints/best.pt holds the {rows[float_rows - 1].model} model's float weights")
         report = compare(rows, self.task)
@@ -167,8 +93,14 @@ class CompressJob:
 
     def _structured(self) -> None:
         cfg = self.cfg.structured
-        ratio = prune_structured(self.model, self.example, cfg.target(), steps=cfg.steps, norm=cfg.norm,
-                                 after_step=self._finetune)
+        try:
+            ratio = prune_structured(self.model, self.example, cfg.prune_target(), steps=cfg.steps,
+                                     norm=cfg.norm, after_step=self._finetune)
+        except PruneError as exc:  # the engine's field names are this config's amount
+            for e in exc.errors:
+                if e.get("field") in ("ratio", "params", "flops", "target_params", "target_flops"):
+                    e["field"] = "structured.amount"
+            raise
         self.doc, state = graph_for_pruned(self.doc, self.model.to("cpu"), self.example)
         # Go on with the graph's own module (the same outputs, checked): its weights' names
         # are the document's, also when blocks were expanded.
@@ -249,7 +181,7 @@ class CompressJob:
     # -- outputs -------------------------------------------------------------
     def _save(self) -> None:
         state = self.model.state_dict()
-        config = self.finetune_config(max(1, getattr(self.cfg.structured, "finetune_epochs", 1)))
+        config = self.finetune_config(max(1, self.cfg.structured.finetune_epochs))
         for rel in write_training_checkpoint(self.ctx.run_dir, state, config.model_dump(mode="json"),
                                              self.step):
             self.sink.emit({"type": "checkpoint", "path": rel, "epoch": 0, "step": self.step,
@@ -278,4 +210,4 @@ register_job(
                 "narrower graph version) with fine-tuning, unstructured pruning, int8 "
                 "quantization, half precision; measured against the source on the same test split "
                 "(accuracy, parameters, FLOPs, file size, CPU latency at batch 1 and 64).",
-    inputs=(1, 1))
+    inputs=(1, 1), checkpoints=True)

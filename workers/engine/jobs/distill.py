@@ -97,4 +97,4 @@ register_job(
     description="Train this graph (the student) to imitate a finished run (the teacher): "
                 "alpha · KL of the temperature-softened outputs · T² + (1 - alpha) · cross-entropy; "
                 "a normal training run with live curves.",
-    inputs=(1, 1))
+    inputs=(1, 1), checkpoints=True)
