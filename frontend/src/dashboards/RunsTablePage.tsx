@@ -13,6 +13,7 @@ import { LIVE_STATES, useLive } from "./useLive";
 import { VirtualTable } from "./VirtualTable";
 import type { TableAnswer, TableQuery, TableRow } from "./types";
 import { parseTags } from "./params";
+import { TradeOffChart } from "../components/compress/TradeOffChart";
 import "./dashboards.css";
 
 const STATES = ["", "queued", "running", "succeeded", "failed", "cancelled", "pruned"];
@@ -142,6 +143,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
         <VirtualTable rows={rows} columns={columns} sort={filters.sort} selected={selected} onSelect={select}
           onSort={(sort) => setFilters({ ...filters, sort })} />
       )}
+      <TradeOffChart projectId={project} />
     </div>
   );
 }

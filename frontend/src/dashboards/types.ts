@@ -122,4 +122,23 @@ export interface Insights {
     errors: { message: string }[];
   };
   checkpoints: { name: string; epoch: number | null; step: number | null; best: boolean; updated: string; size: number | null }[];
+  /** A compress run's before/after table (docs/contracts.md, the compress kind). */
+  compress_report?: { kind: string; step: number | null; data: { metric: string; rows: CompressRow[] } } | null;
+  /** The graph version a run's model became (compress with structured pruning). */
+  produced_version?: { kind: string; step: number | null; data: { graph: number; version: number; source_version: number } } | null;
+}
+
+/** One model in a compress run's report, measured like the others. */
+export interface CompressRow {
+  model: string;
+  metrics: Record<string, number>;
+  params: number;
+  flops: number | null;
+  file_bytes: number;
+  latency_b1_ms: number;
+  latency_b64_ms: number;
+  notes: string[];
+  extra: Record<string, unknown>;
+  ratios: { params: number | null; file: number; latency_b1: number; latency_b64: number; flops: number | null };
+  [change: string]: unknown;
 }
