@@ -92,7 +92,7 @@ def distill(base: Path, source: dict, epochs: int) -> None:
         params = validate_graph(student)["totals"]["params"]
         alone, _ = run_kind("train", base / f"alone{factor}", student, settings, [])
         taught, _ = run_kind("distill", base / f"distill{factor}", student,
-                             {**settings, "temperature": 2.0, "alpha": 0.5}, [source])
+                             {**settings, "temperature": 8.0, "alpha": 0.9}, [source])
         gap = teacher - alone["test_accuracy"]
         closed = (taught["test_accuracy"] - alone["test_accuracy"]) / gap if gap > 0 else float("nan")
         print(f"distillation, student at 1/{factor} width ({params:,} params, "

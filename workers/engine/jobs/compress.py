@@ -78,7 +78,10 @@ class CompressJob:
         self._artifact("compress_report", report)
         self._save()
         summary = summary_of(report)
-        self._metric("compressed", {k: v for k, v in summary.items() if not k.startswith("source_")})
+        final = report["rows"][-1]
+        self._metric("test", final["metrics"])  # the runs table's test columns: the final model's
+        self._metric("model", {k: v for k, v in summary.items()
+                               if not k.startswith(("source_", "test_")) and v is not None})
         return summary
 
     def _figures(self, name: str, model: torch.nn.Module, doc: dict, **kw: Any):
@@ -165,12 +168,12 @@ class CompressJob:
         self.model.to("cpu").eval()
 
     def finetune_config(self, epochs: int) -> TrainConfig:
-        """The source run's training settings, for ``epochs`` at a lower learning rate."""
+        """The source run's training settings for ``epochs``, at ``finetune_lr`` if set."""
         base = self.source.train_config
         base.pop("early_stopping", None)
         optimizer = dict(base.get("optimizer") or {})
         source_lr = optimizer.get("lr", TrainConfig().optimizer.lr)
-        optimizer["lr"] = self.cfg.finetune_lr or source_lr / 10
+        optimizer["lr"] = self.cfg.finetune_lr or source_lr
         data = {**base, "epochs": epochs, "optimizer": optimizer, "seed": self.cfg.seed,
                 "device": self.cfg.device, "eval_every_steps": None}
         if self.cfg.batch_size:

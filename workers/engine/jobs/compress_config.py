@@ -71,7 +71,7 @@ class CompressConfig(_Strict):
     half: HalfConfig = Field(default_factory=HalfConfig, description="Half precision")
     quantize: QuantizeConfig = Field(default_factory=QuantizeConfig, description="int8 quantization")
     finetune_lr: float | None = Field(None, gt=0, le=10, description="Learning rate of the "
-                                      "fine-tuning; empty = a tenth of the source run's")
+                                      "fine-tuning; empty = the source run's")
     batch_size: int | None = Field(None, ge=1, le=65536, description="Fine-tuning and calibration "
                                    "batch size; empty = the source run's")
     latency_repeats: int = Field(20, ge=3, le=1000, description="Timings per batch size (median)")
