@@ -44,7 +44,7 @@ def rows(sink) -> dict:
 def show(title: str, src: dict, new: dict) -> None:
     drop = (src["metrics"]["accuracy"] - new["metrics"]["accuracy"]) * 100
     print(f"{title}: accuracy {src['metrics']['accuracy']:.4f} -> {new['metrics']['accuracy']:.4f} "
-          f"({drop:+.2f} points lost); params {src['params']:,} -> {new['params']:,} "
+          f"({drop:.2f} points lost); params {src['params']:,} -> {new['params']:,} "
           f"(x{new['ratios']['params']:.3f}); file {src['file_bytes']:,} -> {new['file_bytes']:,} B "
           f"(x{new['ratios']['file']:.3f}); latency b1 {src['latency_b1_ms']:.3f} -> "
           f"{new['latency_b1_ms']:.3f} ms (x{new['ratios']['latency_b1']:.3f}), b64 "

@@ -78,3 +78,11 @@ def test_train_then_compress_gives_a_new_graph_version_and_a_report(worker, sett
     evaluated = _finished(_launch(owner_client, {"kind": "evaluate", "inputs": [compress_id]}))
     assert evaluated.graph_version_id == new.pk
     assert evaluated.summary["test_accuracy"] == pytest.approx(summary["test_accuracy"])
+
+    # Distil the trained run (teacher, version 1) into the pruned version 2 (student): the job
+    # gets the teacher's own graph with its input, since its weights do not fit the student's.
+    student = _finished(_launch(owner_client, {
+        "kind": "distill", "graph": graph.json()["id"], "version": 2, "inputs": [trained.pk],
+        "config": {"epochs": 1, "batch_size": 64, "temperature": 4.0, "alpha": 0.7}}))
+    assert student.graph_version_id == new.pk and student.summary["test_accuracy"] > 0.1
+    assert (student.run_dir / "checkpoints" / "best.pt").is_file()
