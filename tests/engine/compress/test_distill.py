@@ -14,7 +14,7 @@ from workers.engine.train import ConfigError
 
 from .helpers import run_kind, train_source
 
-SETTINGS = {"epochs": 40, "batch_size": 64, "seed": 0, "monitor": "val/accuracy",
+SETTINGS = {"epochs": 20, "batch_size": 64, "seed": 0, "monitor": "val/accuracy",
             "optimizer": {"name": "adam", "lr": 0.003}}
 
 
