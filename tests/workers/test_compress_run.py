@@ -10,8 +10,7 @@ from django.conf import settings
 
 from designer.graphs.models import GraphVersion
 from designer.runs.models import Artifact, Run
-from tests.workers.processes import database_url_for_children, start_worker, wait_until
-from tests.workers.test_team_mode import _purge_queues
+from tests.workers.processes import database_url_for_children, purge_queues, start_worker, wait_until
 from workers.engine import load_template
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -24,7 +23,7 @@ def worker(django_db_setup, tmp_path_factory):
     base = tmp_path_factory.mktemp("compress")
     env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
            "OMP_NUM_THREADS": "1"}
-    _purge_queues(settings.REDIS_URL)
+    purge_queues(settings.REDIS_URL)
     process = start_worker("compressworker", env, base, queues=["cpu"])
     yield base
     process.stop()
