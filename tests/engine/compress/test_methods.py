@@ -91,3 +91,15 @@ def test_sparsify_leaves_no_masks():
     model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
     sparsify(model, 0.25, "layer")
     assert set(model.state_dict()) == {"0.weight", "0.bias", "2.weight", "2.bias"}
+
+
+def test_quantization_aware_training_fine_tunes_then_exports_int8(source, tmp_path):
+    config = {"quantize": {"enabled": True, "mode": "qat", "qat_epochs": 1}}
+    summary, sink = run_kind("compress", tmp_path, source["graph"], config, [source])
+    rows = rows_of(sink)
+    assert list(rows) == ["source", "int8_qat"]
+    assert sink.of("metric", split="train") and sink.of("metric", split="val")  # it trained
+    model = onnx.load(tmp_path / "outputs" / "model_int8.onnx")
+    assert any(i.data_type == onnx.TensorProto.INT8 and len(i.dims) == 4 for i in model.graph.initializer)
+    assert rows["int8_qat"]["file_bytes"] < 0.35 * rows["source"]["file_bytes"]
+    assert rows["source"]["metrics"]["accuracy"] - summary["test_accuracy"] <= INT8_DROP

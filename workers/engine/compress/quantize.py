@@ -7,6 +7,9 @@ exported to ONNX (QuantizeLinear/DequantizeLinear pairs, int8 weights) and
 run by onnxruntime, which fuses them into int8 kernels. An op the quantizer
 has no int8 kernel for stays fp32 in the same model, and is named.
 
+Quantization-aware training takes the same path with fake quantization in
+the graph while it fine-tunes (``prepare_qat_pt2e``), then converts.
+
 Dynamic int8 (Linear, LSTM, GRU: weights int8, activations quantized on the
 fly) uses ``torch.ao.quantization.quantize_dynamic``, the one CPU path with
 int8 LSTM/GRU kernels, exported as TorchScript. Half precision stores the
@@ -23,7 +26,7 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Literal
 
 import torch
 from torch import fx, nn
@@ -124,32 +127,64 @@ def save_lean(proto, path: Path) -> None:
     onnx.save(proto, str(path))
 
 
+def _captured(model: nn.Module, example: torch.Tensor) -> fx.GraphModule:
+    """The model as ``torch.export`` captures it (batch dimension dynamic)."""
+    try:
+        return torch.export.export(model, (example,), dynamic_shapes=_batch_dim()).module()
+    except Exception as exc:  # noqa: BLE001
+        raise GraphError([error(f"torch.export cannot capture this graph for quantization: "
+                                f"{str(exc).splitlines()[0][:300]}")]) from None
+
+
+def _quantizer(qat: bool):
+    from torchao.quantization.pt2e.quantizer import x86_inductor_quantizer as x86
+
+    config = x86.get_default_x86_inductor_quantization_config(is_qat=qat)
+    return x86.X86InductorQuantizer().set_global(config)
+
+
+def _exported_int8(converted: fx.GraphModule, example: torch.Tensor, path: Path,
+                   threads: int) -> Exported:
+    """A converted PT2E model to ONNX, loaded back in onnxruntime; fp32 ops named."""
+    fallback = float_compute_nodes(converted)
+    with quiet_loggers("onnxscript", "onnx_ir", "torch.onnx"):
+        program = torch.onnx.export(converted, (example,), dynamo=True, verbose=False,
+                                    dynamic_shapes=_batch_dim(), opset_version=ONNX_OPSET)
+    save_lean(program.model_proto, path)
+    notes = [f"{name} has no int8 kernel: it stays fp32" for name in fallback]
+    return Exported(OrtModule(path, threads), path, notes, fallback)
+
+
 def static_int8(model: nn.Module, example: torch.Tensor, calibration: Iterable[torch.Tensor],
                 path: Path, threads: int) -> Exported:
     """PT2E static quantization, calibrated on ``calibration`` batches, exported to ONNX."""
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
-    from torchao.quantization.pt2e.quantizer import x86_inductor_quantizer as x86
 
     model = copy.deepcopy(model).cpu().eval()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore", _QUIET)
-        try:
-            graph = torch.export.export(model, (example,), dynamic_shapes=_batch_dim()).module()
-        except Exception as exc:  # noqa: BLE001
-            raise GraphError([error(f"torch.export cannot capture this graph for quantization: "
-                                    f"{str(exc).splitlines()[0][:300]}")]) from None
-        quantizer = x86.X86InductorQuantizer().set_global(x86.get_default_x86_inductor_quantization_config())
-        prepared = prepare_pt2e(graph, quantizer)
+        prepared = prepare_pt2e(_captured(model, example), _quantizer(qat=False))
         for batch in calibration:
             prepared(batch)
-        converted = convert_pt2e(prepared)
-        fallback = float_compute_nodes(converted)
-        with quiet_loggers("onnxscript", "onnx_ir", "torch.onnx"):
-            program = torch.onnx.export(converted, (example,), dynamo=True, verbose=False,
-                                        dynamic_shapes=_batch_dim(), opset_version=ONNX_OPSET)
-        save_lean(program.model_proto, path)
-    notes = [f"{name} has no int8 kernel: it stays fp32" for name in fallback]
-    return Exported(OrtModule(path, threads), path, notes, fallback)
+        return _exported_int8(convert_pt2e(prepared), example, path, threads)
+
+
+def qat_int8(model: nn.Module, example: torch.Tensor, train: Callable[[nn.Module], None],
+             path: Path, threads: int) -> Exported:
+    """Quantization-aware training (PT2E): fake-quantized fine-tuning by ``train(module)``
+    (the module switches train/eval like any other), then int8 as ``static_int8``."""
+    from torchao.quantization.pt2e import allow_exported_model_train_eval
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_qat_pt2e
+
+    model = copy.deepcopy(model).cpu().train()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", _QUIET)
+        prepared = prepare_qat_pt2e(_captured(model, example), _quantizer(qat=True))
+        allow_exported_model_train_eval(prepared)
+        train(prepared)
+        prepared.cpu().eval()
+        with torch.no_grad():
+            return _exported_int8(convert_pt2e(prepared), example, path, threads)
 
 
 def dynamic_int8(model: nn.Module, example: torch.Tensor, path: Path) -> Exported:

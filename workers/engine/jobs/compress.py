@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from ..compress import PruneError, graph_for_pruned, prune_structured
-from ..compress.quantize import dynamic_int8, half, static_int8
+from ..compress.quantize import dynamic_int8, half, qat_int8, static_int8
 from ..compress.report import Bench, compare, summary_of
 from ..compress.sparse import sparse_bytes, sparsify, sparsity
 from ..data import load_dataset
@@ -129,6 +129,9 @@ class CompressJob:
         cfg = self.cfg.quantize
         if cfg.mode == "dynamic":
             return dynamic_int8(self.model, self.example[0], self.outputs / "model_int8_dynamic.pt")
+        if cfg.mode == "qat":
+            return qat_int8(self.model, self.example[0], lambda m: self._train(m, cfg.qat_epochs),
+                            self.outputs / "model_int8.onnx", self.cfg.threads)
         generator = torch.Generator().manual_seed(self.cfg.seed)
         order = torch.randperm(len(self.data.train), generator=generator).tolist()
         size = self.cfg.batch_size or int(self.source.train_config.get("batch_size") or 64)
@@ -152,20 +155,23 @@ class CompressJob:
         epochs = self.cfg.structured.finetune_epochs
         self._log(f"pruning step {index + 1}/{self.cfg.structured.steps}: "
                   f"{parameter_count(self.model):,} parameters; fine-tuning {epochs} epoch(s)")
-        if epochs == 0:
-            return
-        recipe = TrainRecipe(self.model, self.data, self.finetune_config(epochs), run_dir=self.ctx.run_dir,
+        if epochs:
+            self._train(self.model, epochs)
+
+    def _train(self, model: torch.nn.Module, epochs: int) -> None:
+        """Fine-tune ``model`` in place (its best validation weights kept), then on the CPU."""
+        recipe = TrainRecipe(model, self.data, self.finetune_config(epochs), run_dir=self.ctx.run_dir,
                              placement=self.place, sink=self.sink, should_stop=self.ctx.should_stop)
         try:
             recipe.setup()
             recipe.state.step = self.step  # the curves go on from the previous step
             recipe.fit()
             if recipe.best_weights is not None:
-                self.model.load_state_dict(recipe.best_weights)
+                model.load_state_dict(recipe.best_weights)
             self.step = recipe.state.step
         finally:
             recipe.cleanup()
-        self.model.to("cpu").eval()
+        model.to("cpu").eval()
 
     def finetune_config(self, epochs: int) -> TrainConfig:
         """The source run's training settings for ``epochs``, at ``finetune_lr`` if set."""

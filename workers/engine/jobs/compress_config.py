@@ -53,11 +53,13 @@ class HalfConfig(_Strict):
 
 class QuantizeConfig(_Strict):
     enabled: bool = Field(False, description="int8 post-training quantization")
-    mode: Literal["static", "dynamic"] = Field(
+    mode: Literal["static", "qat", "dynamic"] = Field(
         "static", description="static: weights and activations int8, calibrated (CNNs), exported "
-        "to ONNX and run by onnxruntime; dynamic: Linear/LSTM/GRU weights int8, TorchScript")
+        "to ONNX and run by onnxruntime; qat: the same after quantization-aware fine-tuning; "
+        "dynamic: Linear/LSTM/GRU weights int8, TorchScript")
     calibration_batches: int = Field(8, ge=1, le=1000, description="Training batches that "
                                      "calibrate the activation ranges (static)")
+    qat_epochs: int = Field(1, ge=1, le=1000, description="Quantization-aware fine-tuning epochs (qat)")
 
 
 METHODS = ("structured", "unstructured", "half", "quantize")
