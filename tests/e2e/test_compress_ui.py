@@ -1,6 +1,6 @@
 """Compression from the browser: Compress on a finished run's page (the kind's schema form),
 the before/after table and the new graph version on the result page, the trade-off chart
-with its Pareto points on the project's runs dashboard."""
+with its Pareto points on the project's runs dashboard, and Distill into the pruned version."""
 from __future__ import annotations
 
 import re
@@ -57,3 +57,18 @@ def test_compress_a_finished_run_from_its_page(graph, stack, page, shoot):
     chart.get_by_test_id("tradeoff-axis").select_option("latency_b64_ms")
     chart.get_by_test_id("pareto-point").first.wait_for()
     shoot("tradeoff")
+
+    # Distill the trained run into the pruned version 2, picked as the student.
+    page.goto(f"/runs/{trained['id']}")
+    page.get_by_test_id("job-distill").click()
+    dialog = page.get_by_test_id("launch-dialog")
+    dialog.get_by_test_id("student-version").locator("option", has_text="v2").wait_for(state="attached")
+    dialog.get_by_test_id("student-version").select_option("2")
+    dialog.get_by_test_id("cfg-epochs").fill("1")
+    shoot("distill-form")
+    page.get_by_test_id("launch-confirm").click()
+    page.wait_for_url(re.compile(rf"/runs/(?!{trained['id']}$)\d+$"), timeout=30_000)
+    page.get_by_test_id("run-state").filter(has_text="succeeded").wait_for(timeout=180_000)
+    distilled = page.request.get(f"/api/runs/{page.url.rsplit('/', 1)[1]}").json()
+    assert (distilled["kind"], distilled["version"]) == ("distill", 2)
+    assert distilled["inputs"] == [{"run": trained["id"], "checkpoint": "best"}]

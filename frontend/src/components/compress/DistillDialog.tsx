@@ -15,19 +15,19 @@ function StudentPicker({ projectId, graph, version, onChange }: {
   const { data: graphs } = useAsync(() => projectsApi.graphs(projectId), [projectId]);
   const { data: versions } = useAsync(() => (graph ? graphsApi.versions(graph) : Promise.resolve([])), [graph]);
   return (
-    <div className="form-row" data-testid="student-picker">
-      <label>Student graph
+    <>
+      <label className="field"><span className="field-label">Student graph</span>
         <select value={graph ?? ""} onChange={(e) => onChange(Number(e.target.value), null)} data-testid="student-graph">
           {(graphs ?? []).map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
         </select>
       </label>
-      <label>version
+      <label className="field"><span className="field-label">Student version</span>
         <select value={version ?? ""} onChange={(e) => graph && onChange(graph, e.target.value ? Number(e.target.value) : null)} data-testid="student-version">
           <option value="">latest</option>
           {(versions ?? []).map((v) => <option key={v.number} value={v.number}>v{v.number} {v.message}</option>)}
         </select>
       </label>
-    </div>
+    </>
   );
 }
 
@@ -37,7 +37,7 @@ export function DistillDialog({ run, kind, onClose }: { run: Run; kind: JobKind;
   return (
     <JobDialog kind={kind.kind} projectId={run.project!} title={`Distill run #${run.id} into a student`}
       fromRun={{ id: run.id, datasetName: String(run.dataset?.kind ?? "its dataset") }}
-      datasetExtra={() => <StudentPicker projectId={run.project!} graph={student.graph} version={student.version}
+      inputsExtra={<StudentPicker projectId={run.project!} graph={student.graph} version={student.version}
         onChange={(graph, version) => setStudent({ graph, version })} />}
       onClose={onClose}
       onSubmit={async (s) => {
