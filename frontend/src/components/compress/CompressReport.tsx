@@ -2,10 +2,9 @@
  * A compress run's result: the before/after table (every model measured in the same job on
  * the same test split) and the graph version its pruned model became.
  */
-import { dashboards } from "../../dashboards/api";
+import { useInsights } from "../../dashboards/queries";
 import type { CompressRow } from "../../dashboards/types";
 import { formatBytes, formatCount } from "../../lib/format";
-import { useAsync } from "../../lib/useAsync";
 import { Link } from "../../router";
 
 const pct = (v: number | undefined) => (v === undefined ? "–" : `${(v * 100).toFixed(2)}%`);
@@ -13,7 +12,7 @@ const ratio = (v: number | null | undefined) => (v === null || v === undefined ?
 const ms = (v: number) => `${v.toFixed(v < 10 ? 3 : 1)} ms`;
 
 function Row({ row, metric }: { row: CompressRow; metric: string }) {
-  const change = row[`${metric}_change`] as number | undefined;
+  const change = (row as Record<string, unknown>)[`${metric}_change`] as number | undefined;
   const value = row.metrics[metric];
   return (
     <tr data-testid={`compress-row-${row.model}`}>
@@ -29,8 +28,9 @@ function Row({ row, metric }: { row: CompressRow; metric: string }) {
   );
 }
 
-export function CompressReport({ runId, done }: { runId: number; done: boolean }) {
-  const { data } = useAsync(() => (done ? dashboards.insights(runId) : Promise.resolve(null)), [runId, done]);
+/** The run's insights are refreshed by the run page's event stream: the table appears at the end. */
+export function CompressReport({ runId }: { runId: number }) {
+  const { data } = useInsights(runId);
   const report = data?.compress_report?.data;
   const produced = data?.produced_version?.data;
   if (!report) return null;
@@ -44,7 +44,7 @@ export function CompressReport({ runId, done }: { runId: number; done: boolean }
       <table className="table compact">
         <thead><tr><th>model</th><th className="num">{report.metric}</th><th className="num">parameters</th><th className="num">FLOPs</th>
           <th className="num">file</th><th className="num">latency b1</th><th className="num">latency b64</th><th>notes</th></tr></thead>
-        <tbody>{report.rows.map((r) => <Row key={r.model} row={r} metric={report.metric} />)}</tbody>
+        <tbody>{report.rows.map((r: CompressRow) => <Row key={r.model} row={r} metric={report.metric} />)}</tbody>
       </table>
       <p className="muted small">Measured in this job on the same test split; latency is the median of repeated CPU timings with the threads fixed; ratios are against the source.</p>
     </div>

@@ -3,28 +3,30 @@
  * here (often a narrower copy); the rest is the distill kind's form (its JSON Schema).
  */
 import { useEffect, useState } from "react";
-import { graphs as graphsApi, projects as projectsApi, runs as runsApi } from "../../api/endpoints";
-import type { JobKind, Run } from "../../api/types";
-import { useAsync } from "../../lib/useAsync";
+import { useQuery } from "@tanstack/react-query";
+import { graphs as graphsApi, runs as runsApi } from "../../api/endpoints";
+import { useProjectGraphs } from "../../api/queries";
+import type { GraphSummary, JobKind, Run, Version } from "../../api/types";
 import { navigate } from "../../router";
 import { JobDialog } from "../jobs/JobDialog";
 
 function StudentPicker({ projectId, graph, version, onChange }: {
   projectId: number; graph: number | null; version: number | null; onChange: (graph: number, version: number | null) => void;
 }) {
-  const { data: graphs } = useAsync(() => projectsApi.graphs(projectId), [projectId]);
-  const { data: versions } = useAsync(() => (graph ? graphsApi.versions(graph) : Promise.resolve([])), [graph]);
+  const { data: graphs } = useProjectGraphs(projectId);
+  const { data: versions } = useQuery({ queryKey: ["graphs", graph, "versions"], queryFn: () => graphsApi.versions(graph!),
+    enabled: graph !== null });
   return (
     <>
       <label className="field"><span className="field-label">Student graph</span>
         <select value={graph ?? ""} onChange={(e) => onChange(Number(e.target.value), null)} data-testid="student-graph">
-          {(graphs ?? []).map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+          {(graphs ?? []).map((g: GraphSummary) => <option key={g.id} value={g.id}>{g.name}</option>)}
         </select>
       </label>
       <label className="field"><span className="field-label">Student version</span>
         <select value={version ?? ""} onChange={(e) => graph && onChange(graph, e.target.value ? Number(e.target.value) : null)} data-testid="student-version">
           <option value="">latest</option>
-          {(versions ?? []).map((v) => <option key={v.number} value={v.number}>v{v.number} {v.message}</option>)}
+          {(versions ?? []).map((v: Version) => <option key={v.number} value={v.number}>v{v.number} {v.message}</option>)}
         </select>
       </label>
     </>

@@ -4,9 +4,9 @@
  * In the spirit of Sony Neural Network Console's trade-off graph.
  */
 import { useMemo, useState } from "react";
-import { runs as runsApi } from "../../api/endpoints";
+import { useProjectRuns } from "../../api/queries";
+import type { Run } from "../../api/types";
 import { formatBytes, formatCount } from "../../lib/format";
-import { useAsync } from "../../lib/useAsync";
 import { navigate } from "../../router";
 import { AXES, pointsOf, type Axis, type Point } from "./tradeoff";
 
@@ -33,8 +33,8 @@ function scales(points: Point[]) {
 
 export function TradeOffChart({ projectId }: { projectId: number }) {
   const [axis, setAxis] = useState<Axis>("params");
-  const { data } = useAsync(() => runsApi.list({ project: projectId }), [projectId]);
-  const points = useMemo(() => pointsOf((data ?? []).filter((r) => r.state === "succeeded"), axis), [data, axis]);
+  const { data } = useProjectRuns(projectId);
+  const points = useMemo(() => pointsOf((data ?? []).filter((r: Run) => r.state === "succeeded"), axis), [data, axis]);
   if (!data) return null;
   const s = points.length ? scales(points) : null;
   const front = points.filter((p) => p.pareto).sort((a, b) => a.x - b.x);
