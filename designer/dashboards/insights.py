@@ -59,4 +59,6 @@ def insights(run: Run) -> dict:
         "system": SummarySerializer(run.metric_summaries.filter(key__startswith="system/"), many=True).data,
         "model": model_summary(run),
         "checkpoints": CheckpointSerializer(run.artifacts.filter(kind="checkpoint"), many=True).data,
+        "compress_report": latest_artifact(run, ("compress_report",)),
+        "produced_version": latest_artifact(run, ("graph_version",)),
     }

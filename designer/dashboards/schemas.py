@@ -259,6 +259,56 @@ class ImageGrid(s.Serializer):
     data = ImageGridData()
 
 
+class CompressRatios(s.Serializer):
+    params = s.FloatField(allow_null=True)
+    flops = s.FloatField(allow_null=True)
+    file = s.FloatField()
+    latency_b1 = s.FloatField()
+    latency_b64 = s.FloatField()
+
+
+class CompressRow(s.Serializer):
+    """One model of a compress run's report, measured like the others (docs/contracts.md section 3)."""
+
+    model = s.CharField(help_text="source, pruned, sparse, fp16, bf16, int8_static, int8_qat, int8_dynamic")
+    metrics = s.DictField(child=s.FloatField())
+    params = s.IntegerField()
+    flops = s.IntegerField(allow_null=True)
+    file_bytes = s.IntegerField()
+    latency_b1_ms = s.FloatField()
+    latency_b64_ms = s.FloatField()
+    notes = s.ListField(child=s.CharField())
+    extra = s.DictField()
+    ratios = CompressRatios()
+
+
+class CompressReportData(s.Serializer):
+    metric = s.CharField(help_text="the row's headline metric: accuracy, or loss; <metric>_change is its change")
+    rows = CompressRow(many=True)
+
+
+class CompressReport(s.Serializer):
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = CompressReportData()
+
+
+class ProducedVersionData(s.Serializer):
+    graph = s.IntegerField()
+    version = s.IntegerField()
+    version_id = s.IntegerField()
+    source_version = s.IntegerField()
+    source_version_id = s.IntegerField()
+
+
+class ProducedVersion(s.Serializer):
+    """The graph version a run's model became (a compress run with structured pruning)."""
+
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = ProducedVersionData()
+
+
 class InsightsAnswer(s.Serializer):
     run = s.IntegerField()
     state = s.ChoiceField(RunState.choices)
@@ -270,6 +320,8 @@ class InsightsAnswer(s.Serializer):
     system = SummarySerializer(many=True)
     model = ModelSummary()
     checkpoints = CheckpointSerializer(many=True)
+    compress_report = CompressReport(allow_null=True)
+    produced_version = ProducedVersion(allow_null=True)
 
 
 def query(name: str, help_text: str, type_=str) -> OpenApiParameter:

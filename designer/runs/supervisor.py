@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from designer.runs import lifecycle, services
+from designer.runs import lifecycle, outputs, services
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import Run, RunState
@@ -193,6 +193,9 @@ class Supervisor:
             state, error = RunState.SUCCEEDED, ""
         else:
             state, error = RunState.FAILED, describe_exit(outcome.returncode, stderr_tail)
+        if state == RunState.SUCCEEDED and not outcome.lost:
+            error = outputs.publish(self.run)  # a graph the job produced becomes a version
+            state = RunState.FAILED if error else state
         if outcome.lost:
             log.warning("run %s was taken from this worker; not recording %s", self.run.pk, state)
             return state

@@ -16,7 +16,7 @@ def _ended(run_id: int):
     return run if run.is_terminal else None
 
 
-def test_two_trained_runs_become_one_ensemble_run_with_its_members_and_exports(team, launch, owner_client, project):
+def test_two_trained_runs_become_one_ensemble_run_with_its_members_and_exports(team, launch, owner_client, project):  # noqa: F811
     wider = owner_client.post(f"/api/projects/{project.pk}/graphs",
                               {"name": "wider-cnn", "document": documents.tiny_cnn(width=8)}, format="json")
     first, _ = launch(epochs=2)

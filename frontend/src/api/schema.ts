@@ -831,6 +831,48 @@ export interface components {
             steps_per_epoch: number | null;
             series: components["schemas"]["SeriesLine"][];
         };
+        CompressRatios: {
+            /** Format: double */
+            params: number | null;
+            /** Format: double */
+            flops: number | null;
+            /** Format: double */
+            file: number;
+            /** Format: double */
+            latency_b1: number;
+            /** Format: double */
+            latency_b64: number;
+        };
+        CompressReport: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["CompressReportData"];
+        };
+        CompressReportData: {
+            /** @description the row's headline metric: accuracy, or loss; <metric>_change is its change */
+            metric: string;
+            rows: components["schemas"]["CompressRow"][];
+        };
+        /** @description One model of a compress run's report, measured like the others (docs/contracts.md section 3). */
+        CompressRow: {
+            /** @description source, pruned, sparse, fp16, bf16, int8_static, int8_qat, int8_dynamic */
+            model: string;
+            metrics: {
+                [key: string]: number;
+            };
+            params: number;
+            flops: number | null;
+            file_bytes: number;
+            /** Format: double */
+            latency_b1_ms: number;
+            /** Format: double */
+            latency_b64_ms: number;
+            notes: string[];
+            extra: {
+                [key: string]: unknown;
+            };
+            ratios: components["schemas"]["CompressRatios"];
+        };
         ConfusionMatrix: {
             kind: string;
             step: number | null;
@@ -1036,6 +1078,8 @@ export interface components {
             system: components["schemas"]["Summary"][];
             model: components["schemas"]["ModelSummary"];
             checkpoints: components["schemas"]["Checkpoint"][];
+            compress_report: components["schemas"]["CompressReport"] | null;
+            produced_version: components["schemas"]["ProducedVersion"] | null;
         };
         JobInputs: {
             min: number;
@@ -1214,6 +1258,19 @@ export interface components {
             recall: number[];
             f1: number[];
             support: number[];
+        };
+        /** @description The graph version a run's model became (a compress run with structured pruning). */
+        ProducedVersion: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["ProducedVersionData"];
+        };
+        ProducedVersionData: {
+            graph: number;
+            version: number;
+            version_id: number;
+            source_version: number;
+            source_version_id: number;
         };
         Project: {
             readonly id: number;

@@ -15,6 +15,7 @@ import { VirtualTable } from "./VirtualTable";
 import type { TableQuery, TableRow } from "./types";
 import { parseTags } from "./params";
 import { EnsembleButton } from "../components/jobs/EnsembleButton";
+import { TradeOffChart } from "../components/compress/TradeOffChart";
 import "./dashboards.css";
 
 const STATES = ["", "queued", "running", "succeeded", "failed", "cancelled", "pruned"];
@@ -121,6 +122,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
         <VirtualTable rows={rows} columns={columns} sort={filters.sort} selected={selected} onSelect={select}
           onSort={(sort) => setFilters({ ...filters, sort })} />
       )}
+      <TradeOffChart projectId={project} />
     </div>
   );
 }

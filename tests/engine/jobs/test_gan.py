@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-import torch
 from PIL import Image
 
 from tests.engine.training.conftest import RecordingSink

@@ -38,7 +38,7 @@ def export_python(graphs: list[dict], runs: list[int], method: str) -> str:
         classes += body + ["", ""]
     shared = [inspect.getsource(f) for f in (ensemble.first_tensor, ensemble.combine, ensemble.Ensemble)]
     members = ", ".join(f"Member{i}()" for i in range(len(graphs)))
-    build = ["def build():", f'    """The ensemble with fresh members; load ensemble.pt into it."""',
+    build = ["def build():", '    """The ensemble with fresh members; load ensemble.pt into it."""',
              f"    return Ensemble([{members}], {method!r}, torch.zeros({len(graphs)}))"]
     text = [HEADER.format(runs=", ".join(map(str, runs)), method=method), *imports, "", "",
             *classes, "\n\n".join(shared), "", *build]

@@ -179,7 +179,7 @@ class TrainRecipe:
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         cfg, st = self.cfg, self.state
         with self.autocast():
-            loss = compute_loss(self.task, first_output(self.net(x)), x, y)
+            loss = self.loss(x, y)
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
@@ -201,6 +201,10 @@ class TrainRecipe:
             self._save(["best"])
         if self._stop_requested():
             raise Cancelled()
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The training loss of one batch (a subclass may change it: distillation)."""
+        return compute_loss(self.task, first_output(self.net(x)), x, y)
 
     def _stop_requested(self) -> bool:
         stop = self.should_stop()
