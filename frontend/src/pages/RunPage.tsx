@@ -176,14 +176,15 @@ export function RunPage({ params }: { params: Record<string, string> }) {
       <ErrorNote message={error} />
       {run?.error && <div className="error-note"><b>The run failed:</b> {run.error}</div>}
       <RunFacts run={run} lines={lines} />
-      {run && <RunSummary run={run} />}
-      {run?.kind === "compress" && <CompressReport runId={id} />}
       <div className="charts">
         {groups.map(([title, keys]) => (
           <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`}
             empty={waiting ? `${waiting}…` : "No points recorded"} />
         ))}
       </div>
+      {/* Below the charts: results that arrive with the end of a run move no chart. */}
+      {run && <RunSummary run={run} />}
+      <CompressReport runId={id} />
       <RunInsights runId={id} />
       <DerivedRuns runId={id} />
       <h2>Log</h2>
