@@ -787,7 +787,6 @@ export interface components {
         };
         Checkpoint: {
             name: string;
-            /** Format: int64 */
             epoch?: number | null;
             /** Format: int64 */
             step?: number | null;
@@ -1574,7 +1573,6 @@ export interface components {
             document: unknown;
         };
         Version: {
-            /** Format: int64 */
             number: number;
             readonly author: string;
             message?: string;
@@ -1582,9 +1580,7 @@ export interface components {
             readonly created: string;
             content_hash: string;
             valid?: boolean;
-            /** Format: int64 */
             node_count?: number;
-            /** Format: int64 */
             restored_from?: number | null;
         };
         VersionCreateRequest: {
@@ -1595,7 +1591,6 @@ export interface components {
             base_version?: number;
         };
         VersionDetail: {
-            /** Format: int64 */
             number: number;
             readonly author: string;
             message?: string;
@@ -1603,9 +1598,7 @@ export interface components {
             readonly created: string;
             content_hash: string;
             valid?: boolean;
-            /** Format: int64 */
             node_count?: number;
-            /** Format: int64 */
             restored_from?: number | null;
             graph: number;
             errors?: unknown;
