@@ -114,6 +114,9 @@ RUNS_ROOT = Path(envstr("NETWEAVE_RUNS_ROOT", str(VAR_DIR / "runs")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("NETWEAVE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NETWEAVE_MAX_UPLOAD_BYTES = envint("NETWEAVE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1024)
+# Uploads are checked in a child process under these limits (designer/datasets/inspection.py).
+NETWEAVE_INSPECT_MEMORY_BYTES = envint("NETWEAVE_INSPECT_MEMORY_BYTES", 2 * 1024**3, minimum=256 * 1024**2)
+NETWEAVE_INSPECT_SECONDS = envfloat("NETWEAVE_INSPECT_SECONDS", 120.0)
 NETWEAVE_MAX_NODES = envint("NETWEAVE_MAX_NODES", 10_000, minimum=1)
 NETWEAVE_PARAM_BUDGET = envint("NETWEAVE_PARAM_BUDGET", 2_000_000_000, minimum=1)
 # Failed logins from one address before it must wait, and for how long.

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 from designer.core.errors import InputProblem, error
+from designer.datasets.inspection import inspect_in_child
 from designer.datasets.models import UPLOAD_KINDS, Dataset
 
 SUFFIX = {"csv": ".csv", "image_zip": ".zip", "npz": ".npz"}
@@ -64,13 +65,8 @@ def store_upload(project, user, name: str, kind: str, upload, options: dict) -> 
     with open(target, "wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
-    data = _engine()
     try:
-        description = data.inspect_upload(str(target), kind, options)
-    except data.DatasetError as exc:
-        target.unlink(missing_ok=True)
-        raise InputProblem([{**e, "field": "file" if e.get("field") == "path" else e.get("field")}
-                            for e in exc.errors]) from None
+        description = inspect_in_child(str(target), kind, options)
     except Exception:
         target.unlink(missing_ok=True)
         raise
