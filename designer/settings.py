@@ -26,6 +26,18 @@ DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
+# Production behind HTTPS (`manage.py check --deploy` is clean with all of
+# them on). Off by default: standalone mode serves plain HTTP on localhost.
+SECURE_SSL_REDIRECT = envbool("NETWEAVE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = envint("NETWEAVE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("NETWEAVE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("NETWEAVE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("NETWEAVE_SECURE_COOKIES", False)
+if envbool("NETWEAVE_BEHIND_TLS_PROXY", False):
+    # The proxy terminates TLS and says so; only trust this behind one that sets it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
