@@ -217,6 +217,7 @@ NETWEAVE_REQUEUE_AFTER = envfloat("NETWEAVE_REQUEUE_AFTER", 600.0)
 NETWEAVE_CANCEL_GRACE = envfloat("NETWEAVE_CANCEL_GRACE", 10.0)
 
 LOGIN_URL = "/login"
+CSRF_FAILURE_VIEW = "designer.core.views.csrf_failure"
 
 LOGGING = {
     "version": 1,
