@@ -41,10 +41,20 @@ def builtins() -> list[dict]:
     return out
 
 
-def upload_row(dataset: Dataset) -> dict:
+# Per-column details: thousands of entries for a wide CSV. A list shows how
+# many; GET /api/datasets/<id> shows them.
+PER_COLUMN = ("features", "normalization")
+
+
+def upload_row(dataset: Dataset, brief: bool = False) -> dict:
+    description = _public(dataset.description)
+    if brief:
+        description = {k: v for k, v in description.items() if k not in PER_COLUMN}
+        if "features" in dataset.description:
+            description["feature_count"] = len(dataset.description["features"])
     return {"id": dataset.pk, "name": dataset.name, "kind": dataset.kind, "source": "upload",
             "project": dataset.project_id, "size": dataset.size, "options": dataset.options,
-            "created": dataset.created, "available": True, **_public(dataset.description)}
+            "created": dataset.created, "available": True, **description}
 
 
 def _public(description: dict) -> dict:
