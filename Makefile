@@ -12,7 +12,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/packa
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netweave
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test test-python test-frontend lint deps frontend bench clean api-types
+.PHONY: run test test-python test-frontend fuzz lint deps frontend bench clean api-types
 
 run: deps frontend
 	$(PY) manage.py standalone
@@ -27,6 +27,10 @@ lint: deps
 
 test-python: deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# schemathesis against the server's own OpenAPI schema, every phase: no server error (a few minutes).
+fuzz: deps
+	NETWEAVE_FUZZ=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest tests/fuzz -q
 
 test-frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi

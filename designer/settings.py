@@ -26,6 +26,18 @@ DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
+# Production behind HTTPS (`manage.py check --deploy` is clean with all of
+# them on). Off by default: standalone mode serves plain HTTP on localhost.
+SECURE_SSL_REDIRECT = envbool("NETWEAVE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = envint("NETWEAVE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("NETWEAVE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("NETWEAVE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("NETWEAVE_SECURE_COOKIES", False)
+if envbool("NETWEAVE_BEHIND_TLS_PROXY", False):
+    # The proxy terminates TLS and says so; only trust this behind one that sets it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -114,6 +126,9 @@ RUNS_ROOT = Path(envstr("NETWEAVE_RUNS_ROOT", str(VAR_DIR / "runs")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("NETWEAVE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 NETWEAVE_MAX_UPLOAD_BYTES = envint("NETWEAVE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1024)
+# Uploads are checked in a child process under these limits (designer/datasets/inspection.py).
+NETWEAVE_INSPECT_MEMORY_BYTES = envint("NETWEAVE_INSPECT_MEMORY_BYTES", 2 * 1024**3, minimum=256 * 1024**2)
+NETWEAVE_INSPECT_SECONDS = envfloat("NETWEAVE_INSPECT_SECONDS", 120.0)
 NETWEAVE_MAX_NODES = envint("NETWEAVE_MAX_NODES", 10_000, minimum=1)
 NETWEAVE_PARAM_BUDGET = envint("NETWEAVE_PARAM_BUDGET", 2_000_000_000, minimum=1)
 # Failed logins from one address before it must wait, and for how long.
@@ -205,6 +220,7 @@ NETWEAVE_REQUEUE_AFTER = envfloat("NETWEAVE_REQUEUE_AFTER", 600.0)
 NETWEAVE_CANCEL_GRACE = envfloat("NETWEAVE_CANCEL_GRACE", 10.0)
 
 LOGIN_URL = "/login"
+CSRF_FAILURE_VIEW = "designer.core.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

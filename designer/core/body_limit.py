@@ -26,8 +26,8 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         limit, setting = body_limit(headers.get(b"content-type", b"").decode("latin-1"))
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await _refuse(send, too_large(limit, setting, int(declared)))
+        if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+            return await _refuse(send, too_large(limit, setting, int(declared[:19])))
         received, started = 0, False
 
         async def limited_receive():

@@ -11,7 +11,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.decorators import method_decorator
-from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -78,6 +78,9 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
+        if request.user.is_authenticated:
+            # Signing out signs out the scripts too: their token stops working.
+            Token.objects.filter(user=request.user).delete()
         logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -115,6 +118,7 @@ class HealthView(APIView):
         return Response({"status": "ok", "database": "ok"})
 
 
+@csrf_exempt  # a POST to no endpoint is a JSON 404, not Django's HTML CSRF page
 def api_not_found(request, path=""):
     detail = f"No API endpoint at {request.path}. The list is at /api/docs/."
     if request.path.endswith("/") and _is_api_endpoint(request.path.rstrip("/")):
@@ -140,6 +144,17 @@ def editor_index(request, path=""):
         if index.is_file():
             return FileResponse(index.open("rb"), content_type="text/html")
     raise Http404("The editor is not built yet: run `make frontend` (or `make run`).")
+
+
+def csrf_failure(request, reason=""):
+    """A request without the CSRF token: JSON for API callers, like every other API error."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"CSRF check failed ({reason}): send the X-CSRFToken header "
+                                       "from the csrftoken cookie, or use a token (Authorization: Token ...)."},
+                            status=403)
+    from django.views.csrf import csrf_failure as html_csrf_failure
+
+    return html_csrf_failure(request, reason)
 
 
 def server_error(request, *args, **kwargs):

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 from designer.core.errors import InputProblem, error
+from designer.datasets.inspection import inspect_in_child
 from designer.datasets.models import UPLOAD_KINDS, Dataset
 
 SUFFIX = {"csv": ".csv", "image_zip": ".zip", "npz": ".npz"}
@@ -40,10 +41,20 @@ def builtins() -> list[dict]:
     return out
 
 
-def upload_row(dataset: Dataset) -> dict:
+# Per-column details: thousands of entries for a wide CSV. A list shows how
+# many; GET /api/datasets/<id> shows them.
+PER_COLUMN = ("features", "normalization")
+
+
+def upload_row(dataset: Dataset, brief: bool = False) -> dict:
+    description = _public(dataset.description)
+    if brief:
+        description = {k: v for k, v in description.items() if k not in PER_COLUMN}
+        if "features" in dataset.description:
+            description["feature_count"] = len(dataset.description["features"])
     return {"id": dataset.pk, "name": dataset.name, "kind": dataset.kind, "source": "upload",
             "project": dataset.project_id, "size": dataset.size, "options": dataset.options,
-            "created": dataset.created, "available": True, **_public(dataset.description)}
+            "created": dataset.created, "available": True, **description}
 
 
 def _public(description: dict) -> dict:
@@ -64,13 +75,8 @@ def store_upload(project, user, name: str, kind: str, upload, options: dict) -> 
     with open(target, "wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
-    data = _engine()
     try:
-        description = data.inspect_upload(str(target), kind, options)
-    except data.DatasetError as exc:
-        target.unlink(missing_ok=True)
-        raise InputProblem([{**e, "field": "file" if e.get("field") == "path" else e.get("field")}
-                            for e in exc.errors]) from None
+        description = inspect_in_child(str(target), kind, options)
     except Exception:
         target.unlink(missing_ok=True)
         raise

@@ -75,7 +75,7 @@ class DatasetList(APIView):
         project = query_int(request.query_params, "project", min_value=1)
         if project is not None:
             uploads = uploads.filter(project=get_project(request.user, project))
-        rows = services.builtins() + [services.upload_row(d) for d in uploads]
+        rows = services.builtins() + [services.upload_row(d, brief=True) for d in uploads]
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(page)

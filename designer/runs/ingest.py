@@ -126,7 +126,6 @@ class Ingest:
         if not self.pending:
             return None
         points, events, artifacts = self.points, self.events, self.artifacts
-        self.points, self.events, self.artifacts = [], [], []
         with transaction.atomic():
             if not points:
                 relax_commit()  # else write_points relaxes it in the same statement
@@ -139,6 +138,9 @@ class Ingest:
                 )[-1].pk
             if last is not None:
                 transaction.on_commit(lambda: live.publish(self.run_id, last))
+        # Only now: a write that failed (the database restarting) keeps the
+        # batch for the next try; one that committed unseen is ignored then.
+        self.points, self.events, self.artifacts = [], [], []
         return last
 
 
@@ -202,7 +204,8 @@ def _insert_new_points_postgres(run_id: int, points: list[Point]) -> list[Point]
     """
     points = _unique(points)
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # wrap_database_errors: psycopg's errors become Django's (a dropped connection is an OperationalError).
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(INSERT_NEW_POINTS, [run_id, *map(list, zip(*points))])
         if cursor.rowcount == len(points):
             return points

@@ -95,7 +95,7 @@ def server_bound(sql: str, params: list):
     import psycopg
 
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         # Binary parameters (%b): text arrays would be quoted element by element.
         cursor.execute(sql, params)
         return cursor.fetchone() if cursor.description else None

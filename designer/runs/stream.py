@@ -14,8 +14,9 @@ import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from designer.core.errors import InputProblem
 from designer.core.params import query_int
@@ -67,6 +68,7 @@ def _last_event_id(request) -> int:
         return 0
 
 
+@csrf_exempt  # GET only (anything else is a JSON 405), and no state changes: no CSRF page
 async def run_events(request, pk: int):
     if request.method != "GET":
         return JsonResponse({"detail": "Use GET."}, status=405)
@@ -107,25 +109,36 @@ async def events(run_id: int, after: int):
     try:
         yield "retry: 1000\n\n"
         while True:
-            page = await _page(run_id, after)
+            try:
+                page, finished = await _read(run_id, after)
+            except OperationalError:
+                # The database is restarting or its connections are all busy:
+                # keep the stream (a reconnect would only add load), read again soon.
+                page, finished = [], False
             for event in page:
                 yield _frame(event)
                 after, last_sent = event.pk, time.monotonic()
                 if _ends_run(event):
                     return
-            if len(page) == PAGE:
-                continue
-            if not page and await _finished_without_event(run_id):
-                # The final event may have landed between the read and the check.
-                for event in await _page(run_id, after):
-                    yield _frame(event)
+            if finished:
                 return
-            await waker.wait(RECHECK_SECONDS if waker.live else POLL_SECONDS)
+            if len(page) < PAGE:
+                await waker.wait(RECHECK_SECONDS if waker.live else POLL_SECONDS)
             if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:
                 yield ": keep-alive\n\n"
                 last_sent = time.monotonic()
     finally:
         await waker.close()
+
+
+async def _read(run_id: int, after: int) -> tuple[list[RunEvent], bool]:
+    """The next page of events, and whether the stream is over (the run ended
+    and the browser has its final event)."""
+    page = await _page(run_id, after)
+    if page or not await _finished_without_event(run_id):
+        return page, False
+    # The final event may have landed between the read and the check.
+    return await _page(run_id, after), True
 
 
 async def _finished_without_event(run_id: int) -> bool:

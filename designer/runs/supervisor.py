@@ -22,6 +22,7 @@ from designer.runs import lifecycle, outputs, services
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import Run, RunState
+from designer.runs.outage import TRANSIENT, Outage
 from designer.runs.process import child_command, describe_exit, kill_group, start_child, tail
 
 log = logging.getLogger("netweave.runs.supervisor")
@@ -97,6 +98,7 @@ class Supervisor:
         self.next_cancel_check = now + CANCEL_POLL
         self.next_reap = now + settings.NETWEAVE_HOUSEKEEPING_SECONDS
         self.cancelled = self.lost = False
+        self.outage = Outage(run.pk)
 
     def supervise(self, command: list[str]) -> str:
         proc = start_child(command, self.run.run_dir)
@@ -114,7 +116,7 @@ class Supervisor:
             proc.wait()
             reader.join(timeout=5)
         self._drain(block=False)
-        self.ingest.flush()
+        self.outage.call(self.ingest.flush)
         return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost))
 
     def _read(self, proc) -> None:
@@ -123,10 +125,18 @@ class Supervisor:
         self.lines.put(_EOF)
 
     def _watch(self, proc) -> None:
+        ended = False
         while True:
-            ended = self._drain(block=True)
-            self.ingest.flush()
-            self._housekeeping(proc)
+            ended = self._drain(block=True) or ended
+            if not self.outage.ready():
+                continue  # the database is away: keep buffering what the child prints
+            try:
+                self.ingest.flush()
+                self._housekeeping(proc)
+            except TRANSIENT as exc:
+                self.outage.failed(exc)
+                continue
+            self.outage.recovered()
             if ended:
                 return
 
@@ -199,5 +209,6 @@ class Supervisor:
         if outcome.lost:
             log.warning("run %s was taken from this worker; not recording %s", self.run.pk, state)
             return state
-        lifecycle.finish(self.run.pk, self.holder, state, error, log_tail=stderr_tail, summary=summary)
+        self.outage.call(lifecycle.finish, self.run.pk, self.holder, state, error, log_tail=stderr_tail,
+                         summary=summary)
         return state

@@ -93,3 +93,24 @@ def test_it_marks_answers_to_callers_not_signed_in(anon_client, clients, project
                                      {"username": "viewer", "role": "viewer"}, format="json")
     assert refused.status_code == 403
     assert "code" not in refused.json()
+
+
+def test_logging_out_revokes_the_users_api_token_logout(owner, owner_client):
+    from rest_framework.authtoken.models import Token
+
+    key = Token.objects.create(user=owner).key
+    script = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert script.get("/api/auth/me").status_code == 200
+    assert owner_client.post("/api/auth/logout").status_code == 204
+    assert script.get("/api/auth/me").status_code == 403
+    assert not Token.objects.filter(user=owner).exists()
+
+
+@pytest.mark.parametrize("path", ["/api/no/such/thing", "/api/runs/1/events", "/api/projects"])
+def test_a_post_without_csrf_token_gets_json_not_the_html_csrf_page(owner, path):
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    response = browser.post(path, {}, format="json")
+    assert response.status_code in (403, 404, 405)
+    assert response["Content-Type"].startswith("application/json"), response.content[:200]
+    assert response.json()["detail"]

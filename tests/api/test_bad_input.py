@@ -149,3 +149,23 @@ def test_a_huge_expression_variable_is_a_400_naming_the_node(owner_client):
     [problem] = response.json()["errors"]
     assert (problem["node"], problem["field"]) == ("conv1", "out_channels")
     assert "about 401 digits" in problem["message"]
+
+
+def test_a_csv_wider_than_the_column_cap_is_refused(owner_client, project, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    wide = (",".join(f"c{i}" for i in range(10_001)) + "\n" + ",".join(["1"] * 10_001) + "\n").encode()
+    response = owner_client.post(f"/api/projects/{project.pk}/datasets", {
+        "file": SimpleUploadedFile("wide.csv", wide), "kind": "csv", "name": "wide"}, format="multipart")
+    assert response.status_code == 400
+    assert "10,001 columns; the limit is 10,000" in response.json()["errors"][0]["message"]
+
+
+def test_dataset_lists_leave_per_column_details_to_the_detail(owner_client, project, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    table = b"a,b,label\n" + b"".join(f"{i},{i % 3},{'xy'[i % 2]}\n".encode() for i in range(40))
+    created = owner_client.post(f"/api/projects/{project.pk}/datasets", {
+        "file": SimpleUploadedFile("t.csv", table), "kind": "csv", "name": "t"}, format="multipart").json()
+    [row] = [r for r in owner_client.get(f"/api/datasets?project={project.pk}").json()["results"]
+             if r["id"] == created["id"]]
+    assert "features" not in row and "normalization" not in row and row["feature_count"] == 2
+    assert owner_client.get(f"/api/datasets/{created['id']}").json()["features"] == ["a", "b"]

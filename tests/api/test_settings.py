@@ -44,3 +44,19 @@ def test_it_starts_with_good_settings(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".secret_key")] == []
     again = start(tmp_path)  # a second start reads the same key
     assert again.returncode == 0 and f"SECRET_KEY = '{key_file.read_text()}'" in again.stdout
+
+
+def test_check_deploy_is_clean_under_production_values(tmp_path):
+    # W004/W008/W012/W016 came from HSTS, the SSL redirect and secure cookies,
+    # which no environment variable could turn on.
+    env = {**os.environ, "NETWEAVE_VAR_DIR": str(tmp_path), "DEBUG": "false",
+           "SECRET_KEY": "k" * 20 + "-x7Q2v9Lp4Zr8Tn3Wb6Yc1Md5Hs0Jf",
+           "ALLOWED_HOSTS": "netweave.example.com", "NETWEAVE_SSL_REDIRECT": "true",
+           "NETWEAVE_HSTS_SECONDS": "31536000", "NETWEAVE_HSTS_INCLUDE_SUBDOMAINS": "true",
+           "NETWEAVE_HSTS_PRELOAD": "true", "NETWEAVE_SECURE_COOKIES": "true", "NETWEAVE_BEHIND_TLS_PROXY": "true",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--tag", "security",
+                             "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -184,8 +184,9 @@ def _open_image(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
                            "image", field="path")
     try:
         image = Image.open(io.BytesIO(data))
-    except Exception as exc:  # PIL raises many types for broken files
-        raise DatasetError(f"image {info.filename!r} cannot be read: {exc}", field="path") from None
+    except Exception:  # PIL raises many types for broken files, naming its buffer object
+        raise DatasetError(f"image {info.filename!r} cannot be read: it is damaged or not really "
+                           "an image", field="path") from None
     if image.width * image.height > MAX_IMAGE_PIXELS:
         raise DatasetError(f"image {info.filename!r} is {image.width}x{image.height}; the "
                            f"limit is {MAX_IMAGE_PIXELS:,} pixels", field="path")
