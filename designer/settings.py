@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "designer.datasets",
     "designer.runs",
     "designer.dashboards",
+    "designer.tuning",
 ]
 
 MIDDLEWARE = [

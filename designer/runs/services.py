@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from designer.core.errors import Conflict
 from designer.graphs.models import GraphVersion
-from designer.runs import lifecycle
+from designer.runs import hooks, lifecycle
 from designer.runs.models import Run, RunState
 from designer.runs.queues import EXECUTE_RUN
 from designer.runs.validation import check_launch, job_kind
@@ -52,7 +52,7 @@ def redrive() -> list[int]:
 def housekeeping() -> dict:
     """What every worker does now and then: fail runs whose worker was lost,
     send again the tasks of runs left queued."""
-    return {"reaped": lifecycle.reap(), "sent_again": redrive()}
+    return {"reaped": lifecycle.reap(), "sent_again": redrive(), "coordinated": hooks.nudge_all()}
 
 
 def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str = "train", devices: int = 1,
@@ -104,4 +104,7 @@ def resume(run: Run, user) -> Run:
 def cancel(run: Run) -> Run:
     if run.is_terminal:
         raise Conflict(f"run {run.pk} has already ended ({run.state})")
-    return lifecycle.request_cancel(run)
+    run = lifecycle.request_cancel(run)
+    if run.kind in hooks.coordinated_kinds():  # no process polls for it: its next step stops it now
+        hooks.nudge(run.pk)
+    return run

@@ -17,6 +17,7 @@ from designer.core.errors import InputProblem, error
 from designer.datasets import services as datasets
 from designer.graphs import engine
 from designer.graphs.models import GraphVersion
+from designer.runs import hooks
 from designer.runs.models import Run, RunState
 from designer.runs.queues import Queue
 
@@ -192,4 +193,7 @@ def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: 
     check_binding(version.document, description)
     task = full_config.get("task") or (sources[0].config.get("task") if sources else None)
     check_outputs(version.document, report, description, task)
+    extra_check = hooks.of(entry.kind).check
+    if extra_check is not None:  # what only the kind knows: a sweep's space against the graph
+        extra_check(version, description, full_config)
     return Launch(dataset=spec, config=full_config, inputs=pinned)

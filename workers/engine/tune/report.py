@@ -7,7 +7,9 @@ trial ended.
 """
 from __future__ import annotations
 
+import os
 from typing import Any
+from urllib.parse import quote, urlparse
 
 import optuna
 
@@ -50,8 +52,17 @@ def reporter_for_job(trial: dict[str, Any]) -> EpochReporter:
     """The reporter of a trial run on a worker: job.json's ``trial`` =
     ``{"storage": url, "study": name, "number": n, "sweep": tune config}``."""
     sweep = TuneConfig.model_validate(trial["sweep"])
-    study = optuna.load_study(study_name=trial["study"], storage=storage(trial["storage"], create=False),
+    study = optuna.load_study(study_name=trial["study"], storage=storage(with_password(trial["storage"]), create=False),
                               pruner=build_pruner(sweep))
     number = int(trial["number"])
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
     return EpochReporter(optuna.trial.Trial(study, trial_id), sweep)
+
+
+def with_password(url: str) -> str:
+    """The storage URL with its hidden password (``***``) filled from the DATABASE_URL this
+    process inherited: job.json, a file on the worker's disk, never holds the password."""
+    if ":***@" not in url:
+        return url
+    password = urlparse(os.environ.get("DATABASE_URL", "")).password
+    return url.replace(":***@", f":{quote(password, safe='')}@", 1) if password else url

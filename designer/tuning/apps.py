@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class TuningConfig(AppConfig):
+    name = "designer.tuning"
+    label = "tuning"
+
+    def ready(self) -> None:
+        # The tune kind's hooks in the runs app: its steps, its launch checks, its trials' job.json.
+        from designer.runs import hooks
+        from designer.tuning import coordinator, services
+
+        hooks.register("tune", hooks.KindHooks(step=coordinator.step, check=services.check_sweep,
+                                               child_job=services.trial_job))

@@ -1,0 +1,44 @@
+"""A sweep's Optuna study, in the project's own database (PostgreSQL in team mode, SQLite standalone)."""
+from __future__ import annotations
+
+from django.db import connection
+
+from designer.runs.models import Run
+
+
+def storage_url(hide_password: bool = False) -> str:
+    """The service's database as a SQLAlchemy URL, for Optuna's RDBStorage.
+
+    Trials get it with the password hidden (``***``) in their job.json: the
+    child takes the password from the DATABASE_URL it inherits from its worker."""
+    from sqlalchemy.engine import URL
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    url = URL.create("postgresql+psycopg", username=db.get("USER") or None, password=db.get("PASSWORD") or None,
+                     host=db.get("HOST") or None, port=int(db["PORT"]) if db.get("PORT") else None,
+                     database=db["NAME"])
+    return url.render_as_string(hide_password=hide_password)
+
+
+def study_name(sweep: Run) -> str:
+    return f"netweave-sweep-{sweep.pk}"
+
+
+def sweep_config(sweep: Run):
+    from workers.engine.tune import TuneConfig
+
+    return TuneConfig.model_validate(sweep.config)
+
+
+def open_sweep_study(sweep: Run, config):
+    """The sweep's study; the sampler's seed moves on with the trials so far (docs/contracts.md)."""
+    from workers.engine.tune import open_study
+
+    return open_study(storage_url(), study_name(sweep), config, offset=sweep.trials.count())
+
+
+def trial_ids(study) -> tuple:
+    """(storage, study id): Optuna's storage calls by trial number."""
+    return study._storage, study._study_id
