@@ -51,8 +51,9 @@ def redrive() -> list[int]:
 
 def housekeeping() -> dict:
     """What every worker does now and then: fail runs whose worker was lost,
-    send again the tasks of runs left queued."""
-    return {"reaped": lifecycle.reap(), "sent_again": redrive(), "coordinated": hooks.nudge_all()}
+    send again the tasks of runs left queued, step every coordinating run."""
+    hooks.nudge_all()  # a step for every sweep: a lost coordination message costs one period
+    return {"reaped": lifecycle.reap(), "sent_again": redrive()}
 
 
 def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str = "train", devices: int = 1,
