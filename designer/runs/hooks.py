@@ -54,14 +54,24 @@ def child_job(run) -> dict:
     return hook(run) if hook is not None else {}
 
 
-def nudge(run_id: int) -> None:
+def nudge(run_id: int, countdown: float | None = None) -> None:
     """Send the coordination step of run `run_id` (once the transaction commits)."""
     from django.db import transaction
 
     from designer.celery import app
     from designer.runs.queues import COORDINATE_RUN
 
-    transaction.on_commit(lambda: app.send_task(COORDINATE_RUN, (run_id,)))
+    transaction.on_commit(lambda: app.send_task(COORDINATE_RUN, (run_id,), countdown=countdown))
+
+
+def take_step(step: Callable[[int], None], run_id: int) -> None:
+    """Run a step; one that fails (a database hiccup) is tried again in a few seconds, so a
+    sweep never waits for the next housekeeping pass. The error still reaches Celery's log."""
+    try:
+        step(run_id)
+    except Exception:
+        nudge(run_id, countdown=5)
+        raise
 
 
 def nudge_parent(run) -> None:

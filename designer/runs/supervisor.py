@@ -40,7 +40,7 @@ def execute(run_id: int, command: list[str] | None = None) -> str | None:
     run, holder = claimed.run, claimed.holder
     step = hooks.of(run.kind).step
     if step is not None:  # a coordinating run (a sweep) holds no process: its first step, then any worker's
-        step(run.pk)
+        hooks.take_step(step, run.pk)
         return RunState.RUNNING
     try:
         write_job(claimed)

@@ -30,7 +30,7 @@ def coordinate_run(run_id: int) -> None:
     kind = Run.objects.filter(pk=run_id).values_list("kind", flat=True).first()
     step = hooks.of(kind).step if kind else None
     if step is not None:
-        step(run_id)
+        hooks.take_step(step, run_id)
 
 
 @netweave_task("reap_runs", Queue.CPU, ignore_result=True)

@@ -43,6 +43,10 @@ def analyse(sweep: Run) -> dict:
     import optuna
 
     config = sweep_config(sweep)
+    if not Trial.objects.filter(sweep=sweep).exists():  # nothing asked yet: the page never creates the study
+        return {"objectives": [{"metric": o.metric, "direction": o.goal} for o in config.objectives],
+                "space": [d.model_dump(mode="json") for d in config.space], "importance": {}, "best_trials": [],
+                "intermediate": {}}
     study = open_sweep_study(sweep, config)
     trials = study.get_trials(deepcopy=False)
     finished = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]

@@ -1,6 +1,8 @@
 """A sweep's Optuna study, in the project's own database (PostgreSQL in team mode, SQLite standalone)."""
 from __future__ import annotations
 
+import time
+
 from django.db import connection
 
 from designer.runs.models import Run
@@ -33,10 +35,21 @@ def sweep_config(sweep: Run):
 
 
 def open_sweep_study(sweep: Run, config):
-    """The sweep's study; the sampler's seed moves on with the trials so far (docs/contracts.md)."""
+    """The sweep's study; the sampler's seed moves on with the trials so far (docs/contracts.md).
+
+    Optuna creates its tables on first use: two processes doing it at once (two sweeps'
+    first steps) may collide once, and the second try finds them made."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from workers.engine.tune import open_study
 
-    return open_study(storage_url(), study_name(sweep), config, offset=sweep.trials.count())
+    for attempt in range(3):
+        try:
+            return open_study(storage_url(), study_name(sweep), config, offset=sweep.trials.count())
+        except SQLAlchemyError:
+            if attempt == 2:
+                raise
+            time.sleep(0.5 + attempt)
 
 
 def trial_ids(study) -> tuple:

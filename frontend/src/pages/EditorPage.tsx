@@ -20,6 +20,7 @@ import { StatusBar } from "../components/editor/StatusBar";
 import { HistoryPanel } from "../components/editor/HistoryPanel";
 import { SaveDialog } from "../components/editor/SaveDialog";
 import { LaunchDialog, type LaunchSettings } from "../components/editor/LaunchDialog";
+import { TuneDialog, type TuneSettings } from "../sweeps/TuneDialog";
 import { ShortcutHelp } from "../components/editor/ShortcutHelp";
 import { DraftOffer, useKeepDraft } from "../components/editor/DraftOffer";
 import { useShortcuts } from "../components/editor/useShortcuts";
@@ -104,7 +105,8 @@ function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, 
  * Bind the inputs if asked, check the graph, save if there are unsaved edits, create the run,
  * open its page. A graph that does not validate is refused before anything is saved.
  */
-async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: string) => Promise<number>) {
+async function launchRun(graph: GraphDetail, s: LaunchSettings | (TuneSettings & { bindInput?: false }),
+  save: (message: string) => Promise<number>, kind = "train") {
   if (s.bindInput && s.dataset.input_shape) {
     const shape = s.dataset.input_shape;
     const current = graphStore.getState().doc;
@@ -120,10 +122,10 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: 
   const st = graphStore.getState();
   if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
   const run = await runs.create({
-    graph: graph.id, version, kind: "train", dataset: s.datasetRef, config: s.config, devices: s.devices,
+    graph: graph.id, version, kind, dataset: s.datasetRef, config: s.config, devices: s.devices,
     queue: s.queue, name: s.name, tags: s.tags,
   });
-  navigate(`/runs/${run.id}`);
+  navigate(kind === "tune" ? `/sweeps/${run.id}` : `/runs/${run.id}`);
 }
 
 function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g: GraphDetail) => void }) {
@@ -174,6 +176,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
       <StatusBar />
       {dialog === "save" && <SaveDialog onClose={() => setDialog(null)} onSave={async (m) => void (await save(m))} />}
       {dialog === "launch" && <LaunchDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onLaunch={(st) => launchRun(graph, st, save)} />}
+      {dialog === "tune" && <TuneDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onTune={(st) => launchRun(graph, st, save, "tune")} />}
       {dialog === "help" && <ShortcutHelp onClose={() => setDialog(null)} />}
     </div>
   );
