@@ -34,7 +34,7 @@ def sweep_config(sweep: Run):
     return TuneConfig.model_validate(sweep.config)
 
 
-def open_sweep_study(sweep: Run, config):
+def open_sweep_study(sweep: Run, config, create: bool | None = None):
     """The sweep's study; the sampler's seed moves on with the trials so far (docs/contracts.md).
 
     Optuna creates its tables on first use: two processes doing it at once (two sweeps'
@@ -43,9 +43,12 @@ def open_sweep_study(sweep: Run, config):
 
     from workers.engine.tune import open_study
 
+    count = sweep.trials.count()
+    # Once a sweep has trials, Optuna's tables exist: skip creating and checking them (~1 s).
+    create = count == 0 if create is None else create
     for attempt in range(3):
         try:
-            return open_study(storage_url(), study_name(sweep), config, offset=sweep.trials.count())
+            return open_study(storage_url(), study_name(sweep), config, offset=count, create=create)
         except SQLAlchemyError:
             if attempt == 2:
                 raise

@@ -8,10 +8,10 @@ import { Link } from "../router";
 import { StateBadge } from "../components/runs/RunList";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { TERMINAL } from "../stores/runs";
-import { ParallelCoords } from "../dashboards/ParallelCoords";
 import { useLive } from "../dashboards/useLive";
 import { sweeps, type Promoted, type Trial } from "./api";
 import { HistoryChart, ImportanceChart, IntermediateChart, ParetoChart } from "./charts";
+import { ParallelCanvas } from "./ParallelCanvas";
 import { TrialsTable } from "./TrialsTable";
 import "../dashboards/dashboards.css";
 import "./sweeps.css";
@@ -46,10 +46,13 @@ export function SweepPage({ params }: { params: Record<string, string> }) {
   const [promoted, setPromoted] = useState<Promoted | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const names = useMemo(() => data?.analysis.space.map((d) => d.name) ?? [], [data]);
+  const coords = useMemo(() => {
+    const done = (data?.trials ?? []).filter((t) => t.values);
+    return { params: names.map((n) => ({ name: n, values: done.map((t) => t.params[n]) })), values: done.map((t) => t.values![0]) };
+  }, [data, names]);
   if (!data) return <div className="page">{loading ? <Spinner label="Loading the sweep" /> : <ErrorNote message={error} />}</div>;
   const { run, trials, analysis } = data;
   const best = new Set(analysis.best_trials);
-  const done = trials.filter((t) => t.values);
   const act = async (f: () => Promise<unknown>) => {
     setActionError(null);
     try { await f(); } catch (e) { setActionError(e instanceof Error ? e.message : String(e)); }
@@ -74,11 +77,8 @@ export function SweepPage({ params }: { params: Record<string, string> }) {
         <IntermediateChart intermediate={analysis.intermediate} trials={trials} />
         {analysis.objectives.length > 1 && <ParetoChart trials={trials} objectives={analysis.objectives} front={analysis.best_trials} />}
       </div>
-      {done.length > 0 && (
-        <ParallelCoords hparams={names.map((n) => ({ name: n, values: done.map((t) => t.params[n]) }))}
-          metric={analysis.objectives[0].metric} values={done.map((t) => t.values![0])}
-          goal={analysis.objectives[0].direction === "maximize" ? "max" : "min"} runIds={done.map((t) => t.number)} />
-      )}
+      {coords.values.length > 0 && <ParallelCanvas params={coords.params} values={coords.values} metric={analysis.objectives[0].metric}
+        goal={analysis.objectives[0].direction === "maximize" ? "max" : "min"} />}
       <TrialsTable trials={trials} params={names} best={best} onPromote={promote} />
     </div>
   );

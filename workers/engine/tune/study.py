@@ -189,7 +189,8 @@ def storage(url: str | None, create: bool = True):
 
 
 def open_study(url: str | None, name: str, config: TuneConfig, *, offset: int = 0, create: bool = True):
-    """The sweep's study (an ``optuna.Study``), created on first use."""
+    """The sweep's study (an ``optuna.Study``), created on first use; ``create=False`` trusts that
+    Optuna's tables exist (no table creation, no schema check)."""
     return _optuna().create_study(storage=storage(url, create), study_name=name, directions=config.directions,
                                sampler=build_sampler(config, offset), pruner=build_pruner(config),
                                load_if_exists=True)
