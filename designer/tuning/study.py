@@ -39,6 +39,7 @@ def open_sweep_study(sweep: Run, config, create: bool | None = None):
 
     Optuna creates its tables on first use: two processes doing it at once (two sweeps'
     first steps) may collide once, and the second try finds them made."""
+    from optuna.exceptions import StorageInternalError
     from sqlalchemy.exc import SQLAlchemyError
 
     from workers.engine.tune import open_study
@@ -48,8 +49,8 @@ def open_sweep_study(sweep: Run, config, create: bool | None = None):
     create = count == 0 if create is None else create
     for attempt in range(3):
         try:
-            return open_study(storage_url(), study_name(sweep), config, offset=count, create=create)
-        except SQLAlchemyError:
+            return open_study(storage_url(), study_name(sweep), config, offset=count, create=create or attempt > 0)
+        except (SQLAlchemyError, StorageInternalError):  # a collision, or tables not made yet: the next try makes them
             if attempt == 2:
                 raise
             time.sleep(0.5 + attempt)
