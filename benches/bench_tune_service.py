@@ -71,8 +71,10 @@ def workers(trials: int) -> None:
 
     with scratch_database("test_netweave_tune_bench") as database, tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
+        # bench_dashboard_charts drops REDIS_URL from this process's environment: the workers
+        # must use the broker this process (its settings) sends to.
         env = {**server_env(database, base / "var"), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
-               "NETWEAVE_HEARTBEAT_SECONDS": "0.5"}
+               "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "REDIS_URL": settings.REDIS_URL}
         settings.RUNS_ROOT = base / "runs"
         _purge_queues(settings.REDIS_URL)
         user, graph = owner_and_graph(documents.tiny_cnn())
