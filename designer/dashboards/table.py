@@ -16,8 +16,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from designer.core.errors import InputProblem, error
+from designer.core.params import BIGINT_MAX, query_int
 from designer.dashboards.hparams import flatten, key_columns
 from designer.dashboards.series_read import binary_rows
+from designer.runs.ingest import shown_goal
 from designer.runs.models import MetricSummary, Run, RunState
 
 MAX_ROWS = 5000
@@ -30,7 +32,7 @@ METRIC_SORT = re.compile(r"^(best|last):([\w./-]{1,128})$")
 HPARAM_SORT = re.compile(r"^hp:([A-Za-z0-9_]{1,64}(?:\.[A-Za-z0-9_]{1,64}){0,4})$")
 FIELDS = ("id", "name", "state", "kind", "graph_version_id", "graph_version__number",
           "graph_version__graph_id", "graph_version__graph__name", "dataset", "config", "created",
-          "started", "finished", "tags", "notes", "created_by__username")
+          "started", "finished", "tags", "notes", "created_by__username", "queue", "devices")
 JSON_FIELDS = ("dataset", "config", "tags")
 
 
@@ -52,15 +54,12 @@ class TableQuery:
             if s not in RunState.values:
                 problems.append(error(f"state {s!r} is not one of {', '.join(RunState.values)}", field="state"))
         numbers = {}
-        for name, default, top in (("graph", None, None), ("offset", 0, None), ("limit", default_rows, max_rows)):
-            raw = params.get(name, "")
-            if raw == "":
-                numbers[name] = default
-            elif not raw.isdigit() or (top is not None and not 1 <= int(raw) <= top):
-                bound = f" from 1 to {top}" if top else ""
-                problems.append(error(f"{name} must be a whole number{bound}", field=name))
-            else:
-                numbers[name] = int(raw)
+        for name, default, low, top in (("graph", None, 1, BIGINT_MAX), ("offset", 0, 0, BIGINT_MAX),
+                                        ("limit", default_rows, 1, max_rows)):
+            try:
+                numbers[name] = query_int(params, name, default, min_value=low, max_value=top)
+            except InputProblem as problem:
+                problems += problem.errors
         sort = params.get("sort", "-created") or "-created"
         if _order(sort) is None:
             problems.append(error(
@@ -103,8 +102,9 @@ def filtered_runs(project, query: TableQuery) -> QuerySet:
         text = query.search
         match = (Q(name__icontains=text) | Q(notes__icontains=text) | Q(tags__icontains=text)
                  | Q(graph_version__graph__name__icontains=text))
-        if text.lstrip("#").isdigit():
-            match |= Q(pk=int(text.lstrip("#")))
+        number = text.lstrip("#")
+        if number.isascii() and number.isdigit() and int(number) <= BIGINT_MAX:  # "#12": run 12
+            match |= Q(pk=int(number))
         runs = runs.filter(match)
     return runs
 
@@ -166,6 +166,7 @@ def table(project, query: TableQuery) -> dict:
     flats = [flatten(r["config"]) for r in page]
     hparams = key_columns(flats)
     goals: dict[str, str] = {}
+    names = upload_names(r["dataset"] for r in page)
     now = timezone.now()
     rows = []
     for run, flat in zip(page, flats):
@@ -176,7 +177,8 @@ def table(project, query: TableQuery) -> dict:
             "id": run["id"], "name": run["name"], "state": run["state"], "kind": run["kind"],
             "graph": run["graph_version__graph_id"], "graph_name": run["graph_version__graph__name"],
             "graph_version": run["graph_version_id"], "version": run["graph_version__number"],
-            "dataset": dataset_label(run["dataset"]), "created": run["created"],
+            "dataset": dataset_label(run["dataset"], names), "queue": run["queue"], "devices": run["devices"],
+            "created": run["created"],
             "started": run["started"], "finished": run["finished"],
             "duration": duration(run["started"], run["finished"], now),
             "created_by": run["created_by__username"], "tags": run["tags"], "notes": run["notes"],
@@ -184,7 +186,7 @@ def table(project, query: TableQuery) -> dict:
             "best": {key: v[BEST] for key, v in metrics.items()},
             "last": {key: v[LATEST] for key, v in metrics.items()},
         })
-    metrics = [{"key": key, "goal": goals[key]} for key in sorted(goals, key=metric_order)]
+    metrics = [{"key": key, "goal": shown_goal(key, goals[key])} for key in sorted(goals, key=metric_order)]
     return {"count": count, "offset": query.offset, "limit": query.limit, "sort": query.sort,
             "metrics": metrics, "hparams": hparams, "rows": rows}
 
@@ -196,9 +198,20 @@ def metric_order(key: str) -> tuple:
     return rank, key
 
 
-def dataset_label(spec) -> str:
+def upload_names(specs) -> dict[int, str]:
+    """The names of the uploaded datasets that runs' dataset specs point at, in one query."""
+    from designer.datasets.models import Dataset
+
+    ids = {s.get("upload") for s in specs if isinstance(s, dict) and isinstance(s.get("upload"), int)}
+    return dict(Dataset.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def dataset_label(spec, names: dict[int, str] | None = None) -> str:
+    """What a person calls a run's dataset: an upload's name, a built-in's kind."""
     if not isinstance(spec, dict):
         return ""
+    if names and spec.get("upload") in names:
+        return names[spec["upload"]]
     for field in ("name", "kind"):
         if spec.get(field):
             return str(spec[field])

@@ -144,7 +144,10 @@ class MetricPoint(models.Model):
     time = models.FloatField()
 
     class Meta:
-        indexes = [models.Index(fields=["run", "key", "step"], name="metric_run_key_step")]
+        # One value per (run, key, step): a run resumed after its worker died
+        # sends again the steps since its last checkpoint; the ingest keeps
+        # the first and counts it once (writes ignore duplicates).
+        constraints = [models.UniqueConstraint(fields=["run", "key", "step"], name="unique_metric_point")]
 
 
 class MetricSummary(models.Model):
@@ -178,6 +181,9 @@ class EventKind(models.TextChoices):
     LOG = "log", "Log line"
     CHECKPOINT = "checkpoint", "Checkpoint"
     ARTIFACT = "artifact", "Artifact"
+    # What the run is doing now (loading data, training epoch 3/10, ...): shown
+    # before the first metric arrives.
+    PHASE = "phase", "Phase"
 
 
 class RunEvent(models.Model):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer.core.errors import InputProblem, error
+from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, get_graph, projects_visible_to, require_role
 from designer.graphs.models import Role
 from designer.runs import services
@@ -33,15 +35,6 @@ def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
         raise NotFound(NOT_FOUND)
     require_role(run.project, user, role)
     return run
-
-
-def _int_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise InputProblem([error(f"{name} must be a positive integer", field=name)])
-    return int(raw)
 
 
 def launch_version(user, graph_id: int | None, number: int | None, inputs):
@@ -71,7 +64,7 @@ class RunList(generics.ListAPIView):
     def get_queryset(self):
         runs = Run.objects.filter(project__in=projects_visible_to(self.request.user))
         for name in ("project", "graph"):
-            value = _int_param(self.request, name)
+            value = query_int(self.request.query_params, name, min_value=1)
             if value is not None:
                 runs = runs.filter(**{"project" if name == "project" else "graph_version__graph": value})
         state = self.request.query_params.get("state")
@@ -79,7 +72,7 @@ class RunList(generics.ListAPIView):
             if state not in RunState.values:
                 raise InputProblem([error(f"state must be one of {', '.join(RunState.values)}", field="state")])
             runs = runs.filter(state=state)
-        source = _int_param(self.request, "input")
+        source = query_int(self.request.query_params, "input", min_value=1)
         if source is not None:  # the jobs that started from this run (evaluations, ...)
             runs = runs.filter(input_links__source=source).distinct()
         return runs.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).defer("log_tail")
@@ -114,7 +107,7 @@ class RunAction(APIView):
 
     action = ""
 
-    @extend_schema(request=None, responses=RunDetailSerializer)
+    @extend_schema(request=None, responses={200: RunDetailSerializer, 201: RunDetailSerializer})
     def post(self, request, pk):
         run = get_run(request.user, pk, Role.EDITOR)
         if self.action == "cancel":
@@ -139,6 +132,7 @@ class RunCheckpoints(APIView):
 
 
 class CheckpointDownload(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk, name):
         run = get_run(request.user, pk)
         artifact = run.artifacts.filter(kind="checkpoint", name=f"checkpoints/{name}").first()

@@ -12,9 +12,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.core.params import query_int
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import RoleByMethod, get_graph, get_project
-from designer.graphs import services
+from designer.graphs import schemas, services
 from designer.graphs.models import Graph, GraphVersion, Role
 from designer.graphs.serializers import (
     GraphCreateSerializer,
@@ -138,16 +139,16 @@ class VersionRestore(APIView):
 
 
 def _version_number(request, name: str) -> int:
-    raw = request.query_params.get(name, "")
-    if not raw.isdigit():
-        raise InputProblem([error(f"?{name}= must be a version number, got {raw!r}", field=name)])
-    return int(raw)
+    number = query_int(request.query_params, name, min_value=1, max_value=2**31 - 1)
+    if number is None:
+        raise InputProblem([error(f"?{name}= must be a version number", field=name)])
+    return number
 
 
 class GraphDiff(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("a", int, required=True), OpenApiParameter("b", int, required=True)],
-        responses=OpenApiTypes.OBJECT,
+        responses=schemas.VersionDiff,
     )
     def get(self, request, pk):
         a, b = _version_number(request, "a"), _version_number(request, "b")
@@ -184,7 +185,7 @@ class VersionExport(APIView):
 
 
 class ProjectBlocks(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=schemas.ProjectBlockPage)
     def get(self, request, pk):
         project = get_project(request.user, pk, Role.VIEWER)
         blocks = services.project_blocks(project)
