@@ -8,7 +8,8 @@ import { Link } from "../router";
 import { StateBadge } from "../components/runs/RunList";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { TERMINAL } from "../stores/runs";
-import { useLive } from "../dashboards/useLive";
+import { useQuery } from "@tanstack/react-query";
+import { errorText, queryClient, REFRESH_MS } from "../api/queries";
 import { sweeps, type Promoted, type Trial } from "./api";
 import { HistoryChart, ImportanceChart, IntermediateChart, ParetoChart } from "./charts";
 import { ParallelCanvas } from "./ParallelCanvas";
@@ -42,7 +43,12 @@ function PromotedNote({ promoted }: { promoted: Promoted }) {
 
 export function SweepPage({ params }: { params: Record<string, string> }) {
   const id = Number(params.id);
-  const { data, error, loading, reload } = useLive(() => loadSweep(id), (d) => !TERMINAL.includes(d.run.state), [id]);
+  // One cache entry per sweep, asked again while the sweep runs (trials appear as they are asked).
+  const { data, error, isLoading: loading } = useQuery({
+    queryKey: ["sweeps", id], queryFn: () => loadSweep(id),
+    refetchInterval: (q) => (q.state.data && TERMINAL.includes(q.state.data.run.state) ? false : REFRESH_MS),
+  });
+  const reload = () => queryClient.invalidateQueries({ queryKey: ["sweeps", id] });
   const [promoted, setPromoted] = useState<Promoted | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const names = useMemo(() => data?.analysis.space.map((d) => d.name) ?? [], [data]);
@@ -50,7 +56,7 @@ export function SweepPage({ params }: { params: Record<string, string> }) {
     const done = (data?.trials ?? []).filter((t) => t.values);
     return { params: names.map((n) => ({ name: n, values: done.map((t) => t.params[n]) })), values: done.map((t) => t.values![0]) };
   }, [data, names]);
-  if (!data) return <div className="page">{loading ? <Spinner label="Loading the sweep" /> : <ErrorNote message={error} />}</div>;
+  if (!data) return <div className="page">{loading ? <Spinner label="Loading the sweep" /> : <ErrorNote message={errorText(error)} />}</div>;
   const { run, trials, analysis } = data;
   const best = new Set(analysis.best_trials);
   const act = async (f: () => Promise<unknown>) => {
