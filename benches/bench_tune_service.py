@@ -67,7 +67,7 @@ def workers(trials: int) -> None:
     from django.conf import settings
 
     from tests.api import documents
-    from tests.workers.test_team_mode import _purge_queues
+    from tests.workers.processes import purge_queues
 
     with scratch_database("test_netweave_tune_bench") as database, tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -76,7 +76,7 @@ def workers(trials: int) -> None:
         env = {**server_env(database, base / "var"), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
                "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "REDIS_URL": settings.REDIS_URL}
         settings.RUNS_ROOT = base / "runs"
-        _purge_queues(settings.REDIS_URL)
+        purge_queues(settings.REDIS_URL)
         user, graph = owner_and_graph(documents.tiny_cnn())
         results = {}
         procs = [start_worker("tune-bench-1", env, base, queues=["cpu"])]

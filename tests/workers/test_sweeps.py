@@ -11,8 +11,7 @@ from django.conf import settings
 from designer.runs.models import MetricPoint, Run
 from designer.tuning.models import Trial
 from tests.api import documents
-from tests.workers.processes import database_url_for_children, start_worker, wait_until
-from tests.workers.test_team_mode import _purge_queues
+from tests.workers.processes import database_url_for_children, purge_queues, start_worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +28,7 @@ def workers(django_db_setup, tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
            "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
            "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "OMP_NUM_THREADS": "1"}
-    _purge_queues(settings.REDIS_URL)
+    purge_queues(settings.REDIS_URL)
     pool = {"env": env, "base": base,
             "procs": [start_worker(f"sweeper{i}", env, base, queues=["cpu"], wait=False) for i in (1, 2)]}
     for proc in pool["procs"]:
