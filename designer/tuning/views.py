@@ -1,4 +1,4 @@
-"""Sweeps API (docs/contracts.md section 5): a sweep's trials, analysis, extend, promote.
+"""Sweeps API (docs/contracts.md section 8): a sweep's trials, analysis, extend, promote.
 
 A sweep is launched like any run (``POST /api/runs`` with kind ``tune``); these
 endpoints are what only a sweep has.

@@ -110,7 +110,7 @@ function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, 
  * open its page. A graph that does not validate is refused before anything is saved.
  */
 async function launchRun(graph: GraphDetail, s: LaunchSettings | (TuneSettings & { bindInput?: false }),
-  save: (message: string) => Promise<number>, kind = "train") {
+  save: (message: string) => Promise<number>) {
   if (s.bindInput && s.dataset.input_shape) {
     const shape = s.dataset.input_shape;
     const current = graphStore.getState().doc;
@@ -125,10 +125,10 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings | (TuneSettings &
   let version = graph.latest_version ?? null;
   if (isDirty(graphStore.getState()) || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
   const run = await runs.create({
-    graph: graph.id, version, kind, dataset: s.datasetRef, config: s.config, devices: s.devices,
+    graph: graph.id, version, kind: s.kind, dataset: s.datasetRef, config: s.config, devices: s.devices,
     queue: s.queue, name: s.name, tags: s.tags,
   });
-  navigate(kind === "tune" ? `/sweeps/${run.id}` : `/runs/${run.id}`);
+  navigate(s.kind === "tune" ? `/sweeps/${run.id}` : `/runs/${run.id}`);
 }
 
 function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g: GraphDetail) => void }) {
@@ -175,13 +175,13 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
         <Palette />
         <Canvas />
         <aside className="inspector">
-          {panel === "history" ? <HistoryPanel graphId={graph.id} versions={versions} loading={versions === null} onRestore={restore} /> : <Inspector />}
+          {panel === "history" ? <HistoryPanel graphId={graph.id} versions={versions} loading={versions === null} onRestore={restore} /> : <Inspector projectId={graph.project} />}
         </aside>
       </div>
       <StatusBar />
       {dialog === "save" && <SaveDialog onClose={() => setDialog(null)} onSave={async (m) => void (await save(m))} />}
       {dialog === "launch" && <LaunchDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onLaunch={(st) => launchRun(graph, st, save)} />}
-      {dialog === "tune" && <TuneDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onTune={(st) => launchRun(graph, st, save, "tune")} />}
+      {dialog === "tune" && <TuneDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onTune={(st) => launchRun(graph, st, save)} />}
       {dialog === "help" && <ShortcutHelp onClose={() => setDialog(null)} />}
     </div>
   );

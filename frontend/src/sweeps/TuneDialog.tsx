@@ -12,6 +12,7 @@ import { candidates, parseChoices } from "./space";
 import "./sweeps.css";
 
 export interface TuneSettings extends JobSettings {
+  kind: "tune";
   dataset: Dataset;
 }
 
@@ -96,7 +97,7 @@ export function TuneDialog({ graphId, projectId, onClose, onTune }: {
       kind="tune" projectId={projectId} title="Tune: a sweep of training trials" submitLabel="Start sweep" rememberAs={`graph-${graphId}`}
       onClose={onClose}
       onSubmit={(s) => onTune({
-        ...s, dataset: s.dataset!,
+        ...s, kind: "tune", dataset: s.dataset!,
         config: { ...s.config, space, objectives: objectives.map((o) => ({ metric: o.metric, direction: "auto" })) },
       })}
       datasetExtra={() => <SpaceEditor space={space} setSpace={setSpace} objectives={objectives} setObjectives={setObjectives} />}

@@ -1,4 +1,4 @@
-/** The sweeps API (docs/contracts.md section 7): trials, analysis, extend, promote. */
+/** The sweeps API (docs/contracts.md section 8): trials, analysis, extend, promote. */
 import { request } from "../api/client";
 import type { Run } from "../api/types";
 
