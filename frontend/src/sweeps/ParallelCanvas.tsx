@@ -34,7 +34,9 @@ export function ParallelCanvas({ params, metric, values, goal }: {
       ctx.beginPath();
       axes.forEach((a, i) => {
         const y = a.position(i < params.length ? params[i].values[r] : values[r]);
-        if (y !== null) (i === 0 ? ctx.moveTo(x(i), y) : ctx.lineTo(x(i), y));
+        if (y === null) return;
+        if (i === 0) ctx.moveTo(x(i), y);
+        else ctx.lineTo(x(i), y);
       });
       ctx.stroke();
     }
