@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "designer.datasets",
     "designer.runs",
     "designer.dashboards",
+    "designer.tuning",
 ]
 
 MIDDLEWARE = [

@@ -228,7 +228,12 @@ def reap() -> list[int]:
     """Mark runs whose heartbeat stopped as failed ("worker lost")."""
     cutoff = timezone.now() - timedelta(seconds=reap_after())
     reaped = []
+    from designer.runs.hooks import coordinated_kinds
+
+    coordinating = coordinated_kinds()
     for run in each_locked(state=RunState.RUNNING, heartbeat__lt=cutoff):
+        if run.kind in coordinating:  # holds no process to lose: its steps go on by any worker
+            continue
         stop_stale_child(run)
         _finish_locked(run, RunState.FAILED,
                        f"worker lost: {run.worker_hostname} pid {run.worker_pid} stopped "

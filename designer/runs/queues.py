@@ -21,3 +21,5 @@ class Queue(str, enum.Enum):
 # the services without a cycle.
 EXECUTE_RUN = "netweave.execute_run"
 REAP_RUNS = "netweave.reap_runs"
+# One step of a run that coordinates child runs (a sweep): see designer/runs/hooks.py.
+COORDINATE_RUN = "netweave.coordinate_run"

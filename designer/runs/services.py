@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from designer.core.errors import Conflict
 from designer.graphs.models import GraphVersion
-from designer.runs import lifecycle
+from designer.runs import hooks, lifecycle
 from designer.runs.models import Run, RunState
 from designer.runs.queues import EXECUTE_RUN
 from designer.runs.validation import check_launch, job_kind
@@ -60,7 +60,9 @@ def send_lost_again() -> list[int]:
     NETWEAVE_MAX_ATTEMPTS times (it may be what kills them) is failed.
     """
     recent = timezone.now() - timedelta(seconds=settings.NETWEAVE_HEARTBEAT_TIMEOUT)
-    lost = [run.pk for run in Run.objects.filter(state=RunState.RUNNING).only(
+    # A coordinating run (a sweep) holds no process to lose: any worker's next step carries it on.
+    running = Run.objects.filter(state=RunState.RUNNING).exclude(kind__in=hooks.coordinated_kinds())
+    lost = [run.pk for run in running.only(
         "state", "heartbeat", "worker_hostname", "worker_pid") if lifecycle.holder_lost(run)]
     sent = []
     for run in lifecycle.each_locked(state=RunState.RUNNING, pk__in=lost):
@@ -84,7 +86,9 @@ def send_lost_again() -> list[int]:
 
 def housekeeping() -> dict:
     """What every worker does now and then: send again runs whose worker was
-    lost and runs left queued; fail runs nobody took up since."""
+    lost and runs left queued; fail runs nobody took up since; step every
+    coordinating run (a sweep: a lost coordination message costs one period)."""
+    hooks.nudge_all()
     return {"resumed": send_lost_again(), "reaped": lifecycle.reap(), "sent_again": redrive()}
 
 
@@ -139,4 +143,7 @@ def resume(run: Run, user) -> Run:
 def cancel(run: Run) -> Run:
     if run.is_terminal:
         raise Conflict(f"run {run.pk} has already ended ({run.state})")
-    return lifecycle.request_cancel(run)
+    run = lifecycle.request_cancel(run)
+    if run.kind in hooks.coordinated_kinds():  # no process polls for it: its next step stops it now
+        hooks.nudge(run.pk)
+    return run

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from designer.runs import lifecycle, outputs, services
+from designer.runs import hooks, lifecycle, outputs, services
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import Run, RunState
@@ -38,6 +38,10 @@ def execute(run_id: int, command: list[str] | None = None) -> str | None:
     if claimed is None:
         return None
     run, holder = claimed.run, claimed.holder
+    step = hooks.of(run.kind).step
+    if step is not None:  # a coordinating run (a sweep) holds no process: its first step, then any worker's
+        hooks.take_step(step, run.pk)
+        return RunState.RUNNING
     try:
         write_job(claimed)
         return Supervisor(run, holder).supervise(command or child_command(run.run_dir, run.devices))
@@ -63,6 +67,7 @@ def write_job(claimed: Claim) -> Path:
         "inputs": job_inputs(run),
         "resources": {"queue": run.queue, "devices": run.devices},
         "resume_from": str(claimed.resume_from) if claimed.resume_from else None,
+        **hooks.child_job(run),  # a sweep's trial: its graph and its Optuna trial
     }
     path = run.run_dir / "job.json"
     partial = path.with_suffix(".json.partial")
@@ -211,4 +216,5 @@ class Supervisor:
             return state
         self.outage.call(lifecycle.finish, self.run.pk, self.holder, state, error, log_tail=stderr_tail,
                          summary=summary)
+        hooks.nudge_parent(self.run)
         return state

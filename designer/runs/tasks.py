@@ -21,6 +21,18 @@ def execute_run(run_id: int) -> str | None:
     return execute(run_id)
 
 
+@netweave_task("coordinate_run", Queue.CPU, ignore_result=True)
+def coordinate_run(run_id: int) -> None:
+    """One step of a coordinating run (a sweep): idempotent, short, by any worker."""
+    from designer.runs import hooks
+    from designer.runs.models import Run
+
+    kind = Run.objects.filter(pk=run_id).values_list("kind", flat=True).first()
+    step = hooks.of(kind).step if kind else None
+    if step is not None:
+        hooks.take_step(step, run_id)
+
+
 @netweave_task("reap_runs", Queue.CPU, ignore_result=True)
 def reap_runs() -> dict:
     """Mark runs whose worker stopped heart-beating as failed; send again the

@@ -708,6 +708,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sweeps/{id}/analysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["sweeps_analysis_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sweeps_extend_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps/{id}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["sweeps_trials_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps/{id}/trials/{number}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["sweeps_trials_promote_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates": {
         parameters: {
             query?: never;
@@ -1308,6 +1372,15 @@ export interface components {
             name: string;
             description?: string;
         };
+        PromotedTrial: {
+            graph: number;
+            version: number;
+            run: number;
+            checkpoint: string;
+            params: unknown;
+            /** @description the trial's training config, to launch with */
+            config: unknown;
+        };
         RestoreRequest: {
             /** @default  */
             message: string;
@@ -1510,6 +1583,19 @@ export interface components {
             /** Format: double */
             last_time: number;
         };
+        SweepAnalysis: {
+            importance: unknown;
+            best_trials: unknown;
+            intermediate: unknown;
+        };
+        SweepExtendRequest: {
+            n_trials: number;
+        };
+        SweepTrials: {
+            columns: string[];
+            /** @description one list per trial, in column order */
+            rows: unknown[];
+        };
         TableRow: {
             id: number;
             name: string;
@@ -1556,6 +1642,9 @@ export interface components {
         };
         TokenResponse: {
             token: string;
+        };
+        TrialPromoteRequest: {
+            message?: string;
         };
         UploadRequest: {
             /** Format: binary */
@@ -3010,6 +3099,103 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+        };
+    };
+    sweeps_analysis_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepAnalysis"];
+                };
+            };
+        };
+    };
+    sweeps_extend_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepExtendRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SweepExtendRequest"];
+                "multipart/form-data": components["schemas"]["SweepExtendRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    sweeps_trials_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepTrials"];
+                };
+            };
+        };
+    };
+    sweeps_trials_promote_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TrialPromoteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TrialPromoteRequest"];
+                "multipart/form-data": components["schemas"]["TrialPromoteRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotedTrial"];
                 };
             };
         };

@@ -10,7 +10,7 @@ const W = 1000;
 const H = 300;
 const PAD = { top: 28, bottom: 36, side: 60 };
 
-interface Axis {
+export interface Axis {
   name: string;
   position: (v: unknown) => number | null;
   ticks: { y: number; label: string }[];
@@ -21,7 +21,7 @@ function formatValue(v: unknown): string {
   return v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
-function makeAxis(name: string, values: unknown[]): Axis {
+export function makeAxis(name: string, values: unknown[]): Axis {
   const top = PAD.top;
   const span = H - PAD.top - PAD.bottom;
   const numbers = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));

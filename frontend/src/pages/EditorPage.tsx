@@ -20,6 +20,7 @@ import { StatusBar } from "../components/editor/StatusBar";
 import { HistoryPanel } from "../components/editor/HistoryPanel";
 import { SaveDialog } from "../components/editor/SaveDialog";
 import { LaunchDialog, type LaunchSettings } from "../components/editor/LaunchDialog";
+import { TuneDialog, type TuneSettings } from "../sweeps/TuneDialog";
 import { ShortcutHelp } from "../components/editor/ShortcutHelp";
 import { DraftOffer, useKeepDraft } from "../components/editor/DraftOffer";
 import { useShortcuts } from "../components/editor/useShortcuts";
@@ -108,7 +109,8 @@ function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, 
  * Bind the inputs if asked, check the graph, save if there are unsaved edits, create the run,
  * open its page. A graph that does not validate is refused before anything is saved.
  */
-async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: string) => Promise<number>) {
+async function launchRun(graph: GraphDetail, s: LaunchSettings | (TuneSettings & { bindInput?: false }),
+  save: (message: string) => Promise<number>) {
   if (s.bindInput && s.dataset.input_shape) {
     const shape = s.dataset.input_shape;
     const current = graphStore.getState().doc;
@@ -126,7 +128,7 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: 
     graph: graph.id, version, kind: s.kind, dataset: s.datasetRef, config: s.config, devices: s.devices,
     queue: s.queue, name: s.name, tags: s.tags,
   });
-  navigate(`/runs/${run.id}`);
+  navigate(s.kind === "tune" ? `/sweeps/${run.id}` : `/runs/${run.id}`);
 }
 
 function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g: GraphDetail) => void }) {
@@ -179,6 +181,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
       <StatusBar />
       {dialog === "save" && <SaveDialog onClose={() => setDialog(null)} onSave={async (m) => void (await save(m))} />}
       {dialog === "launch" && <LaunchDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onLaunch={(st) => launchRun(graph, st, save)} />}
+      {dialog === "tune" && <TuneDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onTune={(st) => launchRun(graph, st, save)} />}
       {dialog === "help" && <ShortcutHelp onClose={() => setDialog(null)} />}
     </div>
   );

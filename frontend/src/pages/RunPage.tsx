@@ -120,6 +120,8 @@ function RunFacts({ run, lines }: { run: Run | null; lines: Record<string, Line>
       {accuracy !== undefined && <div><span className="muted">val accuracy</span> {(accuracy * 100).toFixed(1)}%</div>}
       {run?.queue && <div><span className="muted">queue</span> {run.queue} × {run.devices ?? 1}</div>}
       {run?.kind && run.kind !== "train" && <div><span className="muted">kind</span> {run.kind}</div>}
+      {run?.kind === "tune" && <div><Link to={`/sweeps/${run.id}`} data-testid="sweep-link">sweep page: trials, history, importance</Link></div>}
+      {run?.parent && <div><span className="muted">parent</span> <Link to={`/runs/${run.parent}`}>run #{run.parent}</Link></div>}
       {(run?.inputs ?? []).map((i, n) => (
         <div key={n}><span className="muted">from</span> {i.run === null ? "a deleted run" : <Link to={`/runs/${i.run}`}>run #{i.run}</Link>} ({i.checkpoint} checkpoint)</div>
       ))}

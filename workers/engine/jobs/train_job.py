@@ -11,6 +11,15 @@ from .distributed import setup_placement
 from .kinds import JobContext, register_job
 
 
+def trial_hook(job: dict[str, Any]):
+    """A sweep's trial reports each epoch to its Optuna trial (job.json ``trial``)."""
+    if not job.get("trial"):
+        return None
+    from ..tune.report import reporter_for_job  # imports Optuna: only trials pay for it
+
+    return reporter_for_job(job["trial"])
+
+
 class TrainJob:
     """Adapts ``TrainRecipe`` to the job shape; the graph is compiled in ``setup``."""
 
@@ -43,7 +52,7 @@ class TrainJob:
         """The training recipe; a kind that trains differently (finetune) builds its own."""
         ctx = self.ctx
         return TrainRecipe(model, data, ctx.config, run_dir=ctx.run_dir, placement=placement,
-                           sink=ctx.sink, should_stop=ctx.should_stop)
+                           sink=ctx.sink, should_stop=ctx.should_stop, epoch_hook=trial_hook(ctx.job))
 
     def run(self) -> dict[str, Any]:
         return self.recipe.train()

@@ -72,12 +72,17 @@ def first_output(out: Any) -> torch.Tensor:
 class TrainRecipe:
     def __init__(self, model: nn.Module, data: DatasetBundle, config: TrainConfig, *,
                  run_dir: str | Path, placement: Placement | None = None,
-                 sink: EventSink | None = None, should_stop: Callable[[], bool] = lambda: False):
+                 sink: EventSink | None = None, should_stop: Callable[[], bool] = lambda: False,
+                 epoch_hook: Callable[[int, dict[str, float] | None], None] | None = None):
         self.model, self.data, self.cfg = model, data, config
         self.run_dir = Path(run_dir)
         self.place = placement or Placement(torch.device("cpu"))
         self.sink = sink if (sink is not None and self.place.is_main) else NullSink()
         self.should_stop = should_stop
+        # Called after each epoch's validation with (epoch, val metrics): a tuner's
+        # report / prune question (engine.tune.report); it may raise jobs.Pruned.
+        self.epoch_hook = epoch_hook
+        self.last_val: dict[str, float] | None = None
         self.task = config.task or data.task
         self.state = LoopState()
         self.best_weights: dict[str, torch.Tensor] | None = None
@@ -231,6 +236,8 @@ class TrainRecipe:
         self._save(["last", "best"] if improved else ["last"])
         self.sink.emit({"type": "log", "level": "info",
                         "message": f"epoch {st.epoch}/{cfg.epochs} done in {seconds:.2f} s"})
+        if self.epoch_hook is not None and self.place.is_main:
+            self.epoch_hook(st.epoch, self.last_val)
         if st.stopped_early:
             self.sink.emit({"type": "log", "level": "info", "message":
                             f"early stopping: {cfg.monitor} did not improve for "
@@ -268,6 +275,7 @@ class TrainRecipe:
         if len(self.data.val) == 0:
             return False
         values, _ = self.evaluate("val")
+        self.last_val = values
         value = values[cfg.monitor.split("/", 1)[1]]
         self.schedule.step("eval", value)
         sign = 1 if cfg.mode == "min" else -1

@@ -4,7 +4,7 @@ import { Link } from "../../router";
 import { graphStore, isDirty, useGraph } from "../../stores/graph";
 
 export type Panel = "inspector" | "history";
-export type Dialog = "save" | "launch" | "help";
+export type Dialog = "save" | "launch" | "tune" | "help";
 export type ExportFormat = "json" | "py" | "torchscript" | "onnx";
 
 interface Props {
@@ -57,6 +57,7 @@ export function EditorToolbar({ graph, panel, setPanel, setDialog, layout, fit, 
       </div>
       <div className="toolbar-group right">
         <button className="btn" onClick={() => setDialog("save")} data-testid="save">Save</button>
+        <button className="btn" onClick={() => setDialog("tune")} data-testid="tune" title="A sweep: Optuna picks the settings of many training trials">Tune</button>
         <button className="btn btn-primary" onClick={() => setDialog("launch")} data-testid="launch">▶ Launch</button>
       </div>
     </div>

@@ -100,22 +100,27 @@ function toField(path: string, name: string, raw: JsonSchema, root: JsonSchema):
   };
 }
 
-/** The form's sections: the top-level fields first, then one per nested object, in schema order. */
+/** Lists of objects (a sweep's search space, its objectives) have their kind's own editor. */
+function isObjectList(s: JsonSchema, root: JsonSchema): boolean {
+  return s.type === "array" && !!s.items && !!resolve(s.items, root).properties;
+}
+
+/** The form's sections: the top-level fields first, then one per nested object (at any depth,
+ * "train.optimizer" after "train"), in schema order. */
 export function sectionsOf(root: JsonSchema): Section[] {
-  const top: Section = { path: "", title: "", fields: [] };
-  const nested: Section[] = [];
-  for (const [name, raw] of Object.entries(root.properties ?? {})) {
-    const s = resolve(raw, root);
-    if (s.properties) {
-      nested.push({
-        path: name, title: raw.description ?? labelOf(name),
-        fields: Object.entries(s.properties).map(([child, cs]) => toField(`${name}.${child}`, child, cs, root)),
-      });
-    } else {
-      top.fields.push(toField(name, name, raw, root));
+  const sections: Section[] = [];
+  const walk = (schema: JsonSchema, path: string, title: string) => {
+    const section: Section = { path, title, fields: [] };
+    sections.push(section);
+    for (const [name, raw] of Object.entries(schema.properties ?? {})) {
+      const s = resolve(raw, root);
+      const child = path ? `${path}.${name}` : name;
+      if (s.properties) walk(s, child, raw.description ?? labelOf(name));
+      else if (!isObjectList(s, root)) section.fields.push(toField(child, name, raw, root));
     }
-  }
-  return [top, ...nested].filter((sec) => sec.fields.length);
+  };
+  walk(root, "", "");
+  return sections.filter((sec) => sec.fields.length);
 }
 
 /** Every field's default, as a nested config object. */

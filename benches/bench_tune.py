@@ -1,0 +1,140 @@
+"""Tuning benchmarks (docs/benchmarks.md, "Tuning"): each prints its baseline, measured in the same run.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py efficiency [--seeds 3] [--budget 40]
+    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 18] [--epochs 9]
+    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6]
+    .venv/bin/python benches/bench_tune.py page [--trials 10000]      (needs frontend/dist and Chromium)
+
+- efficiency: the digits CNN over four params (lr, conv width, dropout, batch size), one epoch a
+  trial (the objective is its best val accuracy): random search's best of ``budget`` trials, then
+  how many trials TPE and GP need to reach it, per seed (baseline: random itself).
+- hyperband: the same space, ``epochs`` per trial; Hyperband (successive halving brackets) against
+  no pruning: epochs trained in all and the best value reached (baseline: no pruning).
+- workers: a sweep of real trial runs on one, then two Celery workers: trials per hour, and the
+  per-trial overhead (the step that asks a trial → that trial's first training point).
+- page: a sweep of 10,000 trials; the sweep page drawn in Chromium (table and parallel coordinates).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SPACE = [{"name": "optimizer.lr", "low": 1e-4, "high": 3e-1, "log": True},
+         {"name": "=width", "type": "int", "low": 2, "high": 64, "log": True},
+         {"name": "dropout.p", "low": 0.0, "high": 0.8},
+         {"name": "batch_size", "type": "categorical", "choices": [16, 32, 64, 128, 256]}]
+TRAIN = {"epochs": 1, "monitor": "val/accuracy", "system_every_s": 60}
+
+
+def digits_cnn() -> dict:
+    """The digits CNN template with conv1 and conv2 sized by a graph variable ``width``."""
+    from workers.engine import load_template
+
+    doc = load_template("digits_cnn")
+    doc["variables"]["width"] = 32
+    for node in doc["nodes"]:
+        if node["id"] in ("conv1", "conv2"):
+            node["params"]["out_channels"] = "=width" if node["id"] == "conv1" else "=width * 2"
+    return doc
+
+
+def sweep_config(sampler: str, seed: int, n: int, **extra):
+    from workers.engine.train import parse_model
+    from workers.engine.tune import TuneConfig
+
+    return parse_model(TuneConfig, {"space": SPACE, "train": {**TRAIN, **extra.pop("train", {})},
+                                    "sampler": {"name": sampler, "seed": seed, "n_startup_trials": 10},
+                                    "n_trials": n, **extra})
+
+
+def run_sweep(cfg, data, graph, stop_at: float | None = None):
+    """(values in trial order, epochs trained, seconds): an in-process sweep, ended early once
+    a trial reaches ``stop_at``."""
+    import optuna
+
+    from workers.engine.tune import open_study
+    from workers.engine.tune.local import optimize
+
+    study = open_study(None, "bench", cfg)
+    values, epochs, started = [], [0], time.perf_counter()
+
+    def seen(trial) -> None:
+        epochs[0] += trial.user_attrs.get("epochs", 0)
+        values.append(trial.value if trial.state == optuna.trial.TrialState.COMPLETE else None)
+
+    optimize(study, cfg, graph, data, on_trial=seen,
+             should_stop=lambda: stop_at is not None and any(v is not None and v >= stop_at for v in values))
+    return values, epochs[0], time.perf_counter() - started
+
+
+def efficiency(seeds: int, budget: int) -> None:
+    from workers.engine.data import load_dataset
+
+    data, graph = load_dataset({"kind": "digits"}), digits_cnn()
+    rows = []
+    for seed in range(seeds):
+        random_values, _, seconds = run_sweep(sweep_config("random", seed, budget), data, graph)
+        target = max(v for v in random_values if v is not None)
+        row = {"seed": seed, "random_best": round(target, 4), "random_s": round(seconds, 1)}
+        for sampler in ("tpe", "gp"):
+            values, _, secs = run_sweep(sweep_config(sampler, seed, budget), data, graph, stop_at=target)
+            hit = next((i + 1 for i, v in enumerate(values) if v is not None and v >= target), None)
+            row[f"{sampler}_trials"] = hit if hit is not None else f">{budget}"
+            row[f"{sampler}_best"] = round(max(v for v in values if v is not None), 4)
+            row[f"{sampler}_s"] = round(secs, 1)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    for sampler in ("tpe", "gp"):
+        hits = sorted(r[f"{sampler}_trials"] if isinstance(r[f"{sampler}_trials"], int) else budget + 1 for r in rows)
+        print(f"{sampler}: trials to reach random's best of {budget}: median {hits[len(hits) // 2]} "
+              f"(per seed {[r[f'{sampler}_trials'] for r in rows]}); random needed {budget} (ratio "
+              f"{hits[len(hits) // 2] / budget:.2f}; goal <= 20 trials)")
+
+
+def hyperband(trials: int, epochs: int) -> None:
+    from workers.engine.data import load_dataset
+
+    data, graph = load_dataset({"kind": "digits"}), digits_cnn()
+    base = dict(train={"epochs": epochs})
+    plain, plain_epochs, plain_s = run_sweep(sweep_config("tpe", 0, trials, **base), data, graph)
+    pruned, pruned_epochs, pruned_s = run_sweep(sweep_config(
+        "tpe", 0, trials, pruner={"name": "hyperband", "min_resource": 1, "reduction_factor": 3}, **base), data, graph)
+    best = lambda vs: max(v for v in vs if v is not None)  # noqa: E731
+    print(f"no pruning: {trials} trials, {plain_epochs} epochs, {plain_s:.0f} s, best {best(plain):.4f}")
+    print(f"hyperband:  {trials} trials, {pruned_epochs} epochs, {pruned_s:.0f} s, best {best(pruned):.4f}, "
+          f"{sum(v is None for v in pruned)} pruned")
+    print(f"epochs ratio {pruned_epochs / plain_epochs:.2f} (goal <= 0.33); best differs by "
+          f"{100 * (best(plain) - best(pruned)):+.2f} pt (goal within 0.5)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("what", choices=["efficiency", "hyperband", "workers", "page"])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--budget", type=int, default=40)
+    parser.add_argument("--trials", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=9)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    if args.what == "efficiency":
+        efficiency(args.seeds, args.budget)
+    elif args.what == "hyperband":
+        hyperband(args.trials or 18, args.epochs)
+    elif args.what == "workers":
+        from bench_tune_service import workers
+        workers(args.trials or 6)
+    else:
+        from bench_tune_service import page
+        page(args.trials or 10_000)
+
+
+if __name__ == "__main__":
+    main()

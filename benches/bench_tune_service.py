@@ -1,0 +1,160 @@
+"""The service side of bench_tune.py: sweeps on real workers, and the sweep page in Chromium.
+
+Both run on a scratch PostgreSQL database (dropped afterwards); ``workers`` also needs Redis
+(REDIS_URL, default db 6) and starts Celery workers of this checkout.
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/netweave_tune")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from bench_dashboard_charts import ARGS, CHROMIUM, PASSWORD, log_in, server_env  # noqa: E402
+from bench_runs_ingest import scratch_database  # noqa: E402
+from tests.workers.processes import start_web, start_worker  # noqa: E402
+
+
+def owner_and_graph(document: dict):
+    from django.contrib.auth import get_user_model
+
+    from designer.graphs.models import Project
+    from designer.graphs.services import create_graph
+
+    user = get_user_model().objects.create_user(username=f"tuner{time.monotonic_ns()}", password=PASSWORD)
+    project = Project.objects.create(name="tuning", owner=user)
+    return user, create_graph(project, "digits", user, document, "first")
+
+
+def one_sweep(graph, user, trials: int, workers: int) -> dict:
+    """Launch a random sweep, wait for it; trials/hour and the per-trial overhead."""
+    from designer.runs import services
+    from designer.runs.models import MetricPoint, Run
+    from designer.tuning.models import Trial
+
+    config = {"space": [{"name": "optimizer.lr", "low": 1e-3, "high": 3e-2, "log": True},
+                        {"name": "conv1.out_channels", "type": "int", "low": 2, "high": 8}],
+              "sampler": {"name": "random"}, "n_trials": trials, "parallelism": workers,
+              "train": {"epochs": 1, "batch_size": 128, "system_every_s": 60}}
+    sweep = services.launch(graph.head, user, dataset={"kind": "digits"}, config=config, kind="tune")
+    while not Run.objects.get(pk=sweep.pk).is_terminal:
+        time.sleep(0.5)
+    sweep = Run.objects.get(pk=sweep.pk)
+    assert sweep.state == "succeeded", sweep.error
+    overheads = []
+    for trial in Trial.objects.filter(sweep=sweep).select_related("run"):
+        first = MetricPoint.objects.filter(run=trial.run, key="train/loss").order_by("time").values_list(
+            "time", flat=True).first()
+        overheads.append(first - trial.created.timestamp())
+    seconds = (sweep.finished - sweep.started).total_seconds()
+    return {"seconds": seconds, "per_hour": trials * 3600 / seconds, "overhead": statistics.median(overheads)}
+
+
+def workers(trials: int) -> None:
+    from django.conf import settings
+
+    from tests.api import documents
+    from tests.workers.processes import purge_queues
+
+    with scratch_database("test_netweave_tune_bench") as database, tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        # bench_dashboard_charts drops REDIS_URL from this process's environment: the workers
+        # must use the broker this process (its settings) sends to.
+        env = {**server_env(database, base / "var"), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
+               "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "REDIS_URL": settings.REDIS_URL}
+        settings.RUNS_ROOT = base / "runs"
+        purge_queues(settings.REDIS_URL)
+        user, graph = owner_and_graph(documents.tiny_cnn())
+        results = {}
+        procs = [start_worker("tune-bench-1", env, base, queues=["cpu"])]
+        try:
+            results[1] = one_sweep(graph, user, trials, 1)
+            procs.append(start_worker("tune-bench-2", env, base, queues=["cpu"]))
+            results[2] = one_sweep(graph, user, trials, 2)
+        finally:
+            for proc in procs:
+                proc.stop()
+    for n, r in results.items():
+        print(f"{n} worker(s): {trials} trials in {r['seconds']:.1f} s = {r['per_hour']:.0f} trials/hour; "
+              f"per-trial overhead (asked -> first training point) median {r['overhead']:.2f} s")
+    print(f"2 workers vs 1: {results[2]['per_hour'] / results[1]['per_hour']:.2f}x (goal >= 1.8x)")
+
+
+def seed_trials(graph, user, trials: int):
+    """A finished sweep of `trials` trials (rows written in bulk: the page reads the rows)."""
+    from designer.runs.models import Run
+    from designer.tuning.models import Trial
+
+    rng = random.Random(0)
+    config = {"space": [{"name": "optimizer.lr", "low": 1e-4, "high": 0.3, "log": True},
+                        {"name": "conv1.out_channels", "type": "int", "low": 2, "high": 64},
+                        {"name": "batch_size", "type": "categorical", "choices": [32, 64, 128]}],
+              "n_trials": trials, "train": {"epochs": 1}}
+    from workers.engine.tune import TuneConfig
+
+    sweep = Run.objects.create(project=graph.project, graph_version=graph.head, kind="tune", state="succeeded",
+                               config=TuneConfig.model_validate(config).model_dump(mode="json"),
+                               dataset={"kind": "digits"}, created_by=user)
+    rows = []
+    for n in range(trials):
+        params = {"optimizer.lr": 10 ** rng.uniform(-4, -0.5), "conv1.out_channels": rng.randint(2, 64),
+                  "batch_size": rng.choice([32, 64, 128])}
+        state = rng.choice(["complete"] * 8 + ["pruned", "fail"])
+        rows.append(Trial(sweep=sweep, number=n, params=params, state=state,
+                          values=[rng.uniform(0.1, 0.99)] if state == "complete" else None,
+                          pruned_epoch=1 if state == "pruned" else None))
+    Trial.objects.bulk_create(rows, batch_size=2000)
+    return sweep
+
+
+def draw_time(page, sweep_id: int, trials: int) -> float:
+    page.goto(f"/sweeps/{sweep_id}")
+    page.wait_for_function(
+        f"""() => document.querySelector('[data-testid=trials-table][data-rows="{trials}"] .vt-row')
+                 && document.querySelector('[data-testid=parallel-coords][data-drawn]')""", timeout=120_000)
+    drawn = page.evaluate("() => performance.now()")
+    answers = page.evaluate("""() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/'))
+        .map(e => [e.name.split('/api/')[1], Math.round(e.responseStart - e.requestStart), Math.round(e.responseEnd),
+                   e.encodedBodySize])""")
+    print(f"  {trials} trials: drawn at {drawn:.0f} ms; answers [path, server ms, done at ms, bytes]: {answers}")
+    return drawn
+
+
+def page(trials: int) -> None:
+    import subprocess
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.api import documents
+
+    with scratch_database("test_netweave_tune_page") as database, tempfile.TemporaryDirectory() as tmp:
+        user, graph = owner_and_graph(documents.tiny_cnn())
+        small, big = seed_trials(graph, user, 100), seed_trials(graph, user, trials)
+        env = server_env(database, Path(tmp) / "var")
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        web, url = start_web(env, Path(tmp))
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                tab = browser.new_page(viewport={"width": 1440, "height": 900}, base_url=url)
+                log_in(tab, user.username)
+                base = statistics.median(draw_time(tab, small.pk, 100) for _ in range(3))
+                ours = statistics.median(draw_time(tab, big.pk, trials) for _ in range(3))
+                browser.close()
+        finally:
+            web.stop()
+    print(f"sweep page, 100 trials: table and parallel coordinates drawn {base:.0f} ms after navigation")
+    print(f"sweep page, {trials} trials: {ours:.0f} ms (goal <= 2000 ms); {ours / base:.1f}x the 100-trial page")

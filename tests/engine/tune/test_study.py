@@ -1,0 +1,100 @@
+"""Optuna's samplers and pruners as a sweep builds them, the per-epoch report hook, and a
+sweep of real trials on the digits in one process."""
+from __future__ import annotations
+
+import math
+
+import optuna
+import pytest
+
+from workers.engine.data import load_dataset
+from workers.engine.jobs.kinds import Pruned
+from workers.engine.train import parse_model
+from workers.engine.tune import TuneConfig, build_pruner, build_sampler, open_study
+from workers.engine.tune.local import optimize
+from workers.engine.tune.report import EpochReporter
+
+SPACE = [{"name": "optimizer.lr", "low": 1e-4, "high": 1e-1, "log": True},
+         {"name": "=width", "type": "int", "low": 4, "high": 32},
+         {"name": "batch_size", "type": "categorical", "choices": [32, 64]}]
+
+
+def tune(**extra) -> TuneConfig:
+    return parse_model(TuneConfig, {"space": SPACE, **extra})
+
+
+def bowl(params: dict) -> float:
+    """A cheap objective with its minimum at lr = 1e-2, width = 20."""
+    return (math.log10(params["optimizer.lr"]) + 2) ** 2 + ((params["=width"] - 20) / 10) ** 2
+
+
+@pytest.mark.parametrize("name", ["random", "tpe", "cmaes", "gp", "nsga2"])
+def test_every_sampler_asks_inside_the_space(name):
+    cfg = tune(sampler={"name": name, "n_startup_trials": 3})
+    study = open_study(None, "s", cfg)
+    for _ in range(5):
+        trial = study.ask(cfg.distributions)
+        assert 1e-4 <= trial.params["optimizer.lr"] <= 1e-1 and 4 <= trial.params["=width"] <= 32
+        assert trial.params["batch_size"] in (32, 64)
+        study.tell(trial, bowl(trial.params))
+    assert type(study.sampler).__name__.lower().startswith(
+        {"random": "random", "tpe": "tpe", "cmaes": "cmaes", "gp": "gp", "nsga2": "nsgaii"}[name])
+
+
+def test_the_grid_visits_each_point_once():
+    cfg = parse_model(TuneConfig, {"space": [{"name": "batch_size", "type": "categorical", "choices": [16, 32]},
+                                             {"name": "=width", "type": "int", "low": 4, "high": 12, "step": 4}],
+                                   "sampler": {"name": "grid"}, "n_trials": 6})
+    study = open_study(None, "g", cfg)
+    seen = []
+    for _ in range(6):
+        trial = study.ask(cfg.distributions)
+        seen.append((trial.params["batch_size"], trial.params["=width"]))
+        study.tell(trial, 0.0)
+    assert sorted(seen) == [(b, w) for b in (16, 32) for w in (4, 8, 12)]
+
+
+def test_seeds_move_on_with_the_trials_so_far():
+    cfg = tune(sampler={"name": "random", "seed": 3})
+    first = build_sampler(cfg, 0).sample_independent(None, None, "x", cfg.distributions["optimizer.lr"])
+    again = build_sampler(cfg, 0).sample_independent(None, None, "x", cfg.distributions["optimizer.lr"])
+    later = build_sampler(cfg, 5).sample_independent(None, None, "x", cfg.distributions["optimizer.lr"])
+    assert first == again != later
+
+
+@pytest.mark.parametrize("name, kind", [("none", "NopPruner"), ("median", "MedianPruner"),
+                                        ("successive_halving", "SuccessiveHalvingPruner"),
+                                        ("hyperband", "HyperbandPruner")])
+def test_pruners_are_optunas(name, kind):
+    assert type(build_pruner(tune(pruner={"name": name}))).__name__ == kind
+
+
+def test_the_epoch_hook_reports_and_a_poor_trial_is_pruned():
+    cfg = tune(pruner={"name": "median", "n_startup_trials": 2, "n_warmup_steps": 0})
+    study = open_study(None, "m", cfg)
+    for good in (0.9, 0.8):
+        trial = study.ask(cfg.distributions)
+        hook = EpochReporter(trial, cfg)
+        for epoch in (1, 2):
+            hook(epoch, {"accuracy": good, "loss": 1.0})
+        study.tell(trial, hook.best["val/accuracy"])
+    trial = study.ask(cfg.distributions)
+    hook = EpochReporter(trial, cfg)
+    with pytest.raises(Pruned, match="epoch 1"):
+        hook(1, {"accuracy": 0.1, "loss": 3.0})
+    assert trial.storage.get_trial(trial._trial_id).intermediate_values == {1: 0.1}
+
+
+def test_a_sweep_on_the_digits_trains_each_trial_and_fails_an_invalid_one(cnn, tmp_path):
+    # pool1 with a 16x16 window does not fit the 8x8 digits: that trial fails with the engine's error.
+    cfg = parse_model(TuneConfig, {
+        "space": [{"name": "pool1.kernel_size", "type": "categorical", "choices": [2, 16]}],
+        "sampler": {"name": "grid"}, "n_trials": 2,
+        "train": {"epochs": 1, "batch_size": 128, "system_every_s": 60}})
+    study = open_study(None, "d", cfg)
+    trials = optimize(study, cfg, cnn, load_dataset({"kind": "digits"}), run_dir=tmp_path)
+    by_size = {t.params["pool1.kernel_size"]: t for t in trials}
+    assert by_size[2].state == optuna.trial.TrialState.COMPLETE and 0 < by_size[2].value <= 1
+    assert by_size[2].user_attrs["epochs"] == 1
+    assert by_size[16].state == optuna.trial.TrialState.FAIL
+    assert "pool1" in by_size[16].user_attrs["error"]

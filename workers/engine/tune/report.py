@@ -1,0 +1,68 @@
+"""The trial side: a training loop reports each epoch to its Optuna trial and asks to go on.
+
+Optuna's own ``report`` / ``should_prune`` with the sweep's pruner; a trial
+told to stop raises ``Pruned`` (the job's outcome ``pruned``, not a failure
+or a cancel). Whoever runs the sweep, not the trial, tells the study how a
+trial ended.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote, urlparse
+
+import optuna
+
+from ..jobs.kinds import Pruned
+from .study import TuneConfig, build_pruner, storage
+
+
+class EpochReporter:
+    """The training loop's ``epoch_hook`` for one trial.
+
+    Keeps each val objective's best value (in its direction) and, for a
+    single val objective, reports it to the trial and asks the pruner."""
+
+    def __init__(self, trial: optuna.trial.Trial | None, sweep: TuneConfig):
+        self.trial, self.sweep = trial, sweep
+        self.best: dict[str, float] = {}
+        self.epochs = 0
+        first = sweep.objectives[0].metric
+        # Optuna keeps intermediate values (and prunes) for one objective only.
+        self.reported = first.split("/", 1)[1] if len(sweep.objectives) == 1 and first.startswith("val/") else None
+
+    def __call__(self, epoch: int, values: dict[str, float] | None) -> None:
+        self.epochs = epoch
+        values = values or {}
+        for objective in self.sweep.objectives:
+            name = objective.metric.partition("/")[2]
+            if objective.metric.startswith("val/") and name in values:
+                better = max if objective.goal == "maximize" else min
+                old = self.best.get(objective.metric)
+                self.best[objective.metric] = values[name] if old is None else better(old, values[name])
+        if self.trial is None or self.reported not in values:
+            return
+        value = float(values[self.reported])
+        self.trial.report(value, epoch)
+        if self.trial.should_prune():
+            raise Pruned(f"pruned at epoch {epoch} (val/{self.reported} = {value:.4g})")
+
+
+def reporter_for_job(trial: dict[str, Any]) -> EpochReporter:
+    """The reporter of a trial run on a worker: job.json's ``trial`` =
+    ``{"storage": url, "study": name, "number": n, "sweep": tune config}``."""
+    sweep = TuneConfig.model_validate(trial["sweep"])
+    study = optuna.load_study(study_name=trial["study"], storage=storage(with_password(trial["storage"]), create=False),
+                              pruner=build_pruner(sweep))
+    number = int(trial["number"])
+    trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
+    return EpochReporter(optuna.trial.Trial(study, trial_id), sweep)
+
+
+def with_password(url: str) -> str:
+    """The storage URL with its hidden password (``***``) filled from the DATABASE_URL this
+    process inherited: job.json, a file on the worker's disk, never holds the password."""
+    if ":***@" not in url:
+        return url
+    password = urlparse(os.environ.get("DATABASE_URL", "")).password
+    return url.replace(":***@", f":{quote(password, safe='')}@", 1) if password else url
