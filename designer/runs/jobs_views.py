@@ -21,6 +21,8 @@ JOB_KIND = inline_serializer("JobKind", many=True, fields={
     "checkpoints": serializers.BooleanField(help_text="a finished run leaves a checkpoint jobs can start from"),
     "binds_input": serializers.BooleanField(required=False, help_text="false where the graph's Input is not "
                                             "bound to the dataset (a GAN's generator takes noise)"),
+    "own_dialog": serializers.BooleanField(required=False, help_text="true where the editor starts the kind "
+                                           "from its own dialog (Tune: a search space), not from Launch"),
     "config_schema": serializers.JSONField(help_text="JSON Schema of the kind's config"),
 })
 

@@ -1162,6 +1162,8 @@ export interface components {
             checkpoints: boolean;
             /** @description false where the graph's Input is not bound to the dataset (a GAN's generator takes noise) */
             binds_input?: boolean;
+            /** @description true where the editor starts the kind from its own dialog (Tune: a search space), not from Launch */
+            own_dialog?: boolean;
             /** @description JSON Schema of the kind's config */
             config_schema: unknown;
         };

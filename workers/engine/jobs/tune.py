@@ -66,4 +66,5 @@ register_job(
     "tune", TuneConfig, TuneJob, title="Tune",
     description="Search training settings, graph variables and node params with Optuna: samplers "
                 "(grid, random, TPE, CMA-ES, GP, NSGA-II for several objectives), pruners "
-                "(median, successive halving, Hyperband); each trial is a training run.")
+                "(median, successive halving, Hyperband); each trial is a training run.",
+    own_dialog=True)

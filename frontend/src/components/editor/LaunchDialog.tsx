@@ -19,7 +19,7 @@ export function LaunchDialog({ graphId, projectId, onClose, onLaunch }: {
 }) {
   const [bindInput, setBindInput] = useState(true);
   const [kind, setKind] = useState("train");
-  const startable = (useJobKinds().kinds ?? []).filter((k) => k.inputs.min === 0);
+  const startable = (useJobKinds().kinds ?? []).filter((k) => k.inputs.min === 0 && !k.own_dialog);
   const binds = startable.find((k) => k.kind === kind)?.binds_input !== false;
   return (
     <JobDialog key={kind}
