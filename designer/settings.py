@@ -180,6 +180,13 @@ NETWEAVE_HEARTBEAT_TIMEOUT = envfloat("NETWEAVE_HEARTBEAT_TIMEOUT", 30.0)
 NETWEAVE_REQUEUE_AFTER = envfloat("NETWEAVE_REQUEUE_AFTER", 600.0)
 # Seconds between SIGTERM and SIGKILL when a run is cancelled.
 NETWEAVE_CANCEL_GRACE = envfloat("NETWEAVE_CANCEL_GRACE", 10.0)
+# Warm starts: each worker process keeps a pre-imported fork server (zygote)
+# that forks single-device job children in well under a second; off, every
+# job starts a fresh interpreter (the cold path multi-device runs always take).
+NETWEAVE_WARM_START = envbool("NETWEAVE_WARM_START", True)
+# How long a job waits for its worker's zygote to finish importing before
+# starting cold instead.
+NETWEAVE_WARM_WAIT = envfloat("NETWEAVE_WARM_WAIT", 120.0)
 
 LOGIN_URL = "/login"
 

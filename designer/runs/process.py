@@ -4,6 +4,8 @@ The child runs in its own session (start_new_session=True), so a signal for
 the run (cancel) reaches every process of it — torch.distributed.run and
 all its ranks — and a crash or kill of the child never touches the worker.
 The worker never imports torch, so it never touches torch.cuda before forking.
+This is the cold path; designer/runs/warm.py forks single-device children
+from a pre-imported zygote with the same isolation.
 """
 from __future__ import annotations
 
@@ -52,15 +54,21 @@ def _die_with_worker():
 PR_SET_PDEATHSIG = 1
 
 
-def start_child(command: list[str], run_dir: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The worker's environment for a job process (or the zygote), plus `extra`."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra or {})}
     # The child must find `workers.engine` whatever the worker's cwd is.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.BASE_DIR), env.get("PYTHONPATH")]))
+    return env
+
+
+def start_child(command: list[str], run_dir: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     stderr = open(run_dir / "stderr.log", "ab")
     try:
         return subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
-            cwd=str(settings.BASE_DIR), env=env, start_new_session=True, preexec_fn=_die_with_worker(),
+            cwd=str(settings.BASE_DIR), env=child_env(env), start_new_session=True,
+            preexec_fn=_die_with_worker(),
         )
     finally:
         stderr.close()
@@ -93,12 +101,17 @@ def kill_group(pgid: int, grace: float, proc: subprocess.Popen | None = None) ->
 
 
 def is_training_child(pid: int, run_dir: Path) -> bool:
-    """Is `pid` still the training child of `run_dir` (and not a reused pid)?"""
+    """Is `pid` still the training child of `run_dir` (and not a reused pid)?
+
+    A cold child names its run folder on its command line; a child forked
+    by the zygote has the zygote's, but both write stderr to the run's log.
+    """
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if str(run_dir).encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+            return True
+        return os.readlink(f"/proc/{pid}/fd/2") == str(run_dir / "stderr.log")
     except OSError:
         return False
-    return str(run_dir).encode() in cmdline
 
 
 def tail(path: Path, limit: int = 8000) -> str:

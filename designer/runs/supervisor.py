@@ -18,11 +18,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from designer.runs import lifecycle, services
+from designer.runs import lifecycle, services, warm
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
-from designer.runs.models import RUNNABLE_KINDS, Run, RunState
-from designer.runs.process import child_command, describe_exit, kill_group, start_child, tail
+from designer.runs.models import RUNNABLE_KINDS, EventKind, Run, RunState
+from designer.runs.process import describe_exit, kill_group, start_child, tail
 
 log = logging.getLogger("netweave.runs.supervisor")
 
@@ -33,7 +33,11 @@ _EOF = object()
 
 
 def execute(run_id: int, command: list[str] | None = None) -> str | None:
-    """Run the job of `run_id` to its end; return the final state (None: not ours)."""
+    """Run the job of `run_id` to its end; return the final state (None: not ours).
+
+    `command` replaces the job's process (tests run a stand-in); by default
+    the job is forked warm from this worker's zygote or started cold.
+    """
     claimed = lifecycle.claim(run_id, Holder.me())
     if claimed is None:
         return None
@@ -44,7 +48,7 @@ def execute(run_id: int, command: list[str] | None = None) -> str | None:
         return RunState.FAILED
     try:
         write_job(claimed)
-        return Supervisor(run, holder).supervise(command or child_command(run.run_dir, run.devices))
+        return Supervisor(run, holder).supervise(command)
     except Exception as exc:
         # One place for the worker's own failures: the run ends failed with
         # the traceback, the worker lives on, Celery logs the exception.
@@ -76,8 +80,10 @@ def write_job(claimed: Claim) -> Path:
 @dataclass
 class Outcome:
     returncode: int
-    cancelled: bool
-    lost: bool
+    cancelled: bool  # asked for by a person
+    lost: bool  # the run was taken from this worker
+    # The warm process died under the job: its SIGTERM to the child is no cancel.
+    zygote_lost: bool = False
 
 
 class Supervisor:
@@ -91,8 +97,12 @@ class Supervisor:
         self.next_reap = now + REAP_EVERY
         self.cancelled = self.lost = False
 
-    def supervise(self, command: list[str]) -> str:
-        proc = start_child(command, self.run.run_dir)
+    def supervise(self, command: list[str] | None = None) -> str:
+        run_dir = self.run.run_dir
+        proc = start_child(command, run_dir) if command else warm.start_job(run_dir, self.run.devices)
+        how = "forked from this worker's warm process" if isinstance(proc, warm.ForkedChild) else "started"
+        lifecycle.add_event(self.run.pk, EventKind.LOG, {
+            "level": "info", "message": f"job process {proc.pid} {how} on {self.holder.hostname}"})
         Run.objects.filter(pk=self.run.pk).update(child_pgid=proc.pid)
         reader = threading.Thread(target=self._read, args=(proc,), daemon=True)
         reader.start()
@@ -108,7 +118,8 @@ class Supervisor:
             reader.join(timeout=5)
         self._drain(block=False)
         self.ingest.flush()
-        return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost))
+        return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost,
+                                        getattr(proc, "zygote_lost", False)))
 
     def _read(self, proc) -> None:
         for raw in proc.stdout:
@@ -178,7 +189,7 @@ class Supervisor:
         summary = done.get("summary") if isinstance(done.get("summary"), dict) else {}
         # A `done`/cancelled is trusted whatever the exit code: torch.distributed.run
         # exits 1 after its ranks saved last.pt on SIGTERM (docs/contracts.md section 3).
-        if outcome.cancelled or done.get("status") == "cancelled":
+        if outcome.cancelled or (done.get("status") == "cancelled" and not outcome.zygote_lost):
             state, error = RunState.CANCELLED, ""
         elif outcome.returncode == 0:
             state, error = RunState.SUCCEEDED, ""
