@@ -1,7 +1,8 @@
 """The Celery app: configured from Django settings (CELERY_* names).
 
-Queues are named in workers/tasks/queues.py; tasks live in workers/tasks and
-go through the house decorator in workers/tasks/base.py.
+Queues are named in designer/runs/queues.py; tasks live in their app's
+tasks.py (designer/runs/tasks.py) and go through the house decorator in
+designer/core/tasks.py. Nothing under workers/ imports Celery.
 """
 import os
 
@@ -11,7 +12,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 
 app = Celery("netweave")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["workers.tasks"], related_name="runs")
+app.autodiscover_tasks(["designer.runs"])
 
 # Housekeeping for `celery beat` in team mode; workers also reap at start-up
 # and from every run's supervision loop, so standalone mode needs no beat.

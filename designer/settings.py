@@ -132,7 +132,7 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis when REDIS_URL is set (team mode), else kombu's filesystem
 # transport under var/broker (standalone mode; polled every 0.1 s for low
-# latency). Queues and task routing live in workers/tasks/queues.py.
+# latency). Queues and task routing live in designer/runs/queues.py.
 REDIS_URL = envurl("REDIS_URL", "", {"redis", "rediss", "unix"})
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_POLL_INTERVAL = envfloat("CELERY_BROKER_POLL_INTERVAL", 0.1)

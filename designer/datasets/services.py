@@ -91,7 +91,8 @@ def resolve(spec, project) -> tuple[dict, dict]:
         dataset = Dataset.objects.filter(pk=upload_id, project=project).first()
         if dataset is None:
             raise InputProblem([error(f"no uploaded dataset {upload_id} in this project", field="dataset.id")])
-        return dataset.spec(), dataset.description
+        # Messages name the dataset as the person called it, not its file kind.
+        return dataset.spec(), {**dataset.description, "name": dataset.name}
     if not isinstance(spec, dict) or not isinstance(spec.get("kind"), str):
         raise InputProblem([error("give a built-in {'kind': 'digits', 'options': {}} or an upload {'id': N}",
                                   field="dataset")])

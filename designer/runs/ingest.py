@@ -27,7 +27,8 @@ log = logging.getLogger("netweave.runs.ingest")
 
 BATCH = 1000
 # Names whose lower values are better; every other metric is "higher is better".
-LOWER_IS_BETTER = ("loss", "error", "mse", "mae", "rmse", "perplexity", "time", "seconds")
+LOWER_IS_BETTER = ("loss", "error", "mse", "mae", "rmse", "perplexity", "time", "seconds", "latency",
+                   "bytes", "ece")
 
 
 def goal_for(key: str) -> str:

@@ -1,8 +1,9 @@
 """Runs and what they record: metric points, per-key summaries, live events, artifacts.
 
-A Run is one job on a worker (train now; tune, compress, evaluate and
-ensemble later share the same row, task and supervision). The database is
-the record of everything a run did; Redis only wakes up listeners.
+A Run is one job on a worker, of a kind registered in the engine
+(workers/engine/jobs: train, evaluate, ...); every kind shares the same row,
+task and supervision. The database is the record of everything a run did;
+Redis only wakes up listeners.
 """
 from __future__ import annotations
 
@@ -13,28 +14,18 @@ from django.conf import settings
 from django.db import models
 
 
-class RunKind(models.TextChoices):
-    TRAIN = "train", "Train"
-    TUNE = "tune", "Tune"
-    COMPRESS = "compress", "Compress"
-    EVALUATE = "evaluate", "Evaluate"
-    ENSEMBLE = "ensemble", "Ensemble"
-
-
-# Kinds a worker can execute today; the others are accepted by the model so
-# their rows, events and series work the same way when they land.
-RUNNABLE_KINDS = {RunKind.TRAIN}
-
-
 class RunState(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    # A tuner's pruner stopped the run early: an outcome of tuning, not a
+    # person's cancel and not a failure.
+    PRUNED = "pruned", "Pruned"
 
 
-TERMINAL_STATES = {RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED}
+TERMINAL_STATES = {RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED, RunState.PRUNED}
 
 
 class Run(models.Model):
@@ -43,7 +34,9 @@ class Run(models.Model):
     graph_version = models.ForeignKey(
         "graphs.GraphVersion", on_delete=models.PROTECT, related_name="runs"
     )
-    kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.TRAIN)
+    # A kind registered in workers/engine/jobs (checked at launch, not a
+    # database choice: adding a kind needs no migration).
+    kind = models.CharField(max_length=16, default="train")
     name = models.CharField(max_length=200, blank=True)
     # The dataset spec handed to the engine ({kind, path?, options}) and the
     # full validated config (defaults filled in), so a clone is exact.
@@ -82,6 +75,9 @@ class Run(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     resume_from = models.CharField(max_length=1024, blank=True)
+    # The finished runs this job starts from (evaluate, compress, distill,
+    # ensemble): [{"run": id, "checkpoint": "best" | "last"}], in order.
+    inputs = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -103,7 +99,11 @@ class Run(models.Model):
 
     @property
     def last_checkpoint(self) -> Path:
-        return self.run_dir / "checkpoints" / "last.pt"
+        return self.checkpoint_path("last")
+
+    def checkpoint_path(self, name: str) -> Path:
+        """``checkpoints/<name>.pt`` in the run folder (name: "best" or "last")."""
+        return self.run_dir / "checkpoints" / f"{name}.pt"
 
 
 class MetricPoint(models.Model):

@@ -19,7 +19,7 @@ class RunSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "graph", "graph_version", "version", "graph_name", "project_name", "kind", "name",
                   "dataset", "config", "devices", "queue", "state", "created_by", "created", "started",
                   "finished", "heartbeat", "worker_hostname", "worker_pid", "attempts",
-                  "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from"]
+                  "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from", "inputs"]
         read_only_fields = fields
 
 
@@ -30,12 +30,19 @@ class RunDetailSerializer(RunSerializer):
 
 
 class RunCreateSerializer(serializers.Serializer):
-    graph = serializers.IntegerField(help_text="graph id")
-    version = serializers.IntegerField(required=False, help_text="version number; the latest if left out")
-    kind = serializers.CharField(default="train")
+    graph = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                     help_text="graph id; left out, the first input run's graph version")
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                                       help_text="version number; the latest if left out")
+    kind = serializers.CharField(default="train", max_length=16, help_text="a kind from GET /api/jobs")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    dataset = serializers.JSONField(help_text='{"kind": "digits", "options": {}} or an upload {"id": 5}')
-    config = serializers.JSONField(required=False, default=dict, help_text="training config (engine's TrainConfig)")
+    dataset = serializers.JSONField(required=False, default=None,
+                                    help_text='{"kind": "digits", "options": {}} or an upload {"id": 5}; '
+                                              "left out, the first input run's dataset")
+    config = serializers.JSONField(required=False, default=dict,
+                                   help_text="the kind's config (its JSON Schema: GET /api/jobs)")
+    inputs = serializers.JSONField(required=False, default=list,
+                                   help_text='finished runs the job starts from: [{"run": 5, "checkpoint": "best"}]')
     devices = serializers.IntegerField(default=1)
     queue = serializers.CharField(default="cpu")
     tags = serializers.ListField(child=serializers.CharField(max_length=MAX_TAG), max_length=MAX_TAGS,

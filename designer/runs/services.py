@@ -12,18 +12,19 @@ from designer.core.errors import Conflict
 from designer.graphs.models import GraphVersion
 from designer.runs import lifecycle
 from designer.runs.models import Run, RunState
-from designer.runs.validation import check_launch
+from designer.runs.queues import EXECUTE_RUN
+from designer.runs.validation import check_launch, job_kind
 
 log = logging.getLogger("netweave.runs")
 
 
 def enqueue(run: Run) -> None:
     """Send the run's task once the row is committed (a worker must find it)."""
-    from workers.tasks.runs import execute_run
+    from designer.celery import app
 
     run_id, queue = run.pk, run.queue
     Run.objects.filter(pk=run_id).update(enqueued=timezone.now())
-    transaction.on_commit(lambda: execute_run.apply_async((run_id,), queue=queue))
+    transaction.on_commit(lambda: app.send_task(EXECUTE_RUN, (run_id,), queue=queue))
 
 
 def redrive() -> list[int]:
@@ -54,14 +55,18 @@ def housekeeping() -> dict:
     return {"reaped": lifecycle.reap(), "sent_again": redrive()}
 
 
-def launch(version: GraphVersion, user, *, dataset, config, kind: str = "train", devices: int = 1,
-           queue: str = "cpu", name: str = "", tags=(), notes: str = "") -> Run:
-    checked = check_launch(version, dataset, config, kind=kind, devices=devices, queue=queue)
+def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str = "train", devices: int = 1,
+           queue: str = "cpu", name: str = "", tags=(), notes: str = "", inputs=None) -> Run:
+    """Check everything, then create the run and send its task on commit.
+
+    `inputs` name the finished runs the job starts from; a job with inputs
+    and no dataset uses the first input's dataset."""
+    checked = check_launch(version, dataset, config, kind=kind, devices=devices, queue=queue, inputs=inputs)
     with transaction.atomic():
         run = Run.objects.create(
             project=version.graph.project, graph_version=version, kind=kind, name=name,
             dataset=checked.dataset, config=checked.config, devices=devices, queue=queue,
-            created_by=user, tags=list(tags), notes=notes,
+            created_by=user, tags=list(tags), notes=notes, inputs=checked.inputs,
         )
         lifecycle.add_event(run.pk, "state", {"state": run.state, "error": ""})
         enqueue(run)
@@ -73,7 +78,7 @@ def _copy(run: Run, user, **fields) -> Run:
         new = Run.objects.create(
             project=run.project, graph_version=run.graph_version, kind=run.kind, name=run.name,
             dataset=run.dataset, config=run.config, devices=run.devices, queue=run.queue,
-            created_by=user, tags=list(run.tags), parent=run, **fields,
+            created_by=user, tags=list(run.tags), parent=run, inputs=run.inputs, **fields,
         )
         lifecycle.add_event(new.pk, "state", {"state": new.state, "error": ""})
         enqueue(new)
@@ -87,6 +92,8 @@ def clone(run: Run, user) -> Run:
 
 def resume(run: Run, user) -> Run:
     """A new run that continues a stopped one from its last checkpoint."""
+    if not job_kind(run.kind).resumable:
+        raise Conflict(f"{run.kind!r} runs cannot be resumed; clone run {run.pk} to run it again")
     if run.state not in (RunState.FAILED, RunState.CANCELLED):
         raise Conflict(f"only failed or cancelled runs can be resumed; run {run.pk} is {run.state}")
     if not run.last_checkpoint.exists():

@@ -21,7 +21,7 @@ from django.conf import settings
 from designer.runs import lifecycle, services, warm
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
-from designer.runs.models import RUNNABLE_KINDS, EventKind, Run, RunState
+from designer.runs.models import EventKind, Run, RunState
 from designer.runs.process import describe_exit, kill_group, start_child, tail
 
 log = logging.getLogger("netweave.runs.supervisor")
@@ -42,10 +42,6 @@ def execute(run_id: int, command: list[str] | None = None) -> str | None:
     if claimed is None:
         return None
     run, holder = claimed.run, claimed.holder
-    if run.kind not in RUNNABLE_KINDS:
-        lifecycle.finish(run.pk, holder, RunState.FAILED,
-                         f"runs of kind {run.kind!r} cannot be executed by this worker yet")
-        return RunState.FAILED
     try:
         write_job(claimed)
         return Supervisor(run, holder).supervise(command)
@@ -68,6 +64,8 @@ def write_job(claimed: Claim) -> Path:
         "graph": run.graph_version.document,
         "dataset": run.dataset,
         "config": run.config,
+        "inputs": job_inputs(run),
+        "resources": {"queue": run.queue, "devices": run.devices},
         "resume_from": str(claimed.resume_from) if claimed.resume_from else None,
     }
     path = run.run_dir / "job.json"
@@ -75,6 +73,14 @@ def write_job(claimed: Claim) -> Path:
     partial.write_text(json.dumps(job, indent=1))
     partial.replace(path)
     return path
+
+
+def job_inputs(run: Run) -> list[dict]:
+    """The runs this job starts from, with their checkpoint files (checked at launch)."""
+    sources = Run.objects.in_bulk([i["run"] for i in run.inputs])
+    # A source deleted since the launch gets no path: the job says which run is gone.
+    return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])) if i["run"] in sources else ""}
+            for i in run.inputs]
 
 
 @dataclass
@@ -191,6 +197,8 @@ class Supervisor:
         # exits 1 after its ranks saved last.pt on SIGTERM (docs/contracts.md section 3).
         if outcome.cancelled or (done.get("status") == "cancelled" and not outcome.zygote_lost):
             state, error = RunState.CANCELLED, ""
+        elif done.get("status") == "pruned":
+            state, error = RunState.PRUNED, ""
         elif outcome.returncode == 0:
             state, error = RunState.SUCCEEDED, ""
         else:

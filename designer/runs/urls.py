@@ -1,8 +1,9 @@
 from django.urls import path
 
-from designer.runs import series_views, stream, views
+from designer.runs import jobs_views, series_views, stream, views
 
 urlpatterns = [
+    path("jobs", jobs_views.JobKinds.as_view(), name="jobs"),
     path("runs", views.RunList.as_view(), name="runs"),
     path("runs/<int:pk>", views.RunDetail.as_view(), name="run"),
     path("runs/<int:pk>/cancel", views.RunAction.as_view(action="cancel"), name="run-cancel"),

@@ -1,8 +1,11 @@
-"""Checking a launch before a run row exists: graph, dataset binding, config, resources.
+"""Checking a launch before a run row exists: kind, config, inputs, dataset, graph, resources.
 
 Every problem comes back as a 400 listing errors in the shared shape, with
-the node (graph, binding) or the field (config.optimizer.lr, dataset.kind)
-it belongs to, so the launch form can show each one where it belongs.
+the node (graph, binding) or the field (config.optimizer.lr, inputs[0].run,
+dataset.kind) it belongs to, so the launch form can show each one where it
+belongs. Nothing here knows a kind by name: what a kind takes (its config
+model, how many input runs, whether it runs distributed) comes from the
+engine's job registry.
 """
 from __future__ import annotations
 
@@ -14,31 +17,134 @@ from designer.core.errors import InputProblem, error
 from designer.datasets import services as datasets
 from designer.graphs import engine
 from designer.graphs.models import GraphVersion
-from designer.runs.models import RUNNABLE_KINDS, RunKind
-from workers.tasks.queues import Queue
+from designer.runs.models import Run, RunState
+from designer.runs.queues import Queue
 
 MAX_DEVICES = 64
+CHECKPOINTS = ("best", "last")
 
 
 @dataclass(frozen=True)
 class Launch:
     dataset: dict
     config: dict
+    inputs: list[dict]
 
 
-def check_graph(version: GraphVersion) -> None:
+def job_kind(kind):
+    """The engine's registered kind, or a 400 on `kind` listing the known ones."""
+    from workers.engine.jobs import JobError, get_job
+
+    try:
+        return get_job(kind)
+    except JobError as exc:
+        raise InputProblem(exc.errors) from None
+
+
+def check_config(kind, config) -> dict:
+    from workers.engine.train import ConfigError
+
+    if config is not None and not isinstance(config, dict):
+        raise InputProblem([error("config must be an object", field="config")])
+    try:
+        return kind.parse_config(config).model_dump(mode="json")
+    except ConfigError as exc:
+        raise InputProblem([{**e, "field": f"config.{e['field']}" if e.get("field") else "config"}
+                            for e in exc.errors]) from None
+
+
+def check_resources(kind, devices: int, queue: str) -> None:
+    problems = []
+    if not 1 <= devices <= MAX_DEVICES:
+        problems.append(error(f"devices must be between 1 and {MAX_DEVICES}", field="devices"))
+    elif devices > 1 and not kind.distributed:
+        problems.append(error(f"{kind.kind!r} jobs run as one process; ask for 1 device", field="devices"))
+    if queue not in Queue.names():
+        problems.append(error(f"queue must be one of {', '.join(Queue.names())}", field="queue"))
+    if problems:
+        raise InputProblem(problems)
+
+
+def parse_inputs(raw) -> list[dict]:
+    """`[5, {"run": 6, "checkpoint": "last"}]` → `[{"run": 5, "checkpoint": "best"}, ...]`."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > 64:
+        raise InputProblem([error("inputs must be a list of at most 64 runs", field="inputs")])
+    out = []
+    for i, item in enumerate(raw):
+        item = {"run": item} if isinstance(item, int) and not isinstance(item, bool) else item
+        run_id = item.get("run") if isinstance(item, dict) else None
+        if not isinstance(run_id, int) or isinstance(run_id, bool) or not 0 < run_id < 2**63:
+            raise InputProblem([error("give a run id or {\"run\": id, \"checkpoint\": \"best\"}",
+                                      field=f"inputs[{i}].run")])
+        checkpoint = item.get("checkpoint", "best")
+        if checkpoint not in CHECKPOINTS:
+            raise InputProblem([error(f"checkpoint must be one of {', '.join(CHECKPOINTS)}",
+                                      field=f"inputs[{i}].checkpoint")])
+        out.append({"run": run_id, "checkpoint": checkpoint})
+    return out
+
+
+def check_inputs(kind, inputs: list[dict], project) -> list[Run]:
+    """Each input a finished run of this project with the checkpoint named."""
+    least, most = kind.inputs
+    if not least <= len(inputs) <= most:
+        wanted = f"exactly {least}" if least == most else f"between {least} and {most}"
+        raise InputProblem([error(f"{kind.kind!r} takes {wanted} input runs; got {len(inputs)}",
+                                  field="inputs")])
+    found = Run.objects.in_bulk([i["run"] for i in inputs])
+    runs = []
+    for i, item in enumerate(inputs):
+        run, field = found.get(item["run"]), f"inputs[{i}].run"
+        if run is None or run.project_id != project.pk:
+            raise InputProblem([error(f"run {item['run']} is not a run of this project", field=field)])
+        if run.state != RunState.SUCCEEDED:
+            raise InputProblem([error(f"run {run.pk} is {run.state}; only succeeded runs can be inputs",
+                                      field=field)])
+        if not run.checkpoint_path(item["checkpoint"]).is_file():
+            other = "last" if item["checkpoint"] == "best" else "best"
+            raise InputProblem([error(f"run {run.pk} has no {item['checkpoint']} checkpoint"
+                                      f"{'' if not run.checkpoint_path(other).is_file() else f'; use {other!r}'}",
+                                      field=f"inputs[{i}].checkpoint")])
+        runs.append(run)
+    return runs
+
+
+def pinned_dataset(run: Run) -> tuple[dict, dict]:
+    """The dataset a run used, resolved again (an upload by its id)."""
+    spec = run.dataset
+    if isinstance(spec, dict) and isinstance(spec.get("upload"), int):
+        return datasets.resolve({"id": spec["upload"]}, run.project)
+    return datasets.resolve(spec, run.project)
+
+
+def check_same_data(description: dict, source: Run, source_description: dict) -> None:
+    """An input run's model only fits data with its input shape and classes."""
+    mine = (description.get("input_shape"), description.get("num_classes"))
+    theirs = (source_description.get("input_shape"), source_description.get("num_classes"))
+    if mine != theirs:
+        raise InputProblem([error(
+            f"dataset {description.get('name')!r} gives input {mine[0]} with {mine[1] or 'no'} classes, but "
+            f"run {source.pk} was trained on {source_description.get('name')!r} (input {theirs[0]}, "
+            f"{theirs[1] or 'no'} classes): pick a dataset with the same input shape and classes",
+            field="dataset")])
+
+
+def check_graph(version: GraphVersion) -> dict:
     report = engine.call("validate_graph", version.document,
                          param_budget=settings.NETWEAVE_PARAM_BUDGET, max_nodes=settings.NETWEAVE_MAX_NODES)
     if not report.get("ok"):
         raise InputProblem(report.get("errors") or [error("the graph does not compile")],
                            detail=f"graph version {version.number} does not compile; fix it in the editor")
+    return report
 
 
 def check_binding(document: dict, description: dict) -> None:
     """The graph's one Input must take what the dataset gives."""
     inputs = [n for n in document.get("nodes", []) if isinstance(n, dict) and n.get("op") == "Input"]
     if len(inputs) != 1:
-        raise InputProblem([error(f"training needs exactly one Input node; the graph has {len(inputs)}",
+        raise InputProblem([error(f"a run needs exactly one Input node; the graph has {len(inputs)}",
                                   field="graph")])
     node = inputs[0]
     declared = (node.get("params") or {}).get("shape")
@@ -50,37 +156,40 @@ def check_binding(document: dict, description: dict) -> None:
             node=node.get("id"), field="shape")])
 
 
-def check_config(config) -> dict:
-    from workers.engine.train import ConfigError, parse_config
-
-    if config is not None and not isinstance(config, dict):
-        raise InputProblem([error("config must be an object", field="config")])
-    try:
-        return parse_config(config).model_dump(mode="json")
-    except ConfigError as exc:
-        raise InputProblem([{**e, "field": f"config.{e['field']}" if e.get("field") else "config"}
-                            for e in exc.errors]) from None
-
-
-def check_resources(kind: str, devices: int, queue: str) -> None:
-    problems = []
-    if kind not in RunKind.values:
-        problems.append(error(f"kind must be one of {', '.join(RunKind.values)}", field="kind"))
-    elif kind not in RUNNABLE_KINDS:
-        problems.append(error(f"{kind!r} runs are not available yet; use 'train'", field="kind"))
-    if not 1 <= devices <= MAX_DEVICES:
-        problems.append(error(f"devices must be between 1 and {MAX_DEVICES}", field="devices"))
-    if queue not in Queue.names():
-        problems.append(error(f"queue must be one of {', '.join(Queue.names())}", field="queue"))
-    if problems:
-        raise InputProblem(problems)
+def check_outputs(document: dict, report: dict, description: dict, task: str | None) -> None:
+    """A classifier's first Output must give one score per class of the dataset."""
+    classes = description.get("num_classes")
+    if (task or description.get("task")) != "classification" or not classes:
+        return
+    outputs = [n.get("id") for n in document.get("nodes", []) if isinstance(n, dict) and n.get("op") == "Output"]
+    shape = next((e.get("shape") for e in report.get("edges", []) if outputs and e.get("target") == outputs[0]),
+                 None)
+    if not shape or any(d is None for d in shape[1:]):
+        return  # symbolic: the job's own first forward pass checks it
+    if len(shape) != 2 or shape[1] != classes:
+        raise InputProblem([error(
+            f"the model gives {shape[1:]} per sample but dataset {description.get('name')!r} has "
+            f"{classes} classes: end with {classes} outputs", node=outputs[0], field="graph")])
 
 
-def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: int, queue: str) -> Launch:
-    """All checks, cheapest first; returns the dataset spec and the full config to pin."""
-    check_resources(kind, devices, queue)
-    full_config = check_config(config)
-    spec, description = datasets.resolve(dataset, version.graph.project)
-    check_graph(version)
+def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: int, queue: str,
+                 inputs=None) -> Launch:
+    """All checks, cheapest first; returns the dataset spec, full config and inputs to pin."""
+    entry = job_kind(kind)
+    check_resources(entry, devices, queue)
+    full_config = check_config(entry, config)
+    project = version.graph.project
+    pinned = parse_inputs(inputs)
+    sources = check_inputs(entry, pinned, project)
+    source_data = pinned_dataset(sources[0]) if sources else None
+    if dataset is None and source_data is not None:
+        spec, description = source_data
+    else:
+        spec, description = datasets.resolve(dataset, project)
+    if source_data is not None:
+        check_same_data(description, sources[0], source_data[1])
+    report = check_graph(version)
     check_binding(version.document, description)
-    return Launch(dataset=spec, config=full_config)
+    task = full_config.get("task") or (sources[0].config.get("task") if sources else None)
+    check_outputs(version.document, report, description, task)
+    return Launch(dataset=spec, config=full_config, inputs=pinned)

@@ -43,6 +43,21 @@ def _int_param(request, name: str) -> int | None:
     return int(raw)
 
 
+def launch_version(user, graph_id: int | None, number: int | None, inputs):
+    """The graph version a launch runs: the graph's (head or `number`), else the first input run's."""
+    if graph_id is None:
+        first = inputs[0] if isinstance(inputs, list) and inputs else None
+        run_id = first.get("run") if isinstance(first, dict) else first
+        if not isinstance(run_id, int) or isinstance(run_id, bool):
+            raise InputProblem([error("give the graph to run, or input runs to start from", field="graph")])
+        return get_run(user, run_id, Role.EDITOR).graph_version
+    graph = get_graph(user, graph_id, Role.EDITOR)
+    version = graph.head if number is None else graph.versions.filter(number=number).first()
+    if version is None:
+        raise InputProblem([error(f"graph {graph.pk} has no version {number or ''}".strip(), field="version")])
+    return version
+
+
 class RunList(generics.ListAPIView):
     serializer_class = RunSerializer
 
@@ -64,12 +79,8 @@ class RunList(generics.ListAPIView):
         body = RunCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
-        graph = get_graph(request.user, fields.pop("graph"), Role.EDITOR)
-        number = fields.pop("version", None)
-        version = graph.head if number is None else graph.versions.filter(number=number).first()
-        if version is None:
-            raise InputProblem([error(f"graph {graph.pk} has no version {number or ''}".strip(),
-                                      field="version")])
+        version = launch_version(request.user, fields.pop("graph", None), fields.pop("version", None),
+                                 fields.get("inputs"))
         run = services.launch(version, request.user, **fields)
         return Response(RunDetailSerializer(get_run(request.user, run.pk)).data, status=status.HTTP_201_CREATED)
 

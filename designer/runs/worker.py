@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from workers.tasks.queues import Queue
+from designer.runs.queues import Queue
 
 
 def worker_command(queues: list[str] | None = None, concurrency: int = 1, name: str = "",

@@ -13,14 +13,14 @@ def chain(ids_ops: list[tuple[str, str, dict]]) -> tuple[list, list]:
     return nodes, edges
 
 
-def tiny_cnn(width: int = 4, name: str = "tiny-cnn") -> dict:
-    """Input (1, 8, 8) → Conv2d → ReLU → Flatten → Linear(10) → Output: valid."""
+def tiny_cnn(width: int = 4, name: str = "tiny-cnn", classes: int = 10) -> dict:
+    """Input (1, 8, 8) → Conv2d → ReLU → Flatten → Linear(classes) → Output: valid."""
     nodes, edges = chain([
         ("x", "Input", {"shape": [1, 8, 8], "dtype": "float32"}),
         ("conv1", "Conv2d", {"out_channels": width, "kernel_size": 3, "padding": 1}),
         ("relu1", "ReLU", {}),
         ("flat", "Flatten", {}),
-        ("fc", "Linear", {"out_features": 10}),
+        ("fc", "Linear", {"out_features": classes}),
         ("y", "Output", {}),
     ])
     return {"schema": "netweave.graph/1", "name": name, "variables": {}, "nodes": nodes,

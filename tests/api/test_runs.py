@@ -58,7 +58,8 @@ def test_it_refuses_a_graph_that_does_not_compile_with_the_node(editor_client, p
     ({"dataset": {"id": 999}}, "dataset.id"),
     ({"devices": 0}, "devices"),
     ({"queue": "tpu"}, "queue"),
-    ({"kind": "tune"}, "kind"),
+    ({"kind": "no-such-kind"}, "kind"),
+    ({"kind": 3}, "kind"),
     ({"version": 7}, "version"),
 ])
 def test_it_refuses_bad_launches_naming_the_field(editor_client, graph, change, field):

@@ -118,7 +118,7 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_housekeeping_and_trai
 
     from django.utils import timezone
 
-    from workers.tasks.runs import reap_runs
+    from designer.runs.tasks import reap_runs
 
     # A launched run's row, copied without sending its task: what a flushed
     # Redis leaves behind (a queued run no message will ever deliver).
@@ -173,3 +173,25 @@ def test_a_run_whose_worker_is_killed_resumes_from_its_checkpoint_on_another_wor
     job = json.loads((run.run_dir / "job.json").read_text())
     assert job["resume_from"] == str(run.run_dir / "checkpoints" / "last.pt")
     assert MetricSummary.objects.get(run=run, key="train/loss").last_step == run.summary["steps"]
+
+
+def test_evaluating_a_finished_run_on_its_test_split_gives_its_own_test_accuracy(team, launch, owner_client):
+    run_id, token = launch(epochs=2)
+    trained = wait_until(lambda: _ended(run_id), timeout=180, what="the training run")
+    assert trained.state == "succeeded", trained.error
+    # Another input shape is refused at launch: nothing is queued for a worker to find.
+    refused = owner_client.post("/api/runs", {"kind": "evaluate", "inputs": [run_id], "dataset": {"kind": "moons"}},
+                                format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "dataset"
+    response = owner_client.post("/api/runs", {"kind": "evaluate", "inputs": [{"run": run_id, "checkpoint": "best"}],
+                                               "config": {"latency_repeats": 5}}, format="json")
+    assert response.status_code == 201, response.json()
+    events = read_events(team.url, response.json()["id"], token)
+    evaluation = Run.objects.get(pk=response.json()["id"])
+    assert evaluation.state == "succeeded", (evaluation.error, events[-3:])
+    assert evaluation.summary["test_accuracy"] == trained.summary["test_accuracy"]
+    assert evaluation.summary["latency_b1_ms"] > 0 and evaluation.summary["params"] > 0
+    keys = set(MetricSummary.objects.filter(run=evaluation).values_list("key", flat=True))
+    assert {"test/accuracy", "test/ece", "model/latency_b64_ms", "model/params"} <= keys
+    assert Artifact.objects.filter(run=evaluation, kind="test_calibration").exists()
+    assert Run.objects.filter(state="queued").count() == 0

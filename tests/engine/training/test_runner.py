@@ -7,7 +7,9 @@ import json
 import pytest
 
 from workers.engine.jobs.events import EventWriter
-from workers.engine.jobs.runner import StopFlag, check_input_shape, execute, JobError
+from workers.engine.jobs.binding import check_input_shape
+from workers.engine.jobs.kinds import JobError
+from workers.engine.jobs.runner import StopFlag, execute
 
 from .conftest import mlp_graph
 
@@ -25,7 +27,7 @@ def _job(run_dir, **fields):
     ({"config": {"optimizer": {"lr": 0}}}, "optimizer.lr"),
     ({"dataset": {"kind": "moons"}}, "Input 'x' has shape [1, 8, 8] but dataset 'moons' gives [2]"),
     ({"dataset": {"kind": "csv", "path": "/nonexistent.csv"}}, "does not exist"),
-    ({"kind": "tune"}, "runs 'train' jobs"),
+    ({"kind": "nope"}, "unknown job kind 'nope'; known kinds: "),
 ])
 def test_bad_input_fails_with_exit_2_and_names_what_to_fix(tmp_path, sink, capsys, fields, needle):
     code = execute(_job(tmp_path / "run", **fields), sink, StopFlag())

@@ -19,8 +19,9 @@ def _device(requested: str, local_rank: int) -> torch.device:
     cuda = torch.cuda.is_available()
     if requested == "cuda" and not cuda:
         raise ConfigError([{"node": None, "port": None, "field": "device",
-                            "message": "device 'cuda' was asked for but this worker has no "
-                                       "usable GPU: use 'auto' or 'cpu', or the gpu queue"}])
+                            "message": "this run needs a GPU (device 'cuda' or the gpu queue) but "
+                                       "this worker has no usable GPU; it does not fall back to "
+                                       "the CPU: launch on the cpu queue with device 'auto' or 'cpu'"}])
     if requested == "cpu" or not cuda:
         return torch.device("cpu")
     if local_rank >= torch.cuda.device_count():

@@ -1,7 +1,7 @@
-"""``python -m workers.engine.jobs <run_dir>``: the training child of a Celery task.
+"""``python -m workers.engine.jobs <run_dir>``: the job child of a Celery task.
 
 The protocol (docs/contracts.md, section 3): ``<run_dir>/job.json`` in, JSON
-lines on stdout out, exit 0 = succeeded, 143 = cancelled (SIGTERM, after
+lines on stdout out, exit 0 = succeeded, 3 = pruned, 143 = cancelled (SIGTERM, after
 saving ``checkpoints/last.pt``), anything else = failed with the error on
 stderr. ``execute`` is the one place that turns interruption and failure
 into a status, an event and an exit code (Lightning's ``call.py`` idea).
@@ -16,13 +16,14 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..data import load_dataset
 from ..system import SystemMonitor
-from ..train import Cancelled, NullSink, TrainRecipe, parse_config
-from .distributed import setup_placement, teardown
+from ..train import Cancelled, NullSink
+from . import catalogue  # noqa: F401 - registers the built-in job kinds
+from .distributed import teardown
 from .events import EventWriter
+from .kinds import JobContext, JobError, Pruned, get_job
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 143
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PRUNED, EXIT_CANCELLED = 0, 1, 2, 3, 143
 
 
 class StopFlag:
@@ -48,40 +49,29 @@ def read_job(run_dir: Path) -> dict[str, Any]:
         job = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise JobError("job", f"cannot read {path}: {exc}") from None
-    if not isinstance(job, dict) or job.get("kind") != "train":
-        raise JobError("kind", f"this entry point runs 'train' jobs; {path} has kind "
-                               f"{job.get('kind') if isinstance(job, dict) else None!r}")
+    if not isinstance(job, dict):
+        raise JobError("job", f"{path} must hold a JSON object")
     return job
 
 
-class JobError(ValueError):
-    def __init__(self, field: str, message: str):
-        self.errors = [{"node": None, "port": None, "field": field, "message": message}]
-        super().__init__(message)
-
-
-def check_input_shape(graph: dict[str, Any], shape: list[int], dataset: str) -> None:
-    """Bind the graph's Input node to the dataset: same shape, or a clear error."""
-    inputs = [n for n in graph.get("nodes", []) if isinstance(n, dict) and n.get("op") == "Input"]
-    if len(inputs) != 1:
-        raise JobError("graph", f"training needs a graph with exactly one Input node; it has {len(inputs)}")
-    declared = (inputs[0].get("params") or {}).get("shape")
-    if declared is not None and list(declared) != list(shape):
-        raise JobError("graph", f"Input '{inputs[0].get('id')}' has shape {declared} but dataset "
-                                f"{dataset!r} gives {shape}: set the Input's shape to {shape}")
-
-
 def build_recipe(job: dict[str, Any], run_dir: Path, sink, stop: StopFlag):
-    from .. import compile_graph  # the graph compiler (contracts, section 2)
+    """The registered kind's recipe for this job (its config validated first)."""
+    kind = get_job(job.get("kind"))
+    config = kind.parse_config(job.get("config"))
+    return kind.recipe(JobContext(job=job, config=config, run_dir=run_dir, sink=sink, should_stop=stop))
 
-    config = parse_config(job.get("config"))
-    placement = setup_placement(config.device)
-    data = load_dataset(job.get("dataset"))
-    graph = job.get("graph") or {}
-    check_input_shape(graph, data.input_shape, data.name)
-    model = compile_graph(graph, seed=config.seed)
-    return TrainRecipe(model, data, config, run_dir=run_dir, placement=placement,
-                       sink=sink, should_stop=stop)
+
+def start_monitor(recipe, sink) -> SystemMonitor | None:
+    """CPU/memory/GPU figures from the main process, on the recipe's own x-axis."""
+    place = getattr(recipe, "place", None)
+    if place is not None and not place.is_main:
+        return None
+    gpus = place.world_size if place is not None and place.device.type == "cuda" else 0
+    cfg = getattr(getattr(recipe, "ctx", None), "config", None)
+    monitor = SystemMonitor(sink.emit, lambda: recipe.step, gpus=gpus,
+                            every_s=getattr(cfg, "system_every_s", 5.0))
+    monitor.start()
+    return monitor
 
 
 def _fail(sink, code: int, message: str) -> int:
@@ -97,40 +87,45 @@ def execute(run_dir: Path, sink, stop: StopFlag) -> int:
     try:
         job = read_job(run_dir)
         recipe = build_recipe(job, run_dir, sink, stop)
-        recipe.setup(resume_from=job.get("resume_from"))
-        if recipe.place.is_main:
-            monitor = SystemMonitor(sink.emit, lambda: recipe.state.step,
-                                    every_s=recipe.cfg.system_every_s,
-                                    gpus=recipe.place.world_size if recipe.place.device.type == "cuda" else 0)
-            monitor.start()
-        summary = recipe.train()
+        recipe.setup(job.get("resume_from"))
+        monitor = start_monitor(recipe, sink)
+        summary = recipe.run()
         sink.emit({"type": "done", "status": "succeeded", "summary": summary})
         code = EXIT_OK
     except Cancelled:
-        try:
-            recipe.save_checkpoint("last")
-        except Exception:  # noqa: BLE001 - a cancel that cannot checkpoint is a failure
-            traceback.print_exc(file=sys.stderr)
-            code = _fail(sink, EXIT_FAILED, "cancelled, but saving checkpoints/last.pt failed")
-        else:
-            sink.emit({"type": "done", "status": "cancelled", "summary": {"step": recipe.state.step}})
-            code = EXIT_CANCELLED
+        code = _cancelled(recipe, sink)
+    except Pruned as exc:
+        sink.emit({"type": "done", "status": "pruned", "summary": {"step": recipe.step, "reason": str(exc)}})
+        code = EXIT_PRUNED
     except Exception as exc:  # noqa: BLE001 - every failure ends as a status and a message
-        errors = getattr(exc, "errors", None)
-        if isinstance(errors, list) and errors:  # bad input: config, dataset, graph
-            message = "; ".join(f"{e.get('node') or e.get('field') or 'job'}: {e.get('message')}"
-                                for e in errors)
-            code = _fail(sink, EXIT_BAD_INPUT, message)
-        else:
-            traceback.print_exc(file=sys.stderr)
-            code = _fail(sink, EXIT_FAILED, f"{type(exc).__name__}: {exc}")
+        code = _failed(exc, sink)
     finally:
         if monitor is not None:
             monitor.stop()
         if recipe is not None:
             recipe.cleanup()
-        teardown(clean=code in (EXIT_OK, EXIT_CANCELLED))
+        teardown(clean=code in (EXIT_OK, EXIT_CANCELLED, EXIT_PRUNED))
     return code
+
+
+def _cancelled(recipe, sink) -> int:
+    try:
+        recipe.save_checkpoint("last")
+    except Exception:  # noqa: BLE001 - a cancel that cannot checkpoint is a failure
+        traceback.print_exc(file=sys.stderr)
+        return _fail(sink, EXIT_FAILED, "cancelled, but saving checkpoints/last.pt failed")
+    sink.emit({"type": "done", "status": "cancelled", "summary": {"step": recipe.step}})
+    return EXIT_CANCELLED
+
+
+def _failed(exc: Exception, sink) -> int:
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, list) and errors:  # bad input: kind, config, dataset, graph, inputs
+        message = "; ".join(f"{e.get('node') or e.get('field') or 'job'}: {e.get('message')}"
+                            for e in errors)
+        return _fail(sink, EXIT_BAD_INPUT, message)
+    traceback.print_exc(file=sys.stderr)
+    return _fail(sink, EXIT_FAILED, f"{type(exc).__name__}: {exc}")
 
 
 def main(argv: list[str]) -> int:

@@ -106,10 +106,15 @@ class TrainConfig(_Strict):
         return "min" if name in {"loss", "mae", "rmse", "mse"} else "max"
 
 
-def parse_config(data: dict[str, Any] | None) -> TrainConfig:
-    """Validate a config dict; raise ``ConfigError`` naming each bad field."""
+def parse_model(model: type[BaseModel], data: dict[str, Any] | None) -> Any:
+    """Validate ``data`` against a config model; raise ``ConfigError`` naming each bad field.
+
+    Every job kind's config goes through here, so every kind reports a bad
+    field the same way (``optimizer.lr``, ``split``)."""
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError([{"node": None, "port": None, "field": None, "message": "config must be an object"}])
     try:
-        return TrainConfig.model_validate(data or {})
+        return model.model_validate(data or {})
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
@@ -117,6 +122,11 @@ def parse_config(data: dict[str, Any] | None) -> TrainConfig:
             message = err["msg"].removeprefix("Value error, ")
             errors.append({"node": None, "port": None, "field": field, "message": message})
         raise ConfigError(errors) from None
+
+
+def parse_config(data: dict[str, Any] | None) -> TrainConfig:
+    """Validate a training config dict; raise ``ConfigError`` naming each bad field."""
+    return parse_model(TrainConfig, data)
 
 
 def config_schema() -> dict[str, Any]:

@@ -61,7 +61,7 @@ class LoopState:
     stopped_early: bool = False
 
 
-def _first_output(out: Any) -> torch.Tensor:
+def first_output(out: Any) -> torch.Tensor:
     # A graph with several Output nodes returns a dict in node order; train on the first.
     if isinstance(out, dict):
         return next(iter(out.values()))
@@ -139,7 +139,7 @@ class TrainRecipe:
         x, y = to_device(self.data.train[[0, min(1, len(self.data.train) - 1)]], self.place.device)
         was_training = self.module.training
         self.module.eval()
-        out = _first_output(self.module(x))
+        out = first_output(self.module(x))
         self.module.train(was_training)
         n = self.data.num_classes
         if self.task == "classification":
@@ -177,7 +177,7 @@ class TrainRecipe:
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         cfg, st = self.cfg, self.state
         with self.autocast():
-            loss = compute_loss(self.task, _first_output(self.net(x)), x, y)
+            loss = compute_loss(self.task, first_output(self.net(x)), x, y)
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
@@ -239,7 +239,7 @@ class TrainRecipe:
         with torch.no_grad(), self.autocast():
             for batch in self.eval_loaders[split]:
                 x, y = to_device(batch, self.place.device)
-                acc.update(_first_output(self.module(x)), x, y)
+                acc.update(first_output(self.module(x)), x, y)
         self.module.train()
         acc.all_reduce()
         values, details = acc.result()

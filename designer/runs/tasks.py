@@ -1,19 +1,21 @@
-"""Run tasks: thin wrappers that take a run id and hand it to designer.runs.
+"""Run tasks: thin wrappers that take a run id and hand it to the supervision.
 
-The supervision (claim, child process, ingest, end) lives in
-designer/runs/supervisor.py so that it can be tested without a broker.
+They live with the service (the rows they read are this app's); `workers/`
+holds only the engine. The supervision (claim, job child, ingest, end) lives
+in designer/runs/supervisor.py so that it can be tested without a broker.
+Services send these tasks by name (designer/runs/queues.py).
 """
 from __future__ import annotations
 
 from celery.signals import worker_ready
 
-from workers.tasks.base import netweave_task
-from workers.tasks.queues import Queue
+from designer.core.tasks import netweave_task
+from designer.runs.queues import Queue
 
 
 @netweave_task("execute_run", Queue.CPU)
 def execute_run(run_id: int) -> str | None:
-    """Execute a run; routed per run to its queue (cpu or gpu) at enqueue time."""
+    """Execute a run of any kind; routed per run to its queue (cpu or gpu) at enqueue time."""
     from designer.runs.supervisor import execute
 
     return execute(run_id)

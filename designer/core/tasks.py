@@ -6,18 +6,18 @@ task's arguments and re-raised so Celery records it, never swallowed.
 """
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import time
 from typing import Callable
 
 from designer.celery import app
-from workers.tasks.queues import Queue
 
 log = logging.getLogger("netweave.tasks")
 
 
-def netweave_task(name: str, queue: Queue, **options) -> Callable:
+def netweave_task(name: str, queue: enum.Enum, **options) -> Callable:
     """Register `fn` as the Celery task `netweave.<name>` routed to `queue`.
 
     Tasks take primary keys, re-read rows and must be idempotent: messages

@@ -1,0 +1,56 @@
+"""The ``train`` kind: fit a graph on a dataset (the recipe in ``engine.train``)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..data import load_dataset
+from ..train import TrainConfig, TrainRecipe
+from .binding import check_input_shape, wanted_device
+from .distributed import setup_placement
+from .kinds import JobContext, register_job
+
+
+class TrainJob:
+    """Adapts ``TrainRecipe`` to the job shape; the graph is compiled in ``setup``."""
+
+    def __init__(self, ctx: JobContext):
+        self.ctx = ctx
+        self.recipe: TrainRecipe | None = None
+
+    @property
+    def step(self) -> int:
+        return self.recipe.state.step if self.recipe is not None else 0
+
+    @property
+    def place(self):
+        return self.recipe.place if self.recipe is not None else None
+
+    def setup(self, resume_from: str | None) -> None:
+        from .. import compile_graph  # the graph compiler (contracts, section 2)
+
+        ctx, cfg = self.ctx, self.ctx.config
+        placement = setup_placement(wanted_device(cfg.device, ctx.resources))
+        data = load_dataset(ctx.dataset)
+        check_input_shape(ctx.graph, data.input_shape, data.name)
+        model = compile_graph(ctx.graph, seed=cfg.seed)
+        self.recipe = TrainRecipe(model, data, cfg, run_dir=ctx.run_dir, placement=placement,
+                                  sink=ctx.sink, should_stop=ctx.should_stop)
+        self.recipe.setup(resume_from=resume_from)
+
+    def run(self) -> dict[str, Any]:
+        return self.recipe.train()
+
+    def save_checkpoint(self, name: str) -> Path | None:
+        return self.recipe.save_checkpoint(name) if self.recipe is not None else None
+
+    def cleanup(self) -> None:
+        if self.recipe is not None:
+            self.recipe.cleanup()
+
+
+register_job(
+    "train", TrainConfig, TrainJob, title="Train",
+    description="Fit the graph on a dataset: optimizer, schedule, precision, early stopping, "
+                "checkpoints every epoch; the best weights are tested at the end.",
+    distributed=True, resumable=True)
