@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "designer.datasets",
     "designer.runs",
     "designer.dashboards",
+    "designer.fleet",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,9 @@ NETWEAVE_WARM_START = envbool("NETWEAVE_WARM_START", True)
 # How long a job waits for its worker's zygote to finish importing before
 # starting cold instead.
 NETWEAVE_WARM_WAIT = envfloat("NETWEAVE_WARM_WAIT", 120.0)
+# Seconds between a worker process's announcements on the fleet page (a
+# worker silent for NETWEAVE_HEARTBEAT_TIMEOUT shows as lost).
+NETWEAVE_FLEET_HEARTBEAT = envfloat("NETWEAVE_FLEET_HEARTBEAT", 5.0)
 
 LOGIN_URL = "/login"
 

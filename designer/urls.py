@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("designer.datasets.urls")),
     path("api/", include("designer.runs.urls")),
     path("api/", include("designer.dashboards.urls")),
+    path("api/", include("designer.fleet.urls")),
     # core last: it holds auth endpoints and the SPA catch-all.
     path("", include("designer.core.urls")),
 ]
