@@ -7,6 +7,7 @@ import { EditorPage } from "./pages/EditorPage";
 import { RunPage } from "./pages/RunPage";
 import { RunsTablePage } from "./dashboards/RunsTablePage";
 import { ComparePage } from "./dashboards/ComparePage";
+import { FleetPage } from "./fleet/FleetPage";
 
 export const routes: Route[] = [
   { path: "/login", page: LoginPage, public: true },
@@ -16,4 +17,5 @@ export const routes: Route[] = [
   { path: "/compare", page: ComparePage },
   { path: "/graphs/:id", page: EditorPage },
   { path: "/runs/:id", page: RunPage },
+  { path: "/fleet", page: FleetPage },
 ];

@@ -2,6 +2,7 @@
 import { Catalogue, type LayerSpec } from "../schemas/catalogue";
 import type { GraphDocument } from "../schemas/graph";
 import { ValidationReport } from "../schemas/report";
+import type { Fleet } from "../fleet/types";
 import { download, request } from "./client";
 import type { Dataset, GraphDetail, GraphSummary, Page, Project, ProjectBlock, Run, Template, User, Version } from "./types";
 
@@ -94,4 +95,9 @@ export const runs = {
   resume: (id: number) => request<Run>("POST", `/runs/${id}/resume`),
   series: (id: number, keys: string[]) => request<unknown>("GET", `/runs/${id}/series${q({ keys: keys.join(","), points: 1000, x: "step" })}`),
   eventsUrl: (id: number, after = 0) => `/api/runs/${id}/events${after > 0 ? q({ after }) : ""}`,
+};
+
+export const fleet = {
+  /** Workers, their jobs, the queues and the runs waiting in them (polled by the fleet page). */
+  get: () => request<Fleet>("GET", "/fleet"),
 };
