@@ -191,6 +191,12 @@ NETWEAVE_WARM_WAIT = envfloat("NETWEAVE_WARM_WAIT", 120.0)
 # Seconds between a worker process's announcements on the fleet page (a
 # worker silent for NETWEAVE_HEARTBEAT_TIMEOUT shows as lost).
 NETWEAVE_FLEET_HEARTBEAT = envfloat("NETWEAVE_FLEET_HEARTBEAT", 5.0)
+# Where the workers of one machine hold their GPUs' lock files (one job per
+# GPU); empty: <tmp>/netweave-gpus. Containers sharing GPUs share this folder.
+NETWEAVE_GPU_LOCK_DIR = envstr("NETWEAVE_GPU_LOCK_DIR", "")
+# The most jobs one person's runs may hold at once across the fleet (a sweep
+# waits behind everyone else's runs beyond it); 0: no cap.
+NETWEAVE_MAX_RUNNING_PER_USER = envint("NETWEAVE_MAX_RUNNING_PER_USER", 0, minimum=0)
 
 LOGIN_URL = "/login"
 

@@ -12,6 +12,7 @@ from designer.core.permissions import projects_visible_to
 from designer.fleet.models import Worker, WorkerState
 from designer.runs.models import Run, RunState
 from designer.runs.queues import Queue
+from designer.runs.scheduling import QUEUE_ORDER
 
 log = logging.getLogger("netweave.fleet")
 
@@ -66,6 +67,7 @@ def job(run: Run, visible: set[int]) -> dict:
     return {"id": run.pk, "hidden": False, "name": run.name, "kind": run.kind, "state": run.state,
             "queue": run.queue, "project": {"id": run.project_id, "name": run.project.name},
             "user": run.created_by.username if run.created_by else None, "devices": run.devices,
+            "priority": run.priority, "gpus": [gpu["index"] for gpu in run.gpus],
             "created": run.created, "started": run.started, "heartbeat": run.heartbeat}
 
 
@@ -92,7 +94,7 @@ def snapshot(user) -> dict:
                         "started": worker.started, "heartbeat": worker.heartbeat, "jobs": jobs})
     queued = defaultdict(list)
     for run in Run.objects.filter(state=RunState.QUEUED).select_related("project", "created_by") \
-            .order_by("created", "id"):
+            .order_by(*QUEUE_ORDER):
         queued[run.queue].append(job(run, visible))
     names = sorted(set(Queue.names()) | set(queued))
     messages = broker_messages(names)

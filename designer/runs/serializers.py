@@ -19,7 +19,8 @@ class RunSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "graph", "graph_version", "version", "graph_name", "project_name", "kind", "name",
                   "dataset", "config", "devices", "queue", "state", "created_by", "created", "started",
                   "finished", "heartbeat", "worker_hostname", "worker_pid", "attempts",
-                  "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from", "inputs"]
+                  "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from", "inputs",
+                  "priority", "gpus"]
         read_only_fields = fields
 
 
@@ -45,6 +46,8 @@ class RunCreateSerializer(serializers.Serializer):
                                    help_text='finished runs the job starts from: [{"run": 5, "checkpoint": "best"}]')
     devices = serializers.IntegerField(default=1)
     queue = serializers.CharField(default="cpu")
+    priority = serializers.IntegerField(default=0, min_value=-100, max_value=100,
+                                        help_text="higher starts first among the queue's waiting runs")
     tags = serializers.ListField(child=serializers.CharField(max_length=MAX_TAG), max_length=MAX_TAGS,
                                  required=False, default=list)
     notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")

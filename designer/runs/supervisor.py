@@ -18,7 +18,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from designer.runs import lifecycle, services, warm
+from designer.fleet import devices
+from designer.runs import lifecycle, placement, scheduling, services, warm
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import EventKind, Run, RunState
@@ -33,18 +34,50 @@ _EOF = object()
 
 
 def execute(run_id: int, command: list[str] | None = None) -> str | None:
-    """Run the job of `run_id` to its end; return the final state (None: not ours).
+    """Start a run for a message about `run_id` and see it to its end; its final state (None: none).
 
+    The run started is the queue's next (designer/runs/scheduling.py), which
+    may be another than `run_id`; a run passed over has its task sent again.
     `command` replaces the job's process (tests run a stand-in); by default
     the job is forked warm from this worker's zygote or started cold.
     """
+    chosen = scheduling.next_run(run_id)
+    if chosen != run_id:
+        queue = Run.objects.filter(pk=run_id).values_list("queue", flat=True).first()
+        scheduling.send_again(run_id, queue, delay=scheduling.DEFER_S if chosen is None else 0)
+    if chosen is None:
+        return None
+    run = Run.objects.filter(pk=chosen).first()
+    try:
+        placed = placement.place(run, devices.gpus()) if run is not None else placement.Placement({})
+    except placement.Busy as busy:
+        log.info("%s; its task comes back in %.0f s", busy, scheduling.DEFER_S)
+        scheduling.send_again(chosen, run.queue, delay=scheduling.DEFER_S)
+        return None
+    except placement.Unplaceable as never:
+        placed = never
+    try:
+        return _execute(chosen, placed, command)
+    finally:
+        if isinstance(placed, placement.Placement):
+            placed.release()
+
+
+def _execute(run_id: int, placed, command: list[str] | None) -> str | None:
     claimed = lifecycle.claim(run_id, Holder.me())
     if claimed is None:
         return None
     run, holder = claimed.run, claimed.holder
+    if isinstance(placed, placement.Unplaceable):
+        lifecycle.finish(run.pk, holder, RunState.FAILED, str(placed))
+        return RunState.FAILED
     try:
+        if placed.gpus:
+            Run.objects.filter(pk=run.pk).update(gpus=placed.gpus)
+            lifecycle.add_event(run.pk, EventKind.LOG, {
+                "level": "info", "message": placement.describe(placed.gpus, holder.hostname)})
         write_job(claimed)
-        return Supervisor(run, holder).supervise(command)
+        return Supervisor(run, holder, placed.env).supervise(command)
     except Exception as exc:
         # One place for the worker's own failures: the run ends failed with
         # the traceback, the worker lives on, Celery logs the exception.
@@ -93,8 +126,8 @@ class Outcome:
 
 
 class Supervisor:
-    def __init__(self, run: Run, holder: Holder):
-        self.run, self.holder = run, holder
+    def __init__(self, run: Run, holder: Holder, env: dict[str, str] | None = None):
+        self.run, self.holder, self.env = run, holder, env or {}
         self.ingest = Ingest(run.pk)
         self.lines: queue.Queue = queue.Queue()
         now = time.monotonic()
@@ -105,7 +138,8 @@ class Supervisor:
 
     def supervise(self, command: list[str] | None = None) -> str:
         run_dir = self.run.run_dir
-        proc = start_child(command, run_dir) if command else warm.start_job(run_dir, self.run.devices)
+        proc = (start_child(command, run_dir, self.env) if command else
+                warm.start_job(run_dir, self.run.devices, self.env))
         how = "forked from this worker's warm process" if isinstance(proc, warm.ForkedChild) else "started"
         lifecycle.add_event(self.run.pk, EventKind.LOG, {
             "level": "info", "message": f"job process {proc.pid} {how} on {self.holder.hostname}"})

@@ -79,3 +79,14 @@ def test_workers_serving_a_queue_are_the_live_ones_consuming_it():
     announce("cpu@d", 13, ["cpu"])
     assert [w.name for w in workers_serving("gpu")] == ["gpu@a"]
     assert [w.name for w in workers_serving("cpu")] == ["cpu@d"]
+
+
+def test_a_launch_carries_its_priority_and_a_clone_keeps_it(editor_client, graph):
+    body = {"graph": graph.pk, "dataset": {"kind": "digits"}, "config": {"epochs": 1}, "priority": 7}
+    launched = editor_client.post("/api/runs", body, format="json")
+    assert launched.status_code == 201 and launched.json()["priority"] == 7
+    clone = editor_client.post(f"/api/runs/{launched.json()['id']}/clone").json()
+    assert Run.objects.get(pk=clone["id"]).priority == 7
+    too_high = editor_client.post("/api/runs", {**body, "priority": 1000}, format="json")
+    assert too_high.status_code == 400
+    assert [e["field"] for e in too_high.json()["errors"]] == ["priority"]

@@ -102,6 +102,10 @@ export interface Run {
   config?: Record<string, unknown>;
   devices?: number;
   queue?: string;
+  priority?: number;
+  /** The GPUs the job ran on (empty on the CPU). */
+  gpus?: { index: number; uuid: string; name: string }[];
+  worker_hostname?: string;
   state: RunState;
   error?: string;
   log_tail?: string;
