@@ -7,9 +7,11 @@ from designer.graphs.services import validation_report
 from designer.runs.models import Artifact, Run
 from designer.runs.serializers import CheckpointSerializer, SummarySerializer
 
-# The test-set artifacts (written once at the end) win over the latest validation's.
-MATRIX_KINDS = ("test_confusion_matrix", "confusion_matrix")
-PER_CLASS_KINDS = ("test_per_class", "per_class")
+# The test-set artifacts (written once at the end) win over the latest validation's;
+# an evaluation of another split writes "<split>_..." (docs/contracts.md section 3).
+MATRIX_KINDS = ("test_confusion_matrix", "confusion_matrix", "val_confusion_matrix", "train_confusion_matrix")
+PER_CLASS_KINDS = ("test_per_class", "per_class", "val_per_class", "train_per_class")
+CALIBRATION_KINDS = ("test_calibration", "val_calibration", "train_calibration")
 
 
 def latest_artifact(run: Run, kinds: tuple[str, ...]) -> dict | None:
@@ -49,6 +51,7 @@ def insights(run: Run) -> dict:
         "state": run.state,
         "confusion_matrix": matrix and {**matrix, "labels": labels},
         "per_class": per_class,
+        "calibration": latest_artifact(run, CALIBRATION_KINDS),
         "system": SummarySerializer(run.metric_summaries.filter(key__startswith="system/"), many=True).data,
         "model": model_summary(run),
         "checkpoints": CheckpointSerializer(run.artifacts.filter(kind="checkpoint"), many=True).data,

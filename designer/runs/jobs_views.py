@@ -18,6 +18,7 @@ JOB_KIND = inline_serializer("JobKind", many=True, fields={
                                               "max": serializers.IntegerField()}),
     "distributed": serializers.BooleanField(help_text="may run as N processes (DDP)"),
     "resumable": serializers.BooleanField(help_text="a stopped run may resume from last.pt"),
+    "checkpoints": serializers.BooleanField(help_text="a finished run leaves a checkpoint jobs can start from"),
     "config_schema": serializers.JSONField(help_text="JSON Schema of the kind's config"),
 })
 

@@ -80,9 +80,6 @@ class Run(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     resume_from = models.CharField(max_length=1024, blank=True)
-    # The finished runs this job starts from (evaluate, compress, distill,
-    # ensemble): [{"run": id, "checkpoint": "best" | "last"}], in order.
-    inputs = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -110,6 +107,31 @@ class Run(models.Model):
     def checkpoint_path(self, name: str) -> Path:
         """``checkpoints/<name>.pt`` in the run folder (name: "best" or "last")."""
         return self.run_dir / "checkpoints" / f"{name}.pt"
+
+    @property
+    def inputs(self) -> list[dict]:
+        """The runs this job starts from, in order: ``[{"run": id, "checkpoint": "best"}]``."""
+        return [{"run": link.source_id, "checkpoint": link.checkpoint} for link in self.input_links.all()]
+
+    def set_inputs(self, inputs: list[dict]) -> None:
+        """Record the (checked) inputs of a new run."""
+        RunInput.objects.bulk_create([RunInput(run=self, source_id=i["run"], checkpoint=i["checkpoint"],
+                                               position=n) for n, i in enumerate(inputs)])
+
+
+class RunInput(models.Model):
+    """One finished run a job starts from and which of its checkpoints (evaluate, compress,
+    distill, ensemble). Rows, not a JSON list, so a run's page can list what used it."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="input_links")
+    # Kept when the source goes (a deleted source leaves the record of what it was).
+    source = models.ForeignKey(Run, null=True, on_delete=models.SET_NULL, related_name="used_by")
+    checkpoint = models.CharField(max_length=8)  # "best" or "last"
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="unique_input_position")]
 
 
 class MetricPoint(models.Model):

@@ -7,7 +7,13 @@ from designer.runs.models import Artifact, MetricSummary, Run
 MAX_TAGS, MAX_TAG = 50, 64
 
 
+class InputSerializer(serializers.Serializer):
+    run = serializers.IntegerField(allow_null=True, help_text="the source run (null once deleted)")
+    checkpoint = serializers.ChoiceField(choices=["best", "last"])
+
+
 class RunSerializer(serializers.ModelSerializer):
+    inputs = InputSerializer(many=True, read_only=True)
     graph = serializers.IntegerField(source="graph_version.graph_id", read_only=True)
     version = serializers.IntegerField(source="graph_version.number", read_only=True)
     graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)

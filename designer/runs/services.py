@@ -66,8 +66,9 @@ def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str 
         run = Run.objects.create(
             project=version.graph.project, graph_version=version, kind=kind, name=name,
             dataset=checked.dataset, config=checked.config, devices=devices, queue=queue,
-            created_by=user, tags=list(tags), notes=notes, inputs=checked.inputs, priority=priority,
+            created_by=user, tags=list(tags), notes=notes, priority=priority,
         )
+        run.set_inputs(checked.inputs)
         lifecycle.add_event(run.pk, "state", {"state": run.state, "error": ""})
         enqueue(run)
     return run
@@ -78,9 +79,9 @@ def _copy(run: Run, user, **fields) -> Run:
         new = Run.objects.create(
             project=run.project, graph_version=run.graph_version, kind=run.kind, name=run.name,
             dataset=run.dataset, config=run.config, devices=run.devices, queue=run.queue,
-            created_by=user, tags=list(run.tags), parent=run, inputs=run.inputs, priority=run.priority,
-            **fields,
+            created_by=user, tags=list(run.tags), parent=run, priority=run.priority, **fields,
         )
+        new.set_inputs(run.inputs)
         lifecycle.add_event(new.pk, "state", {"state": new.state, "error": ""})
         enqueue(new)
     return new

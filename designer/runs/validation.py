@@ -99,6 +99,9 @@ def check_inputs(kind, inputs: list[dict], project) -> list[Run]:
         run, field = found.get(item["run"]), f"inputs[{i}].run"
         if run is None or run.project_id != project.pk:
             raise InputProblem([error(f"run {item['run']} is not a run of this project", field=field)])
+        if not job_kind(run.kind).checkpoints:
+            raise InputProblem([error(f"run {run.pk} is {run.kind!r}: it leaves no model checkpoint to start from",
+                                      field=field)])
         if run.state != RunState.SUCCEEDED:
             raise InputProblem([error(f"run {run.pk} is {run.state}; only succeeded runs can be inputs",
                                       field=field)])

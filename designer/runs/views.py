@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -23,11 +23,12 @@ from designer.runs.serializers import (
 )
 
 RUN_RELATED = ("project", "graph_version__graph", "created_by")
+RUN_PREFETCH = ("input_links",)
 
 
 def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
     """A run in a project where the user has at least `role` (404 / 403 otherwise)."""
-    run = Run.objects.select_related(*RUN_RELATED).filter(pk=pk).first()
+    run = Run.objects.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).filter(pk=pk).first()
     if run is None:
         raise NotFound(NOT_FOUND)
     require_role(run.project, user, role)
@@ -58,6 +59,12 @@ def launch_version(user, graph_id: int | None, number: int | None, inputs):
     return version
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("project", int, description="runs of this project"),
+    OpenApiParameter("graph", int, description="runs of this graph (any version)"),
+    OpenApiParameter("state", str, enum=RunState.values),
+    OpenApiParameter("input", int, description="jobs that started from this run (evaluations, ...)"),
+]))
 class RunList(generics.ListAPIView):
     serializer_class = RunSerializer
 
@@ -72,7 +79,10 @@ class RunList(generics.ListAPIView):
             if state not in RunState.values:
                 raise InputProblem([error(f"state must be one of {', '.join(RunState.values)}", field="state")])
             runs = runs.filter(state=state)
-        return runs.select_related(*RUN_RELATED).defer("log_tail")
+        source = _int_param(self.request, "input")
+        if source is not None:  # the jobs that started from this run (evaluations, ...)
+            runs = runs.filter(input_links__source=source).distinct()
+        return runs.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).defer("log_tail")
 
     @extend_schema(request=RunCreateSerializer, responses={201: RunDetailSerializer})
     def post(self, request):

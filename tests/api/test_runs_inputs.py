@@ -123,7 +123,30 @@ def test_a_classifier_whose_outputs_do_not_match_the_classes_is_refused_before_q
 
 def test_evaluations_cannot_be_resumed(editor_client, finished, owner):
     run = Run.objects.create(project=finished.project, graph_version=finished.graph_version, kind="evaluate",
-                             created_by=owner, state="failed", dataset=finished.dataset, config={},
-                             inputs=[{"run": finished.pk, "checkpoint": "best"}])
+                             created_by=owner, state="failed", dataset=finished.dataset, config={})
+    run.set_inputs([{"run": finished.pk, "checkpoint": "best"}])
     response = editor_client.post(f"/api/runs/{run.pk}/resume")
     assert response.status_code == 409 and "cannot be resumed" in response.json()["detail"]
+
+
+def test_a_run_lists_the_jobs_that_started_from_it(editor_client, viewer_client, finished, graph):
+    evaluation = editor_client.post("/api/runs", evaluate(finished), format="json").json()
+    editor_client.post("/api/runs", {"graph": graph.pk, "dataset": {"kind": "digits"}}, format="json")
+    listed = viewer_client.get(f"/api/runs?input={finished.pk}").json()["results"]
+    assert [r["id"] for r in listed] == [evaluation["id"]]
+    assert listed[0]["inputs"] == [{"run": finished.pk, "checkpoint": "best"}]
+    assert viewer_client.get(f"/api/runs?input={evaluation['id']}").json()["results"] == []
+
+
+def test_a_clone_of_an_evaluation_keeps_its_inputs(editor_client, finished):
+    evaluation = editor_client.post("/api/runs", evaluate(finished), format="json").json()
+    clone = editor_client.post(f"/api/runs/{evaluation['id']}/clone").json()
+    assert clone["kind"] == "evaluate" and clone["inputs"] == evaluation["inputs"] and clone["parent"] == evaluation["id"]
+
+
+def test_a_run_that_leaves_no_checkpoint_cannot_be_an_input(editor_client, finished, owner):
+    evaluation = Run.objects.create(project=finished.project, graph_version=finished.graph_version, kind="evaluate",
+                                    created_by=owner, state="succeeded", dataset=finished.dataset, config={})
+    response = editor_client.post("/api/runs", evaluate(evaluation), format="json")
+    assert response.status_code == 400
+    assert "leaves no model checkpoint" in response.json()["errors"][0]["message"]

@@ -4,7 +4,7 @@ import type { GraphDocument } from "../schemas/graph";
 import { ValidationReport } from "../schemas/report";
 import type { Fleet } from "../fleet/types";
 import { download, request } from "./client";
-import type { Dataset, GraphDetail, GraphSummary, Page, Project, ProjectBlock, Run, Template, User, Version } from "./types";
+import type { Dataset, GraphDetail, GraphSummary, JobKind, Page, Project, ProjectBlock, Run, Template, User, Version } from "./types";
 
 const q = (params: Record<string, string | number | undefined>) => {
   const s = new URLSearchParams();
@@ -74,20 +74,32 @@ export const datasets = {
   remove: (id: number) => request<void>("DELETE", `/datasets/${id}`),
 };
 
+/** A dataset as a launch names it: a built-in {kind, options} or an upload {id}. */
+export type DatasetRef = { kind: string; options: Record<string, unknown> } | { id: number };
+
 export interface LaunchRequest {
-  graph: number;
+  /** Left out: the first input run's graph version. */
+  graph?: number;
   version?: number | null;
-  kind: "train";
+  /** A kind from GET /api/jobs. */
+  kind: string;
   name?: string;
-  /** A built-in {kind, options} or an upload {id}. */
-  dataset: { kind: string; options: Record<string, unknown> } | { id: number };
+  /** Left out with inputs: the first input run's dataset. */
+  dataset?: DatasetRef;
   config: Record<string, unknown>;
+  inputs?: { run: number; checkpoint: "best" | "last" }[];
   devices: number;
   queue: string;
+  tags?: string[];
 }
 
+export const jobs = {
+  /** Every kind a run can be, with its config's JSON Schema (the launch forms are built from it). */
+  list: () => request<JobKind[]>("GET", "/jobs"),
+};
+
 export const runs = {
-  list: (filters: { project?: number; graph?: number }) => list<Run>(`/runs${q(filters)}`),
+  list: (filters: { project?: number; graph?: number; input?: number }) => list<Run>(`/runs${q(filters)}`),
   get: (id: number) => request<Run>("GET", `/runs/${id}`),
   create: (body: LaunchRequest) => request<Run>("POST", "/runs", body),
   cancel: (id: number) => request<Run>("POST", `/runs/${id}/cancel`),

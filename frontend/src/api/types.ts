@@ -88,7 +88,21 @@ export interface Dataset {
   created?: string;
 }
 
-export type RunState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type RunState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "pruned";
+
+/** A job kind from GET /api/jobs (the engine's registry). */
+export interface JobKind {
+  kind: string;
+  title: string;
+  description: string;
+  /** How many finished runs the job starts from. */
+  inputs: { min: number; max: number };
+  distributed: boolean;
+  resumable: boolean;
+  /** A finished run of this kind leaves a checkpoint other jobs can start from. */
+  checkpoints: boolean;
+  config_schema: import("../components/jobs/schema").JsonSchema;
+}
 
 export interface Run {
   id: number;
@@ -115,6 +129,9 @@ export interface Run {
   started?: string | null;
   finished?: string | null;
   summary?: Record<string, unknown>;
+  tags?: string[];
+  parent?: number | null;
+  inputs?: { run: number | null; checkpoint: "best" | "last" }[];
 }
 
 export interface SeriesLine {

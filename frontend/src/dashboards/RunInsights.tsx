@@ -51,6 +51,25 @@ function PerClass({ per }: { per: NonNullable<Insights["per_class"]> }) {
   );
 }
 
+/** Where confidence and accuracy part: the bins that hold predictions, as bars of both. */
+function Reliability({ cal }: { cal: NonNullable<Insights["calibration"]> }) {
+  const d = cal.data;
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  return (
+    <>
+      <p className="muted small">Expected calibration error <b data-testid="ece">{pct(d.ece)}</b>: the average gap between how sure the model is and how often it is right.</p>
+      <table className="table compact" data-testid="calibration">
+        <thead><tr><th>confidence</th><th className="num">predictions</th><th className="num">mean confidence</th><th className="num">accuracy</th></tr></thead>
+        <tbody>
+          {d.count.map((n, i) => n > 0 && (
+            <tr key={i}><td>{pct(d.lower[i])}–{pct(d.upper[i])}</td><td className="num">{n}</td><td className="num">{pct(d.confidence[i])}</td><td className="num">{pct(d.accuracy[i])}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 function SystemCharts({ run, keys, live }: { run: number; keys: string[]; live: boolean }) {
   const series = useLive(() => dashboards.series(run, keys), () => live, [run, keys.join(","), live]);
   const charts = useMemo(() => (series.data?.runs[0]?.series ?? []).map((line) => ({
@@ -101,6 +120,7 @@ export function RunInsights({ runId }: { runId: number }) {
           <div className="insight-grid">
             {data.confusion_matrix && <div className="card"><h3>Confusion matrix</h3><ConfusionMatrix matrix={data.confusion_matrix} /></div>}
             {data.per_class && <div className="card"><h3>Precision, recall, F1</h3><PerClass per={data.per_class} /></div>}
+            {data.calibration && <div className="card"><h3>Calibration</h3><Reliability cal={data.calibration} /></div>}
           </div>
         </>
       )}

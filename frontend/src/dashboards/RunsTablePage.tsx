@@ -15,7 +15,7 @@ import type { TableAnswer, TableQuery, TableRow } from "./types";
 import { parseTags } from "./params";
 import "./dashboards.css";
 
-const STATES = ["", "queued", "running", "succeeded", "failed", "cancelled"];
+const STATES = ["", "queued", "running", "succeeded", "failed", "cancelled", "pruned"];
 
 function useDebounced<T>(value: T, ms: number): T {
   const [current, setCurrent] = useState(value);

@@ -29,6 +29,7 @@ export function buildColumns(answer: TableAnswer, mode: "best" | "last", editabl
     { id: "id", title: "#", width: 70, sort: "id", cell: (r) => <Link to={`/runs/${r.id}`}>#{r.id}</Link> },
     { id: "name", title: "name", width: 150, sort: "name", cell: (r) => r.name || <span className="muted">–</span> },
     { id: "state", title: "state", width: 104, sort: "state", cell: (r) => <StateBadge state={r.state} /> },
+    { id: "kind", title: "kind", width: 84, cell: (r) => r.kind },
     { id: "graph", title: "graph", width: 160, sort: "graph",
       cell: (r) => <Link to={`/graphs/${r.graph}`}>{r.graph_name} <span className="muted">v{r.version}</span></Link> },
     { id: "dataset", title: "dataset", width: 96, cell: (r) => r.dataset },
@@ -43,5 +44,5 @@ export function buildColumns(answer: TableAnswer, mode: "best" | "last", editabl
     className: "num", cell: (r) => formatValue(r[mode][m.key]),
   }));
   const tail: Column[] = [{ id: "created", title: "created", width: 160, sort: "created", cell: (r) => formatTime(r.created) }];
-  return [...fixed.slice(0, 4), ...metrics, ...hparams, ...editable, ...fixed.slice(4), ...tail];
+  return [...fixed.slice(0, 5), ...metrics, ...hparams, ...editable, ...fixed.slice(5), ...tail];
 }

@@ -108,6 +108,12 @@ export interface Insights {
     step: number | null;
     data: { labels: string[]; precision: number[]; recall: number[]; f1: number[]; support: number[] };
   } | null;
+  /** An evaluation's reliability diagram: per confidence bin, its size, accuracy and mean confidence. */
+  calibration?: {
+    kind: string;
+    step: number | null;
+    data: { lower: number[]; upper: number[]; count: number[]; accuracy: number[]; confidence: number[]; ece: number };
+  } | null;
   system: SummaryRow[];
   model: {
     ok: boolean;

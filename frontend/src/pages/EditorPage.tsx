@@ -100,7 +100,10 @@ function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, 
   return { versions, save, restore };
 }
 
-/** Bind the inputs if asked, save if there are unsaved edits, create the run, open its page. */
+/**
+ * Bind the inputs if asked, check the graph, save if there are unsaved edits, create the run,
+ * open its page. A graph that does not validate is refused before anything is saved.
+ */
 async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: string) => Promise<number>) {
   if (s.bindInput && s.dataset.input_shape) {
     const shape = s.dataset.input_shape;
@@ -108,11 +111,18 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: 
     if (current.nodes.some((n) => n.op === "Input" && JSON.stringify(n.params.shape) !== JSON.stringify(shape)))
       graphStore.getState().editDocument((d) => bindInputs(d, shape));
   }
+  const report = await graphs.validate(graphStore.getState().doc);
+  if (!report.ok) {
+    const first = report.errors.slice(0, 3).map((e) => `${e.node ?? e.field ?? "graph"}: ${e.message}`).join("; ");
+    throw new Error(`The graph does not compile, so nothing was saved or launched. ${first}`);
+  }
   let version = graph.latest_version ?? null;
   const st = graphStore.getState();
   if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
-  const dataset = s.dataset.source === "upload" ? { id: Number(s.dataset.id) } : { kind: s.dataset.kind, options: {} };
-  const run = await runs.create({ graph: graph.id, version, kind: "train", dataset, config: s.config, devices: s.devices, queue: s.queue });
+  const run = await runs.create({
+    graph: graph.id, version, kind: "train", dataset: s.datasetRef, config: s.config, devices: s.devices,
+    queue: s.queue, name: s.name, tags: s.tags,
+  });
   navigate(`/runs/${run.id}`);
 }
 
@@ -163,7 +173,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
       </div>
       <StatusBar />
       {dialog === "save" && <SaveDialog onClose={() => setDialog(null)} onSave={async (m) => void (await save(m))} />}
-      {dialog === "launch" && <LaunchDialog projectId={graph.project} onClose={() => setDialog(null)} onLaunch={(st) => launchRun(graph, st, save)} />}
+      {dialog === "launch" && <LaunchDialog graphId={graph.id} projectId={graph.project} onClose={() => setDialog(null)} onLaunch={(st) => launchRun(graph, st, save)} />}
       {dialog === "help" && <ShortcutHelp onClose={() => setDialog(null)} />}
     </div>
   );

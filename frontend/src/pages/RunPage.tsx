@@ -8,7 +8,9 @@ import { Chart } from "../components/runs/Chart";
 import { StateBadge } from "../components/runs/RunList";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { formatTime } from "../lib/format";
-import type { Run } from "../api/types";
+import type { JobKind, Run } from "../api/types";
+import { CloneDialog, DerivedRuns, FromRunDialog, JobButtons, RunSummary } from "../components/jobs/RunJobs";
+import { useJobKinds } from "../components/jobs/useJobKinds";
 import { RunInsights } from "../dashboards/RunInsights";
 
 const GROUPS: [string, (name: string) => boolean][] = [
@@ -28,12 +30,17 @@ function groupLines(lines: Record<string, Line>): [string, string[]][] {
   return [...groups.entries()].filter(([t, keys]) => keys.length || t === "Loss");
 }
 
-type Action = "cancel" | "clone" | "resume";
+type Action = "cancel" | "resume";
+type Dialog = { clone: true } | { kind: JobKind };
 const CONNECTION_TEXT: Record<string, string> = { open: "● live", reconnecting: "reconnecting…", closed: "finished" };
 
-function RunHeader({ id, run, busy, onAct }: { id: number; run: Run | null; busy: boolean; onAct: (a: Action) => void }) {
+function RunHeader({ id, run, busy, onAct, onDialog }: {
+  id: number; run: Run | null; busy: boolean; onAct: (a: Action) => void; onDialog: (d: Dialog) => void;
+}) {
   const connection = useRun((s) => s.connection);
+  const { kinds } = useJobKinds();
   const finished = run ? TERMINAL.includes(run.state) : false;
+  const resumable = kinds?.find((k) => k.kind === run?.kind)?.resumable ?? true;
   return (
     <>
       <div className="crumbs">
@@ -45,8 +52,9 @@ function RunHeader({ id, run, busy, onAct }: { id: number; run: Run | null; busy
         <div className="actions">
           <span className={`conn conn-${connection}`}>{CONNECTION_TEXT[connection] ?? ""}</span>
           <button className="btn" disabled={busy || finished} onClick={() => onAct("cancel")}>Cancel</button>
-          <button className="btn" disabled={busy} onClick={() => onAct("clone")}>Clone</button>
-          <button className="btn" disabled={busy || !finished || run?.state === "succeeded"} onClick={() => onAct("resume")}>Resume</button>
+          <button className="btn" disabled={busy || !run} onClick={() => onDialog({ clone: true })}>Clone</button>
+          {resumable && <button className="btn" disabled={busy || !finished || run?.state === "succeeded"} onClick={() => onAct("resume")}>Resume</button>}
+          {run && <JobButtons run={run} busy={busy} onPick={(kind) => onDialog({ kind })} />}
         </div>
       </div>
     </>
@@ -73,6 +81,10 @@ function RunFacts({ run, lines }: { run: Run | null; lines: Record<string, Line>
           <span className="muted">ran on</span> {run.worker_hostname} GPU {run.gpus.map((g) => `${g.index} (${g.name})`).join(", ")}
         </div>
       )}
+      {run?.kind && run.kind !== "train" && <div><span className="muted">kind</span> {run.kind}</div>}
+      {(run?.inputs ?? []).map((i, n) => (
+        <div key={n}><span className="muted">from</span> {i.run === null ? "a deleted run" : <Link to={`/runs/${i.run}`}>run #{i.run}</Link>} ({i.checkpoint} checkpoint)</div>
+      ))}
     </div>
   );
 }
@@ -84,6 +96,7 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   const log = useRun((s) => s.log);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
 
   useEffect(() => {
     runsStore.getState().reset();
@@ -94,7 +107,10 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   }, [id]);
   useRunEvents(id);
 
-  const groups = useMemo(() => groupLines(lines), [lines]);
+  const ended = run ? TERMINAL.includes(run.state) : false;
+  // A finished job that measured once (an evaluation) has its figures in Results, not in one-point charts.
+  const groups = useMemo(() => groupLines(lines).filter(([, keys]) => !ended || keys.some((k) => lines[k].values.length > 1)),
+    [lines, ended]);
   const act = async (what: Action) => {
     setBusy(true);
     setError(null);
@@ -111,18 +127,23 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   if (!run && !error) return <Spinner label="Loading the run" />;
   return (
     <div className="content run-page">
-      <RunHeader id={id} run={run} busy={busy} onAct={act} />
+      <RunHeader id={id} run={run} busy={busy} onAct={act} onDialog={setDialog} />
       <ErrorNote message={error} />
       {run?.error && <div className="error-note"><b>The run failed:</b> {run.error}</div>}
       <RunFacts run={run} lines={lines} />
+      {run && <RunSummary run={run} />}
       <div className="charts">
         {groups.map(([title, keys]) => (
           <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`} />
         ))}
       </div>
       <RunInsights runId={id} />
+      <DerivedRuns runId={id} />
       <h2>Log</h2>
       <pre className="log" data-testid="log">{[run?.log_tail ?? "", ...log].filter(Boolean).join("\n") || "No log lines yet."}</pre>
+      {run && dialog && ("clone" in dialog
+        ? <CloneDialog run={run} onClose={() => setDialog(null)} />
+        : <FromRunDialog run={run} kind={dialog.kind} onClose={() => setDialog(null)} />)}
     </div>
   );
 }

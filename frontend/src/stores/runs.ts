@@ -34,7 +34,7 @@ export interface RunsState {
   setConnection(c: RunsState["connection"]): void;
 }
 
-export const TERMINAL: RunState[] = ["succeeded", "failed", "cancelled"];
+export const TERMINAL: RunState[] = ["succeeded", "failed", "cancelled", "pruned"];
 const LOG_LINES = 200;
 
 /** Insert points into a line kept sorted by step; a step seen before is replaced. */

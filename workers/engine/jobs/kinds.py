@@ -98,6 +98,8 @@ class JobKind:
     distributed: bool = False
     # Whether a person may resume a stopped run of this kind from last.pt.
     resumable: bool = False
+    # Whether a finished run leaves a model checkpoint other jobs can start from.
+    checkpoints: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def parse_config(self, data: dict[str, Any] | None) -> BaseModel:
@@ -111,7 +113,7 @@ class JobKind:
         """What ``GET /api/jobs`` serves for this kind."""
         return {"kind": self.kind, "title": self.title, "description": self.description,
                 "inputs": {"min": self.inputs[0], "max": self.inputs[1]},
-                "distributed": self.distributed, "resumable": self.resumable,
+                "distributed": self.distributed, "resumable": self.resumable, "checkpoints": self.checkpoints,
                 "config_schema": self.schema(), **self.extra}
 
 
@@ -120,7 +122,8 @@ _KINDS: dict[str, JobKind] = {}
 
 def register_job(kind: str, config_model: type[BaseModel], recipe: Callable[[JobContext], Recipe], *,
                  title: str, description: str, inputs: tuple[int, int] = (0, 0),
-                 distributed: bool = False, resumable: bool = False, **extra: Any) -> JobKind:
+                 distributed: bool = False, resumable: bool = False, checkpoints: bool = False,
+                 **extra: Any) -> JobKind:
     """Add a job kind; a name registered twice is a programming error."""
     if not KIND_NAME.match(kind):
         raise ValueError(f"job kind {kind!r} must be lower-case letters, digits and _ (16 at most)")
@@ -128,7 +131,8 @@ def register_job(kind: str, config_model: type[BaseModel], recipe: Callable[[Job
         raise ValueError(f"job kind {kind!r} is already registered")
     if not (0 <= inputs[0] <= inputs[1]):
         raise ValueError(f"job kind {kind!r}: inputs must be (fewest, most) with fewest <= most")
-    entry = JobKind(kind, config_model, recipe, title, description, inputs, distributed, resumable, extra)
+    entry = JobKind(kind, config_model, recipe, title, description, inputs, distributed, resumable,
+                    checkpoints, extra)
     _KINDS[kind] = entry
     return entry
 

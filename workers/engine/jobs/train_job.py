@@ -53,4 +53,4 @@ register_job(
     "train", TrainConfig, TrainJob, title="Train",
     description="Fit the graph on a dataset: optimizer, schedule, precision, early stopping, "
                 "checkpoints every epoch; the best weights are tested at the end.",
-    distributed=True, resumable=True)
+    distributed=True, resumable=True, checkpoints=True)

@@ -36,6 +36,8 @@ export function useRunEvents(runId: number) {
           stopped = true;
           source?.close();
           store().setConnection("closed");
+          // The row holds what the end brought (summary, finished time): read it once.
+          runsApi.get(runId).then((r) => store().setRun({ ...store().run, ...r }), () => undefined);
         }
       };
       for (const t of EVENT_TYPES) source.addEventListener(t, handle as EventListener);

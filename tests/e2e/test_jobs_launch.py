@@ -1,0 +1,111 @@
+"""Jobs from the browser: the launch form built from the train kind's schema (every field settable,
+remembered per graph), clone pre-filled, and Evaluate on a finished run's page."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.editor import log_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def graph_id(ada, stack) -> int:
+    from designer.graphs.models import Project
+    from designer.graphs.services import create_graph
+    from tests.api import documents
+
+    project = Project.objects.create(name="jobs", owner=ada)
+    return create_graph(project, "tiny-cnn", ada, documents.tiny_cnn(), "first").pk
+
+
+def fill_the_launch_form(page) -> None:
+    dialog = page.get_by_test_id("launch-dialog")
+    dialog.locator("select[name=dataset]").select_option("digits")
+    dialog.get_by_label("Epochs").fill("2")
+    dialog.get_by_test_id("cfg-optimizer.weight_decay").fill("0.01")
+    dialog.get_by_test_id("cfg-seed").fill("7")
+    dialog.get_by_test_id("cfg-batch_size").fill("abc")  # not a number: marked, the config keeps 64
+    assert dialog.get_by_test_id("cfg-batch_size").get_attribute("aria-invalid") == "true"
+    dialog.get_by_test_id("cfg-batch_size").fill("128")
+    dialog.locator("input[name=tags]").fill("wd, seeded")
+
+
+def run_json(page, run_id: int) -> dict:
+    return page.request.get(f"/api/runs/{run_id}").json()
+
+
+def wait_until_succeeded(page, run_id: int) -> dict:
+    page.get_by_test_id("run-state").filter(has_text="succeeded").wait_for(timeout=180_000)
+    return run_json(page, run_id)
+
+
+def test_launch_form_clone_and_evaluate(graph_id, stack, page, shoot):
+    log_in(page)
+    page.goto(f"/graphs/{graph_id}")
+    page.get_by_test_id("launch").click()
+    fill_the_launch_form(page)
+    shoot("launch-form")
+    page.get_by_test_id("launch-confirm").click()
+    page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=30_000)
+    run_id = int(page.url.rsplit("/", 1)[1])
+    config = run_json(page, run_id)["config"]
+    assert (config["optimizer"]["weight_decay"], config["seed"], config["batch_size"]) == (0.01, 7, 128)
+    assert run_json(page, run_id)["tags"] == ["wd", "seeded"]
+    trained = wait_until_succeeded(page, run_id)
+    page.get_by_test_id("summary-test_accuracy").wait_for()
+
+    # Clone opens the dialog with everything as it was; one change and launch.
+    page.get_by_role("button", name="Clone").click()
+    dialog = page.get_by_test_id("launch-dialog")
+    assert dialog.get_by_test_id("cfg-seed").input_value() == "7"
+    assert dialog.get_by_test_id("cfg-optimizer.weight_decay").input_value() == "0.01"
+    dialog.get_by_test_id("cfg-seed").fill("8")
+    shoot("clone-form")
+    page.get_by_role("dialog").get_by_role("button", name="Close").click()
+
+    # Evaluate the finished run on its test split: the same accuracy, and the page lists it.
+    page.get_by_test_id("job-evaluate").click()
+    dialog = page.get_by_test_id("launch-dialog")
+    dialog.get_by_test_id("job-checkpoint").select_option("best")
+    dialog.get_by_test_id("cfg-latency_repeats").fill("5")
+    page.get_by_test_id("launch-confirm").click()
+    page.wait_for_url(re.compile(rf"/runs/(?!{run_id}$)\d+$"), timeout=30_000)
+    evaluation_id = int(page.url.rsplit("/", 1)[1])
+    evaluation = wait_until_succeeded(page, evaluation_id)
+    assert evaluation["kind"] == "evaluate" and evaluation["inputs"] == [{"run": run_id, "checkpoint": "best"}]
+    assert evaluation["summary"]["test_accuracy"] == trained["summary"]["test_accuracy"]
+    page.get_by_test_id("summary-latency_b1_ms").wait_for()
+    page.get_by_test_id("calibration").wait_for()
+    shoot("evaluation")
+    page.goto(f"/runs/{run_id}")
+    page.get_by_test_id("derived-runs").get_by_text(f"#{evaluation_id}").wait_for()
+
+    # The editor remembers the last launch settings of this graph.
+    page.goto(f"/graphs/{graph_id}")
+    page.get_by_test_id("launch").click()
+    assert page.get_by_test_id("cfg-optimizer.weight_decay").input_value() == "0.01"
+    assert page.get_by_test_id("cfg-seed").input_value() == "7"
+
+
+def test_launching_a_graph_that_does_not_compile_saves_no_version(ada, stack, page):
+    from tests.e2e.editor import wait_validated
+
+    log_in(page)
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    project = page.request.post("/api/projects", headers={"X-CSRFToken": csrf}, data={"name": "broken"}).json()
+    from tests.api import documents
+
+    graph = page.request.post(f"/api/projects/{project['id']}/graphs", headers={"X-CSRFToken": csrf},
+                              data={"name": "broken", "document": documents.shape_broken()}).json()
+    page.goto(f"/graphs/{graph['id']}")
+    wait_validated(page, "error")
+    page.get_by_test_id("launch").click()
+    page.get_by_test_id("launch-dialog").locator("select[name=dataset]").select_option("digits")
+    page.get_by_test_id("launch-confirm").click()
+    page.get_by_text("The graph does not compile, so nothing was saved or launched").wait_for()
+    versions = page.request.get(f"/api/graphs/{graph['id']}/versions").json()
+    assert (versions["count"] if isinstance(versions, dict) else len(versions)) == 1
+    assert page.request.get("/api/runs").json()["count"] == 0
