@@ -90,6 +90,7 @@ export interface LaunchRequest {
   inputs?: { run: number; checkpoint: "best" | "last" }[];
   devices: number;
   queue: string;
+  priority?: number;
   tags?: string[];
 }
 

@@ -121,7 +121,7 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: 
   if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
   const run = await runs.create({
     graph: graph.id, version, kind: "train", dataset: s.datasetRef, config: s.config, devices: s.devices,
-    queue: s.queue, name: s.name, tags: s.tags,
+    queue: s.queue, priority: s.priority, name: s.name, tags: s.tags,
   });
   navigate(`/runs/${run.id}`);
 }
