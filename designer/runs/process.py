@@ -21,8 +21,18 @@ from django.conf import settings
 JOB_MODULE = "workers.engine.jobs"
 
 
-def child_command(run_dir: Path, devices: int) -> list[str]:
-    """One device: a plain process; several: torch.distributed.run (DDP)."""
+def child_command(run_dir: Path, devices: int, nodes: int = 1, rendezvous: str = "",
+                  rendezvous_id: str = "") -> list[str]:
+    """One device: a plain process; several: torch.distributed.run (DDP).
+
+    Several nodes: one torch.distributed.run per node, each started with the
+    same c10d rendezvous endpoint (`host:port` of the first node) and id; they
+    meet there, agree on ranks, and global rank 0 prints the job's events.
+    """
+    if nodes > 1:
+        return [sys.executable, "-m", "torch.distributed.run", "--nnodes", str(nodes),
+                "--nproc_per_node", str(devices), "--rdzv_backend", "c10d", "--rdzv_endpoint", rendezvous,
+                "--rdzv_id", rendezvous_id, "--max_restarts", "0", "-m", JOB_MODULE, str(run_dir)]
     if devices > 1:
         return [sys.executable, "-m", "torch.distributed.run", "--standalone",
                 "--nproc_per_node", str(devices), "-m", JOB_MODULE, str(run_dir)]
