@@ -155,12 +155,15 @@ class Zygote:
             os._exit(code)
 
     def _close_inherited(self, conn: socket.socket) -> None:
-        """The listener, other jobs' connections and pidfds belong to the zygote."""
-        self.listener.close()
+        """The listener, every connection and pidfd belong to the zygote."""
         conn.close()
-        for pidfd, (_, other) in self.waiting.items():
-            os.close(pidfd)
+        for _, other in self.waiting.values():
             other.close()
+        for key in list(self.selector.get_map().values()):  # the listener, pidfds, waiting requests
+            if isinstance(key.fileobj, int):
+                os.close(key.fileobj)
+            else:
+                key.fileobj.close()
         self.selector.close()
 
 
