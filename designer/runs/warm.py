@@ -91,6 +91,9 @@ class Zygote:
     """One worker process's fork server: a child process with torch and the engine imported."""
 
     def __init__(self):
+        # PR_SET_PDEATHSIG fires when the *thread* that started the zygote ends:
+        # Celery's pool runs tasks (and worker_process_init) in its main thread.
+        # One started from a short-lived thread dies with it and is started again.
         self.owner = os.getpid()
         self.folder = Path(tempfile.mkdtemp(prefix="netweave-zygote-"))  # mode 0700: ours alone
         self.path = self.folder / "socket"
