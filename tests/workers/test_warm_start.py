@@ -66,9 +66,10 @@ def threads_of(pid: int) -> int:
 
 
 def test_the_zygote_forks_from_one_thread_with_cuda_untouched(zygote):
-    # fork() copies only the calling thread, and CUDA cannot cross a fork.
+    # fork() copies only the calling thread, and CUDA cannot cross a fork. Loading
+    # libcuda is harmless (cuBLASLt's initialiser does it within `import torch`);
+    # initialising it (cuInit) starts driver threads, and so would torch's thread pools.
     assert threads_of(zygote.proc.pid) == 1
-    assert "/libcuda.so" not in open(f"/proc/{zygote.proc.pid}/maps").read()
 
 
 def test_a_warm_child_trains_exactly_like_a_cold_one(zygote, make_run, settings):
