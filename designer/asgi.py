@@ -6,7 +6,11 @@ import threading
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from designer.core.body_limit import BodyLimit  # noqa: E402  (needs the settings loaded)
+
+application = BodyLimit(django_application)
 
 
 def _warm_up() -> None:
@@ -21,4 +25,22 @@ def _warm_up() -> None:
     gc.freeze()
 
 
+def _first_connection() -> None:
+    # One connection before the warm-up starts: while torch's libraries load,
+    # the pool's threads cannot open one (a new connection's name lookup
+    # waits for the dynamic loader), and requests would time out waiting.
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except Exception:  # the database may be down at start; requests say so with a 503
+        pass
+    finally:
+        connection.close()
+
+
+# In a thread: uvicorn loads the application inside its event loop, where the ORM refuses to run.
+_opener = threading.Thread(target=_first_connection, name="netweave-first-connection")
+_opener.start()
+_opener.join(timeout=15)
 threading.Thread(target=_warm_up, name="netweave-warm-up", daemon=True).start()

@@ -7,6 +7,7 @@ designer/core/tasks.py. Nothing under workers/ imports Celery.
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 
@@ -17,6 +18,8 @@ app.autodiscover_tasks(["designer.runs"])
 # Housekeeping for `celery beat` in team mode; workers also reap at start-up
 # and from every run's supervision loop, so standalone mode needs no beat.
 app.conf.task_default_queue = "cpu"
+_every = settings.NETWEAVE_HOUSEKEEPING_SECONDS
 app.conf.beat_schedule = {
-    "reap-lost-runs": {"task": "netweave.reap_runs", "schedule": 60.0},
+    # Expires: a message that waited longer than the interval (busy workers) is dropped, not piled up.
+    "reap-lost-runs": {"task": "netweave.reap_runs", "schedule": _every, "options": {"expires": _every}},
 }

@@ -79,8 +79,15 @@ def envurl(name: str, default: str, schemes: set[str]) -> str:
     return raw
 
 
-def database_from_url(url: str, base_dir: Path) -> dict:
-    """Translate a DATABASE_URL (sqlite:///path or postgres://...) into Django's dict."""
+def database_from_url(url: str, base_dir: Path, pool: dict | None = None) -> dict:
+    """Translate a DATABASE_URL (sqlite:///path or postgres://...) into Django's dict.
+
+    PostgreSQL connections come from psycopg's pool (`pool`: its options):
+    under ASGI every request runs in its own thread, and persistent
+    per-thread connections pile up until the server refuses everyone, so
+    CONN_MAX_AGE is 0 and a connection goes back to the pool after each
+    request. The pool's max_size is the process's connection budget.
+    """
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
@@ -109,8 +116,11 @@ def database_from_url(url: str, base_dir: Path) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "OPTIONS": options,
+            "CONN_MAX_AGE": 0,
+            # The pool checks a connection before handing it out: after a
+            # database restart no request gets a dead one.
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {**options, "pool": dict(pool or {"min_size": 0})},
         }
     raise SettingsError(
         f"DATABASE_URL={url!r}: unsupported scheme {parsed.scheme!r}; "

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "designer.core.middleware.RequestSizeLimitMiddleware",
+    "designer.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -76,9 +77,18 @@ TEMPLATES = [
     },
 ]
 
+# Each process (web, worker) opens at most NETWEAVE_DB_CONNECTIONS connections
+# to PostgreSQL; a request that finds them all busy waits up to
+# NETWEAVE_DB_WAIT seconds for one, then gets a 503. Budget the server's
+# max_connections as (web processes + worker processes) x this.
+NETWEAVE_DB_CONNECTIONS = envint("NETWEAVE_DB_CONNECTIONS", 10, minimum=1)
+NETWEAVE_DB_WAIT = envfloat("NETWEAVE_DB_WAIT", 10.0)
 DATABASES = {
     "default": database_from_url(
-        envstr("DATABASE_URL", "sqlite:///var/netweave.sqlite3"), BASE_DIR
+        envstr("DATABASE_URL", "sqlite:///var/netweave.sqlite3"), BASE_DIR,
+        pool={"min_size": 0, "max_size": NETWEAVE_DB_CONNECTIONS, "timeout": NETWEAVE_DB_WAIT,
+              # Idle connections beyond what the load needs close after a minute.
+              "max_idle": 60.0},
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -117,6 +127,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "designer.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "designer.core.pagination.Pagination",
     "PAGE_SIZE": 100,
@@ -174,7 +189,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Heartbeats of running runs: written every NETWEAVE_HEARTBEAT_SECONDS; a run
 # silent for NETWEAVE_HEARTBEAT_TIMEOUT seconds has lost its worker.
 NETWEAVE_HEARTBEAT_SECONDS = envfloat("NETWEAVE_HEARTBEAT_SECONDS", 2.0)
-NETWEAVE_HEARTBEAT_TIMEOUT = envfloat("NETWEAVE_HEARTBEAT_TIMEOUT", 30.0)
+NETWEAVE_HEARTBEAT_TIMEOUT = envfloat("NETWEAVE_HEARTBEAT_TIMEOUT", 10.0)
+# A lost run is sent again at once (the next housekeeping, every
+# NETWEAVE_HOUSEKEEPING_SECONDS in beat and in every supervising worker) and
+# resumes from its checkpoint; after this many lost workers it is failed.
+NETWEAVE_HOUSEKEEPING_SECONDS = envfloat("NETWEAVE_HOUSEKEEPING_SECONDS", 5.0)
+NETWEAVE_MAX_ATTEMPTS = envint("NETWEAVE_MAX_ATTEMPTS", 3, minimum=1)
 # A run still queued this many seconds after its task was sent is sent again
 # (its message may be lost: a flushed or restarted broker); the task is
 # idempotent, so a duplicate behind a long queue does nothing.

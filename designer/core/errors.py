@@ -11,7 +11,6 @@ from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def error(message: str, *, node=None, port=None, field=None) -> dict:
@@ -60,6 +59,10 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
 
 
 def exception_handler(exc, context):
+    # Imported here: rest_framework.views loads the API settings, whose
+    # pagination and parser classes import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(
             "It is still used elsewhere (for example by runs that pinned one of its versions); "

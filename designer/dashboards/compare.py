@@ -8,6 +8,7 @@ of graph versions (a hundred runs of three versions cost two diffs).
 from __future__ import annotations
 
 from designer.core.errors import InputProblem, error
+from designer.core.params import query_ids
 from designer.core.permissions import projects_visible_to
 from designer.dashboards.hparams import differing, flatten
 from designer.dashboards.series_read import compare_series
@@ -22,10 +23,7 @@ MAX_DIFFS = 50
 
 
 def parse_run_ids(raw: str, field: str = "runs") -> list[int]:
-    ids = [r for r in raw.split(",") if r]
-    if not ids or not all(r.isdigit() for r in ids) or len(ids) > MAX_RUNS:
-        raise InputProblem([error(f"{field} must be 1 to {MAX_RUNS} run ids, comma separated", field=field)])
-    return list(dict.fromkeys(int(r) for r in ids))
+    return query_ids({field: raw}, field, MAX_RUNS)
 
 
 def visible_runs(user, ids: list[int]) -> list[dict]:

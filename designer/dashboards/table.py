@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from designer.core.errors import InputProblem, error
+from designer.core.params import BIGINT_MAX, query_int
 from designer.dashboards.hparams import flatten, key_columns
 from designer.dashboards.series_read import binary_rows
 from designer.runs.models import MetricSummary, Run, RunState
@@ -52,15 +53,12 @@ class TableQuery:
             if s not in RunState.values:
                 problems.append(error(f"state {s!r} is not one of {', '.join(RunState.values)}", field="state"))
         numbers = {}
-        for name, default, top in (("graph", None, None), ("offset", 0, None), ("limit", default_rows, max_rows)):
-            raw = params.get(name, "")
-            if raw == "":
-                numbers[name] = default
-            elif not raw.isdigit() or (top is not None and not 1 <= int(raw) <= top):
-                bound = f" from 1 to {top}" if top else ""
-                problems.append(error(f"{name} must be a whole number{bound}", field=name))
-            else:
-                numbers[name] = int(raw)
+        for name, default, low, top in (("graph", None, 1, BIGINT_MAX), ("offset", 0, 0, BIGINT_MAX),
+                                        ("limit", default_rows, 1, max_rows)):
+            try:
+                numbers[name] = query_int(params, name, default, min_value=low, max_value=top)
+            except InputProblem as problem:
+                problems += problem.errors
         sort = params.get("sort", "-created") or "-created"
         if _order(sort) is None:
             problems.append(error(
@@ -103,8 +101,9 @@ def filtered_runs(project, query: TableQuery) -> QuerySet:
         text = query.search
         match = (Q(name__icontains=text) | Q(notes__icontains=text) | Q(tags__icontains=text)
                  | Q(graph_version__graph__name__icontains=text))
-        if text.lstrip("#").isdigit():
-            match |= Q(pk=int(text.lstrip("#")))
+        number = text.lstrip("#")
+        if number.isascii() and number.isdigit() and int(number) <= BIGINT_MAX:  # "#12": run 12
+            match |= Q(pk=int(number))
         runs = runs.filter(match)
     return runs
 

@@ -10,8 +10,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer.core.errors import Conflict, InputProblem, error
+from designer.core.errors import Conflict
 from designer.core.pagination import Pagination
+from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, get_project, projects_visible_to, require_role
 from designer.datasets import services
 from designer.datasets.models import UPLOAD_KINDS, Dataset
@@ -41,11 +42,9 @@ class DatasetList(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
         uploads = Dataset.objects.filter(project__in=projects_visible_to(request.user))
-        project = request.query_params.get("project")
+        project = query_int(request.query_params, "project", min_value=1)
         if project is not None:
-            if not project.isdigit():
-                raise InputProblem([error("project must be a project id", field="project")])
-            uploads = uploads.filter(project=get_project(request.user, int(project)))
+            uploads = uploads.filter(project=get_project(request.user, project))
         rows = services.builtins() + [services.upload_row(d) for d in uploads]
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)

@@ -14,13 +14,14 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import transaction
+import psycopg
+from django.db import connection, transaction
 from django.utils import timezone
 
 from designer.runs import live
 from designer.runs.rollup import rollup_rows, rollup_upsert_sql, update_rollups
-from designer.runs.storage import (BIGINT, COPY_ESCAPES, FLOAT, TEXT, copy_text, insert_rows, is_postgres,
-                                   relax_commit, server_bound, unnest_params, upsert_rows, upsert_sql)
+from designer.runs.storage import (BIGINT, FLOAT, TEXT, insert_rows, is_postgres, relax_commit, server_bound,
+                                   unnest_params, upsert_rows, upsert_sql)
 from designer.runs.models import Artifact, EventKind, MetricPoint, MetricSummary, RunEvent
 
 log = logging.getLogger("netweave.runs.ingest")
@@ -116,7 +117,8 @@ class Ingest:
                 last = RunEvent.objects.bulk_create(
                     [RunEvent.build(self.run_id, kind, payload) for kind, payload in events]
                 )[-1].pk
-            transaction.on_commit(lambda: live.publish(self.run_id, last))
+            if last is not None:
+                transaction.on_commit(lambda: live.publish(self.run_id, last))
         return last
 
 
@@ -134,20 +136,70 @@ def write_points(run_id: int, points: list[Point], relax: bool = False) -> int |
         return None
     if is_postgres():
         return _write_points_postgres(run_id, points, relax)
+    points = _new_points_sqlite(run_id, points)
+    if not points:
+        return None
     insert_rows(MetricPoint._meta.db_table, POINT_COLUMNS, [(run_id, *p) for p in points])
     update_summaries(run_id, points)
     update_rollups(run_id, points)
     events = [RunEvent(run_id=run_id, kind=EventKind.METRICS, data=data)
-              for data in _point_texts(run_id, points)[1]]
+              for data in _point_events(run_id, points)]
     return RunEvent.objects.bulk_create(events)[-1].pk
 
 
-def _write_points_postgres(run_id: int, points: list[Point], relax: bool) -> int:
-    """Two round trips a batch: COPY of the points, then one statement whose
-    data-modifying WITH queries merge the summaries and rollups and append
-    the events (and relax the commit)."""
-    text, events = _point_texts(run_id, points)
-    copy_text(MetricPoint._meta.db_table, POINT_COLUMNS, text)
+def _unique(points: list[Point]) -> list[Point]:
+    """The first point of each (key, step) in a batch."""
+    seen: dict[tuple[str, int], Point] = {}
+    for point in points:
+        seen.setdefault((point.key, point.step), point)
+    return list(seen.values()) if len(seen) < len(points) else points
+
+
+def _new_points_sqlite(run_id: int, points: list[Point]) -> list[Point]:
+    """Points not stored yet (SQLite: standalone mode has one writer, so a look first is enough)."""
+    points = _unique(points)
+    if not points:
+        return points
+    steps = [p.step for p in points]
+    stored = set(MetricPoint.objects.filter(run_id=run_id, key__in={p.key for p in points},
+                                            step__gte=min(steps), step__lte=max(steps))
+                 .values_list("key", "step"))
+    return [p for p in points if (p.key, p.step) not in stored] if stored else points
+
+
+INSERT_NEW_POINTS = (
+    f"INSERT INTO {MetricPoint._meta.db_table} (run_id, key, step, value, time) "
+    "SELECT %s, * FROM unnest(%b::text[], %b::bigint[], %b::double precision[], %b::double precision[]) "
+    "ON CONFLICT (run_id, key, step) DO NOTHING RETURNING key, step")
+
+
+def _insert_new_points_postgres(run_id: int, points: list[Point]) -> list[Point]:
+    """Insert the batch, skipping (run, key, step) already stored; return the points stored.
+
+    A run resumed from its checkpoint after a lost worker sends again the
+    steps since then: they must not be stored or counted twice. Usually
+    every point is new and nothing returned is read.
+    """
+    points = _unique(points)
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(INSERT_NEW_POINTS, [run_id, *map(list, zip(*points))])
+        if cursor.rowcount == len(points):
+            return points
+        stored = set(cursor.fetchall())
+    return [p for p in points if (p.key, p.step) in stored]
+
+
+def _write_points_postgres(run_id: int, points: list[Point], relax: bool) -> int | None:
+    """Two round trips a batch: the points (duplicates skipped), then one
+    statement whose data-modifying WITH queries merge the summaries and
+    rollups of the points stored and append the events (and relax the commit)."""
+    points = _insert_new_points_postgres(run_id, points)
+    if not points:
+        if relax:
+            relax_commit()
+        return None
+    events = _point_events(run_id, points)
     summaries, rollups = summary_rows(run_id, points), rollup_rows(run_id, points)
     relaxed = ", relax AS (SELECT set_config('synchronous_commit', 'off', true))" if relax else ""
     sql = (f"WITH summaries AS ({_summary_upsert_sql()}), rollups AS ({rollup_upsert_sql()}){relaxed}, "
@@ -159,24 +211,19 @@ def _write_points_postgres(run_id: int, points: list[Point], relax: bool) -> int
     return server_bound(sql, params)[0]
 
 
-def _point_texts(run_id: int, points: list[Point]) -> tuple[str, list[str]]:
-    """The points in COPY's text format and the `metrics` events' data (one per
-    BATCH points), in one pass: each float's repr serves both. The JSON is
-    written directly, the same text json.dumps gives for these dicts (finite
-    floats' repr is JSON) in a third of the time."""
-    escaped: dict[str, tuple[str, str]] = {}
-    prefix = f"{run_id}\t"
-    rows, parts = [], []
+def _point_events(run_id: int, points: list[Point]) -> list[str]:
+    """The `metrics` events' data, one per BATCH points. The JSON is written
+    directly, the same text json.dumps gives for these dicts (finite floats'
+    repr is JSON) in a third of the time."""
+    names: dict[str, str] = {}
+    parts = []
     for key, step, value, at in points:
-        names = escaped.get(key)
-        if names is None:
-            names = escaped[key] = (key.translate(COPY_ESCAPES), json.dumps(key))
-        value, at = repr(value), repr(at)
-        rows.append(f"{prefix}{names[0]}\t{step}\t{value}\t{at}\n")
-        parts.append(f'{{"key":{names[1]},"step":{step},"value":{value},"time":{at}}}')
-    events = [f'{{"run":{run_id},"points":[{",".join(parts[i:i + BATCH])}]}}'
-              for i in range(0, len(parts), BATCH)]
-    return "".join(rows), events
+        name = names.get(key)
+        if name is None:
+            name = names[key] = json.dumps(key)
+        parts.append(f'{{"key":{name},"step":{step},"value":{value!r},"time":{at!r}}}')
+    return [f'{{"run":{run_id},"points":[{",".join(parts[i:i + BATCH])}]}}'
+            for i in range(0, len(parts), BATCH)]
 
 
 def fold(key: str, batch: list[Point]) -> dict:

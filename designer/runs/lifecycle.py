@@ -143,6 +143,11 @@ def stop_stale_child(run: Run) -> None:
         kill_group(run.child_pgid, grace=settings.NETWEAVE_CANCEL_GRACE)
 
 
+def fail_locked(run: Run, error: str) -> None:
+    """Fail a run the caller holds the row lock of (housekeeping)."""
+    _finish_locked(run, RunState.FAILED, error)
+
+
 def _finish_locked(run: Run, state: str, error: str = "", **fields) -> None:
     run.state = state
     run.error = error[:4000]
@@ -191,19 +196,21 @@ def request_cancel(run: Run) -> Run:
 
 
 def reap_after() -> float:
-    """Seconds of silence after which a running run is declared lost.
+    """Seconds of silence after which a running run is declared failed.
 
-    With Redis the broker delivers an unacknowledged message again after the
-    visibility timeout, and the new worker resumes the run: the reaper waits
-    longer than that so it only marks runs nobody will pick up.
+    A run whose worker is lost is sent again within seconds (see
+    services.send_lost_again); only a run that no worker took up within
+    NETWEAVE_REQUEUE_AFTER after that is failed.
     """
     override = os.environ.get("NETWEAVE_REAP_AFTER")
     if override:
         return float(override)
-    base = settings.NETWEAVE_HEARTBEAT_TIMEOUT
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        return base
-    return base + settings.CELERY_VISIBILITY_TIMEOUT + 20
+    return settings.NETWEAVE_HEARTBEAT_TIMEOUT + settings.NETWEAVE_REQUEUE_AFTER
+
+
+def holder_lost(run: Run) -> bool:
+    """A running run whose worker stopped heart-beating, or (on this machine) died."""
+    return run.state == RunState.RUNNING and not holder_alive(run)
 
 
 def each_locked(**match):

@@ -150,7 +150,10 @@ class MetricPoint(models.Model):
     time = models.FloatField()
 
     class Meta:
-        indexes = [models.Index(fields=["run", "key", "step"], name="metric_run_key_step")]
+        # One value per (run, key, step): a run resumed after its worker died
+        # sends again the steps since its last checkpoint; the ingest keeps
+        # the first and counts it once (writes ignore duplicates).
+        constraints = [models.UniqueConstraint(fields=["run", "key", "step"], name="unique_metric_point")]
 
 
 class MetricSummary(models.Model):

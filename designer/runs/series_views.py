@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from rest_framework.views import APIView
 
 from designer.core.errors import InputProblem, error
+from designer.core.params import query_ids, query_int
 from designer.core.permissions import projects_visible_to
 from designer.runs.models import Run
 from designer.runs.series import MAX_POINTS, X_AXES, series_lines
@@ -20,13 +21,11 @@ def _json(text: str) -> HttpResponse:
 
 def _options(request) -> tuple[list[str] | None, int, str]:
     keys = [k for k in request.query_params.get("keys", "").split(",") if k] or None
-    raw = request.query_params.get("points", "1000")
-    if not raw.isdigit() or not 4 <= int(raw) <= MAX_POINTS:
-        raise InputProblem([error(f"points must be a whole number from 4 to {MAX_POINTS}", field="points")])
+    points = query_int(request.query_params, "points", 1000, min_value=4, max_value=MAX_POINTS)
     x = request.query_params.get("x", "step")
     if x not in X_AXES:
         raise InputProblem([error("x must be step or time", field="x")])
-    return keys, int(raw), x
+    return keys, points, x
 
 
 class RunSeries(APIView):
@@ -39,10 +38,7 @@ class RunSeries(APIView):
 
 class CompareSeries(APIView):
     def get(self, request):
-        raw = [r for r in request.query_params.get("runs", "").split(",") if r]
-        if not raw or not all(r.isdigit() for r in raw) or len(raw) > MAX_RUNS:
-            raise InputProblem([error(f"runs must be 1 to {MAX_RUNS} run ids, comma separated", field="runs")])
-        wanted = list(dict.fromkeys(int(r) for r in raw))
+        wanted = query_ids(request.query_params, "runs", MAX_RUNS)
         visible = set(Run.objects.filter(pk__in=wanted, project__in=projects_visible_to(request.user))
                       .values_list("pk", flat=True))
         missing = [r for r in wanted if r not in visible]

@@ -49,10 +49,43 @@ def redrive() -> list[int]:
     return sent
 
 
+def send_lost_again() -> list[int]:
+    """Send again the task of running runs whose worker was lost.
+
+    The row is the truth, not the broker: waiting for Redis to deliver the
+    dead worker's message again took an hour (its visibility timeout). The
+    worker that takes the task claims the run (the claim is idempotent) and
+    resumes it from its last checkpoint. A run sent again is not sent again
+    for NETWEAVE_HEARTBEAT_TIMEOUT; one whose workers were lost
+    NETWEAVE_MAX_ATTEMPTS times (it may be what kills them) is failed.
+    """
+    recent = timezone.now() - timedelta(seconds=settings.NETWEAVE_HEARTBEAT_TIMEOUT)
+    lost = [run.pk for run in Run.objects.filter(state=RunState.RUNNING).only(
+        "state", "heartbeat", "worker_hostname", "worker_pid") if lifecycle.holder_lost(run)]
+    sent = []
+    for run in lifecycle.each_locked(state=RunState.RUNNING, pk__in=lost):
+        if not lifecycle.holder_lost(run) or (run.enqueued and run.enqueued > recent):
+            continue
+        lifecycle.stop_stale_child(run)
+        if run.attempts >= settings.NETWEAVE_MAX_ATTEMPTS:
+            lifecycle.fail_locked(run, f"worker lost {run.attempts} times (last {run.worker_hostname} pid "
+                                       f"{run.worker_pid}); not sent again")
+            continue
+        lifecycle.add_event(run.pk, "log", {
+            "level": "warning",
+            "message": f"worker {run.worker_hostname} pid {run.worker_pid} stopped; the run was sent "
+                       f"again to queue '{run.queue}' to resume from its last checkpoint"})
+        enqueue(run)
+        sent.append(run.pk)
+    if sent:
+        log.warning("sent again runs whose worker was lost: %s", sent)
+    return sent
+
+
 def housekeeping() -> dict:
-    """What every worker does now and then: fail runs whose worker was lost,
-    send again the tasks of runs left queued."""
-    return {"reaped": lifecycle.reap(), "sent_again": redrive()}
+    """What every worker does now and then: send again runs whose worker was
+    lost and runs left queued; fail runs nobody took up since."""
+    return {"resumed": send_lost_again(), "reaped": lifecycle.reap(), "sent_again": redrive()}
 
 
 def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str = "train", devices: int = 1,

@@ -14,8 +14,11 @@ import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connection
 from django.http import JsonResponse, StreamingHttpResponse
 
+from designer.core.errors import InputProblem
+from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, role_of
 from designer.runs import live
 from designer.runs.models import TERMINAL_STATES, EventKind, Run, RunEvent
@@ -40,9 +43,28 @@ async def _user(request):
     return user if user.is_authenticated else None
 
 
+@sync_to_async
+def _release_connection() -> None:
+    """Give this request's database connection back to the pool.
+
+    A stream lives for minutes and reads the database for a few
+    milliseconds now and then: it must not keep a connection while it
+    waits, or a few hundred viewers exhaust the server. The async ORM runs
+    each query in this request's one thread (thread-sensitive), so closing
+    that thread's connection here releases the one the stream used. (Not
+    inside a transaction: only the tests' wrap the request in one.)
+    """
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def _last_event_id(request) -> int:
+    """Where to resume: the header a reconnecting browser sends, or ?after=; 0 when unusable."""
     raw = request.headers.get("Last-Event-ID") or request.GET.get("after") or "0"
-    return int(raw) if raw.isdigit() else 0
+    try:
+        return query_int({"after": raw}, "after")
+    except InputProblem:
+        return 0
 
 
 async def run_events(request, pk: int):
@@ -52,7 +74,9 @@ async def run_events(request, pk: int):
     if user is None:
         return JsonResponse({"detail": "Authentication credentials were not provided."}, status=403)
     run = await Run.objects.select_related("project").filter(pk=pk).afirst()
-    if run is None or await sync_to_async(role_of)(run.project, user) is None:
+    allowed = run is not None and await sync_to_async(role_of)(run.project, user) is not None
+    await _release_connection()
+    if not allowed:
         return JsonResponse({"detail": NOT_FOUND}, status=404)
     response = StreamingHttpResponse(events(pk, _last_event_id(request)), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
@@ -70,7 +94,10 @@ def _ends_run(event: RunEvent) -> bool:
 
 async def _page(run_id: int, after: int) -> list[RunEvent]:
     query = RunEvent.objects.filter(run_id=run_id, pk__gt=after).order_by("pk").only("pk", "kind", "data")
-    return [event async for event in query[:PAGE]]
+    try:
+        return [event async for event in query[:PAGE]]
+    finally:
+        await _release_connection()
 
 
 async def events(run_id: int, after: int):
@@ -89,6 +116,9 @@ async def events(run_id: int, after: int):
             if len(page) == PAGE:
                 continue
             if not page and await _finished_without_event(run_id):
+                # The final event may have landed between the read and the check.
+                for event in await _page(run_id, after):
+                    yield _frame(event)
                 return
             await waker.wait(RECHECK_SECONDS if waker.live else POLL_SECONDS)
             if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:
@@ -100,15 +130,25 @@ async def events(run_id: int, after: int):
 
 async def _finished_without_event(run_id: int) -> bool:
     """A run that ended and whose final event the browser already has: stop."""
-    state = await Run.objects.filter(pk=run_id).values_list("state", flat=True).afirst()
+    try:
+        state = await Run.objects.filter(pk=run_id).values_list("state", flat=True).afirst()
+    finally:
+        await _release_connection()
     return state is None or state in TERMINAL_STATES
 
 
 class Waker:
-    """Redis pub/sub on `run:<id>` when Redis is configured; otherwise a sleep (polling)."""
+    """Redis pub/sub on `run:<id>` when Redis is configured; otherwise a sleep (polling).
 
-    def __init__(self, pubsub=None, client=None):
-        self.pubsub, self.client = pubsub, client
+    Redis going away (a restart) never ends a stream: the waker falls back to
+    polling the database and subscribes again once Redis answers.
+    """
+
+    RESUBSCRIBE_SECONDS = 1.0
+
+    def __init__(self, run_id: int):
+        self.run_id, self.pubsub, self.client = run_id, None, None
+        self.next_try = 0.0
 
     @property
     def live(self) -> bool:
@@ -116,23 +156,35 @@ class Waker:
 
     @classmethod
     async def open(cls, run_id: int) -> "Waker":
-        if not live.redis_enabled():
-            return cls()
+        waker = cls(run_id)
+        await waker._subscribe()
+        return waker
+
+    async def _subscribe(self) -> None:
+        if not live.redis_enabled() or time.monotonic() < self.next_try:
+            return
         import redis.asyncio as redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        pubsub = client.pubsub()
+        self.client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+        self.pubsub = self.client.pubsub()
         try:
-            await pubsub.subscribe(live.channel(run_id))
-        except Exception:
-            await client.aclose()
-            return cls()  # Redis down: the database still answers, by polling
-        return cls(pubsub, client)
+            await self.pubsub.subscribe(live.channel(self.run_id))
+        except (redis.RedisError, OSError):
+            await self.close()  # Redis down: the database still answers, by polling
 
     async def wait(self, timeout: float) -> None:
         if self.pubsub is None:
             await asyncio.sleep(timeout)
+            await self._subscribe()
             return
+        import redis.asyncio as redis
+
+        try:
+            await self._next_message(timeout)
+        except (redis.RedisError, OSError):
+            await self.close()
+
+    async def _next_message(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
@@ -143,6 +195,11 @@ class Waker:
                 return
 
     async def close(self) -> None:
-        if self.pubsub is not None:
-            await self.pubsub.aclose()
-            await self.client.aclose()
+        pubsub, client, self.pubsub, self.client = self.pubsub, self.client, None, None
+        self.next_try = time.monotonic() + self.RESUBSCRIBE_SECONDS
+        for part in (pubsub, client):
+            if part is not None:
+                try:
+                    await part.aclose()
+                except Exception:  # closing a connection to a Redis that went away
+                    pass

@@ -28,7 +28,6 @@ from designer.runs.process import describe_exit, kill_group, start_child, tail
 log = logging.getLogger("netweave.runs.supervisor")
 
 CANCEL_POLL = 0.5
-REAP_EVERY = 30.0
 EXIT_GRACE = 60.0
 _EOF = object()
 
@@ -133,7 +132,7 @@ class Supervisor:
         now = time.monotonic()
         self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
         self.next_cancel_check = now + CANCEL_POLL
-        self.next_reap = now + REAP_EVERY
+        self.next_reap = now + settings.NETWEAVE_HOUSEKEEPING_SECONDS
         self.cancelled = self.lost = False
 
     def supervise(self, command: list[str] | None = None) -> str:
@@ -220,7 +219,7 @@ class Supervisor:
                 threading.Thread(target=kill_group, daemon=True,
                                  args=(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)).start()
         if now >= self.next_reap:
-            self.next_reap = now + REAP_EVERY
+            self.next_reap = now + settings.NETWEAVE_HOUSEKEEPING_SECONDS
             services.housekeeping()
 
     def _record_end(self, outcome: Outcome) -> str:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer.core.errors import InputProblem, error
+from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, get_graph, projects_visible_to, require_role
 from designer.graphs.models import Role
 from designer.runs import services
@@ -33,15 +34,6 @@ def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
         raise NotFound(NOT_FOUND)
     require_role(run.project, user, role)
     return run
-
-
-def _int_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise InputProblem([error(f"{name} must be a positive integer", field=name)])
-    return int(raw)
 
 
 def launch_version(user, graph_id: int | None, number: int | None, inputs):
@@ -71,7 +63,7 @@ class RunList(generics.ListAPIView):
     def get_queryset(self):
         runs = Run.objects.filter(project__in=projects_visible_to(self.request.user))
         for name in ("project", "graph"):
-            value = _int_param(self.request, name)
+            value = query_int(self.request.query_params, name, min_value=1)
             if value is not None:
                 runs = runs.filter(**{"project" if name == "project" else "graph_version__graph": value})
         state = self.request.query_params.get("state")
@@ -79,7 +71,7 @@ class RunList(generics.ListAPIView):
             if state not in RunState.values:
                 raise InputProblem([error(f"state must be one of {', '.join(RunState.values)}", field="state")])
             runs = runs.filter(state=state)
-        source = _int_param(self.request, "input")
+        source = query_int(self.request.query_params, "input", min_value=1)
         if source is not None:  # the jobs that started from this run (evaluations, ...)
             runs = runs.filter(input_links__source=source).distinct()
         return runs.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).defer("log_tail")

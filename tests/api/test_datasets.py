@@ -75,6 +75,7 @@ def test_a_run_can_train_on_an_upload_of_its_project_only(editor_client, outside
     doc = documents.tiny_cnn()
     doc["nodes"] = [n for n in doc["nodes"] if n["id"] in ("x", "fc", "y")]
     doc["nodes"][0]["params"]["shape"] = [2]
+    doc["nodes"][1]["params"]["out_features"] = 2  # the upload has two classes
     doc["edges"] = [{"source": "x", "source_port": "out", "target": "fc", "target_port": "in"},
                     {"source": "fc", "source_port": "out", "target": "y", "target_port": "in"}]
     mlp = editor_client.post(f"/api/projects/{project.pk}/graphs", {"name": "mlp", "document": doc},

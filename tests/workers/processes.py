@@ -74,6 +74,20 @@ def start_worker(name: str, env: dict, log_dir: Path, queues: list[str] | None =
     return worker
 
 
+def purge_queues(redis_url: str) -> None:
+    """Drop every message on the broker (Redis): a test's leftovers must not start runs in the next."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete("cpu", "gpu", "unacked", "unacked_index", "unacked_mutex")
+
+
+def start_beat(env: dict, log_dir: Path) -> Process:
+    """`celery beat`: the housekeeping schedule of team mode."""
+    return Process("beat", [sys.executable, "-m", "celery", "-A", "designer", "beat", "--loglevel", "INFO",
+                            "--schedule", str(log_dir / "celerybeat-schedule")], env, log_dir)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

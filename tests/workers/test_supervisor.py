@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 
@@ -147,7 +148,7 @@ def test_housekeeping_sends_again_only_runs_left_queued(make_run, settings):
     running = make_run(state="running", enqueued=long_ago, heartbeat=timezone.now(),
                        worker_hostname="elsewhere", worker_pid=1)
     _take_sent_runs("cpu")
-    assert services.housekeeping() == {"reaped": [], "sent_again": [stale.pk]}
+    assert services.housekeeping() == {"resumed": [], "reaped": [], "sent_again": [stale.pk]}
     stale.refresh_from_db()
     assert stale.state == "queued" and stale.enqueued > long_ago
     [event] = events_of(stale, "log")
@@ -157,6 +158,34 @@ def test_housekeeping_sends_again_only_runs_left_queued(make_run, settings):
     assert not events_of(fresh, "log") and not events_of(running, "log")
     # Sent again just now: not again at the next round.
     assert services.redrive() == []
+
+
+def test_housekeeping_sends_again_at_once_a_run_whose_worker_was_lost(make_run, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from designer.runs import services
+
+    settings.NETWEAVE_HEARTBEAT_TIMEOUT = 10
+    silent = make_run(state="running", heartbeat=timezone.now() - timedelta(seconds=15),
+                      worker_hostname="elsewhere", worker_pid=1, attempts=1)
+    # On this machine a dead worker process settles it before any heartbeat is missed.
+    dead = make_run(state="running", heartbeat=timezone.now(), worker_hostname=socket.gethostname(),
+                    worker_pid=_dead_pid(), attempts=1)
+    alive = make_run(state="running", heartbeat=timezone.now(), worker_hostname="elsewhere", worker_pid=1)
+    worn = make_run(state="running", heartbeat=timezone.now() - timedelta(seconds=15),
+                    worker_hostname="elsewhere", worker_pid=1, attempts=settings.NETWEAVE_MAX_ATTEMPTS)
+    _take_sent_runs("cpu")
+    assert sorted(services.send_lost_again()) == sorted([silent.pk, dead.pk])
+    assert sorted(_take_sent_runs("cpu")) == sorted([silent.pk, dead.pk])
+    assert "sent again to queue 'cpu'" in events_of(silent, "log")[0]["message"]
+    silent.refresh_from_db()
+    worn.refresh_from_db()
+    assert silent.state == "running" and worn.state == "failed" and "worker lost 3 times" in worn.error
+    assert services.send_lost_again() == []  # sent just now: a worker is about to take them
+    alive.refresh_from_db()
+    assert alive.state == "running" and not events_of(alive, "log")
 
 
 def _wait_for(condition, timeout=20.0):

@@ -17,6 +17,7 @@ from tests.api import documents
 from tests.workers.processes import (
     Process,
     database_url_for_children,
+    purge_queues,
     read_events,
     start_web,
     start_worker,
@@ -36,13 +37,6 @@ class Team:
     worker: Process
 
 
-def _purge_queues(redis_url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    client.delete("cpu", "gpu", "unacked", "unacked_index", "unacked_mutex")
-
-
 @pytest.fixture(scope="module")
 def team(django_db_setup, tmp_path_factory):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
@@ -52,7 +46,7 @@ def team(django_db_setup, tmp_path_factory):
            # Short enough that a lost worker's message comes back within seconds.
            "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1",
            "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "OMP_NUM_THREADS": "1"}
-    _purge_queues(settings.REDIS_URL)
+    purge_queues(settings.REDIS_URL)
     worker = start_worker("cpuworker", env, base, queues=["cpu"], wait=False)  # starts beside the web
     web, url = start_web(env, base)
     worker.wait_for_output(" ready.")

@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.core.params import query_int
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import RoleByMethod, get_graph, get_project
 from designer.graphs import services
@@ -138,10 +139,10 @@ class VersionRestore(APIView):
 
 
 def _version_number(request, name: str) -> int:
-    raw = request.query_params.get(name, "")
-    if not raw.isdigit():
-        raise InputProblem([error(f"?{name}= must be a version number, got {raw!r}", field=name)])
-    return int(raw)
+    number = query_int(request.query_params, name, min_value=1, max_value=2**31 - 1)
+    if number is None:
+        raise InputProblem([error(f"?{name}= must be a version number", field=name)])
+    return number
 
 
 class GraphDiff(APIView):

@@ -6,28 +6,12 @@ import json
 import pytest
 import torch
 
-from tests.engine.training.conftest import mlp_graph
+from tests.engine.training.conftest import RecordingSink, mlp_graph
 from workers.engine.data import load_dataset
 from workers.engine.jobs.calibration import Calibration
 from workers.engine.jobs.runner import EXIT_BAD_INPUT, EXIT_OK, StopFlag, execute
 from workers.engine.jobs.train_job import TrainJob  # noqa: F401 - registers train
 from workers.engine.measure import batch_of, cpu_latency
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-class Sink:
-    def __init__(self):
-        self.events = []
-
-    def emit(self, event):
-        self.events.append(event)
 
 
 def _job(run_dir, **job):
@@ -42,7 +26,7 @@ def trained(tmp_path_factory):
     """One short training run on digits: its folder and its done summary."""
     run_dir = _job(tmp_path_factory.mktemp("train") / "run", kind="train", dataset={"kind": "digits"},
                    config={"epochs": 2, "batch_size": 64, "system_every_s": 3600})
-    sink = Sink()
+    sink = RecordingSink()
     assert execute(run_dir, sink, StopFlag()) == EXIT_OK
     return run_dir, sink.events[-1]["summary"]
 
@@ -52,7 +36,7 @@ def _evaluate(tmp_path, trained_dir, checkpoint="best", **job):
     run_dir = _job(tmp_path / "eval", kind="evaluate", config=job.pop("config", {"latency_repeats": 3}),
                    inputs=[{"run": 1, "checkpoint": checkpoint,
                             "path": str(trained_dir / "checkpoints" / f"{checkpoint}.pt")}], **job)
-    sink = Sink()
+    sink = RecordingSink()
     return execute(run_dir, sink, StopFlag()), sink.events
 
 

@@ -50,18 +50,24 @@ def test_one_epoch_on_digits_speaks_the_protocol(tmp_path):
 
 def test_sigterm_saves_last_exits_143_and_resume_continues(tmp_path):
     run_dir = _write_job(tmp_path / "run", {"epochs": 10000, "batch_size": 8})
-    proc = subprocess.Popen([sys.executable, "-m", "workers.engine.jobs", str(run_dir)], cwd=ROOT,
-                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    try:
-        for line in proc.stdout:  # wait until training is under way
-            if json.loads(line)["type"] == "metric":
-                break
-        os.killpg(proc.pid, signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # stderr to a file: communicate() on two pipes reads the raw descriptors and would
+    # drop what the text wrapper already buffered past the first metric (half a line).
+    with open(tmp_path / "stderr.log", "w+") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "workers.engine.jobs", str(run_dir)], cwd=ROOT,
+                                env=ENV, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                start_new_session=True)
+        try:
+            for line in proc.stdout:  # wait until training is under way
+                if json.loads(line)["type"] == "metric":
+                    break
+            os.killpg(proc.pid, signal.SIGTERM)
+            out = proc.stdout.read()  # the same wrapper: the rest, from a line boundary
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        stderr.seek(0)
+        err = stderr.read()
     assert proc.returncode == 143, err
     done = _events(out)[-1]
     assert done == {"type": "done", "status": "cancelled", "summary": {"step": done["summary"]["step"]}}

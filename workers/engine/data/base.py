@@ -81,6 +81,24 @@ class DatasetBundle:
         return info
 
 
+def int_option(options: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
+    """An integer option in [lo, hi], or a DatasetError naming it."""
+    value = options.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise DatasetError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}",
+                           field=f"options.{name}")
+    return value
+
+
+def float_option(options: dict[str, Any], name: str, default: float, lo: float, hi: float) -> float:
+    """A number option in [lo, hi], or a DatasetError naming it."""
+    value = options.get(name, default)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not lo <= value <= hi:
+        raise DatasetError(f"{name} must be a number in [{lo}, {hi}], got {value!r}",
+                           field=f"options.{name}")
+    return float(value)
+
+
 def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int,
                   labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/val/test indices; stratified by class when ``labels`` are given."""
@@ -111,9 +129,11 @@ def bundle_from_arrays(name: str, kind: str, task: str, x: np.ndarray, y: np.nda
                        classes: list[str] | None = None, scale: float | None = None,
                        **extra: Any) -> DatasetBundle:
     """Split arrays with the spec's seed/fractions and wrap them as tensors."""
-    val_f = float(options.get("val_fraction", 0.1))
-    test_f = float(options.get("test_fraction", 0.2))
-    seed = int(options.get("split_seed", 0))
+    if len(x) == 0:
+        raise DatasetError("the dataset has no samples", field="path")
+    val_f = float_option(options, "val_fraction", 0.1, 0, 1)
+    test_f = float_option(options, "test_fraction", 0.2, 0, 1)
+    seed = int_option(options, "split_seed", 0, 0, 2**32 - 1)
     stratify = y if task == "classification" else None
     parts = split_indices(len(x), val_f, test_f, seed, stratify)
     tx = torch.from_numpy(np.ascontiguousarray(x))

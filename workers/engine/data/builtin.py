@@ -14,24 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import DatasetBundle, DatasetError, bundle_from_arrays
+from .base import DatasetBundle, DatasetError, bundle_from_arrays, float_option, int_option
 from .registry import register_dataset
-
-
-def _int_option(options: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
-    value = options.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise DatasetError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}",
-                           field=f"options.{name}")
-    return value
-
-
-def _float_option(options: dict[str, Any], name: str, default: float, lo: float, hi: float) -> float:
-    value = options.get(name, default)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not lo <= value <= hi:
-        raise DatasetError(f"{name} must be a number in [{lo}, {hi}], got {value!r}",
-                           field=f"options.{name}")
-    return float(value)
 
 
 @register_dataset("digits", task="classification", source="builtin",
@@ -60,11 +44,11 @@ def _synthetic(kind: str, x: np.ndarray, y: np.ndarray, options: dict[str, Any],
 @register_dataset("blobs", task="classification", source="builtin",
                   help="Gaussian blobs: options n_samples, n_features, classes, std, seed")
 def load_blobs(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    classes = _int_option(options, "classes", 3, 2, 100)
-    n = _int_option(options, "n_samples", 1000, 10, 10**6)
-    d = _int_option(options, "n_features", 2, 1, 1000)
-    std = _float_option(options, "std", 1.0, 0.01, 100)
-    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    classes = int_option(options, "classes", 3, 2, 100)
+    n = int_option(options, "n_samples", 1000, 10, 10**6)
+    d = int_option(options, "n_features", 2, 1, 1000)
+    std = float_option(options, "std", 1.0, 0.01, 100)
+    rng = np.random.default_rng(int_option(options, "seed", 0, 0, 2**31 - 1))
     centers = rng.uniform(-10, 10, (classes, d))  # scikit-learn's make_blobs box
     y = np.arange(n) % classes
     x = centers[y] + rng.normal(0, std, (n, d))
@@ -74,23 +58,23 @@ def load_blobs(path: str | None, options: dict[str, Any]) -> DatasetBundle:
 @register_dataset("moons", task="classification", source="builtin",
                   help="Two interleaving half circles: options n_samples, noise, seed")
 def load_moons(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    n = _int_option(options, "n_samples", 1000, 10, 10**6)
-    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    n = int_option(options, "n_samples", 1000, 10, 10**6)
+    rng = np.random.default_rng(int_option(options, "seed", 0, 0, 2**31 - 1))
     y = np.arange(n) % 2
     angle = rng.uniform(0, np.pi, n)
     # Upper moon centred at 0, lower moon shifted right and down (make_moons' shape).
     x = np.stack([np.cos(angle) + y, np.sin(angle) * (1 - 2 * y) - 0.5 * y], axis=1)
-    x += rng.normal(0, _float_option(options, "noise", 0.1, 0, 10), x.shape)
+    x += rng.normal(0, float_option(options, "noise", 0.1, 0, 10), x.shape)
     return _synthetic("moons", x, y, options, 2)
 
 
 @register_dataset("spirals", task="classification", source="builtin",
                   help="Interleaved spirals (one arm per class): options n_samples, classes, noise, seed")
 def load_spirals(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    n = _int_option(options, "n_samples", 1000, 10, 10**6)
-    classes = _int_option(options, "classes", 2, 2, 20)
-    noise = _float_option(options, "noise", 0.2, 0, 10)
-    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    n = int_option(options, "n_samples", 1000, 10, 10**6)
+    classes = int_option(options, "classes", 2, 2, 20)
+    noise = float_option(options, "noise", 0.2, 0, 10)
+    rng = np.random.default_rng(int_option(options, "seed", 0, 0, 2**31 - 1))
     y = np.arange(n) % classes
     radius = rng.uniform(0.05, 1.0, n)
     angle = radius * 3 * np.pi + y * (2 * np.pi / classes) + rng.normal(0, noise, n)
@@ -101,10 +85,10 @@ def load_spirals(path: str | None, options: dict[str, Any]) -> DatasetBundle:
 @register_dataset("regression", task="regression", source="builtin",
                   help="Noisy non-linear regression: options n_samples, n_features, noise, seed")
 def load_regression(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    n = _int_option(options, "n_samples", 1000, 10, 10**6)
-    d = _int_option(options, "n_features", 4, 1, 1000)
-    noise = _float_option(options, "noise", 0.05, 0, 10)
-    rng = np.random.default_rng(_int_option(options, "seed", 0, 0, 2**31 - 1))
+    n = int_option(options, "n_samples", 1000, 10, 10**6)
+    d = int_option(options, "n_features", 4, 1, 1000)
+    noise = float_option(options, "noise", 0.05, 0, 10)
+    rng = np.random.default_rng(int_option(options, "seed", 0, 0, 2**31 - 1))
     x = rng.uniform(-1, 1, (n, d))
     w = rng.normal(0, 1, d)
     target = np.sin(2 * x @ w / np.sqrt(d)) + 0.5 * x[:, 0] ** 2 + rng.normal(0, noise, n)

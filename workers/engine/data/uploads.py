@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import stat
 import zipfile
@@ -23,6 +24,7 @@ from .registry import register_dataset
 MAX_UPLOAD_BYTES = int(os.environ.get("NETWEAVE_UPLOAD_MAX_BYTES", 200 * 2**20))
 MAX_UNPACKED_BYTES = 4 * MAX_UPLOAD_BYTES  # a zip bomb stops here
 MAX_IMAGE_PIXELS = 4096 * 4096
+MAX_CSV_COLUMNS = 10_000
 IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"GIF87a": "gif",
                b"GIF89a": "gif", b"BM": "bmp"}
 
@@ -62,13 +64,35 @@ def _is_number(text: str) -> bool:
         return False
 
 
-@register_dataset("csv", task="classification", source="upload",
-                  help="CSV with a header; options target (column, default last), task, normalize")
-def load_csv(path: str | None, options: dict[str, Any]) -> DatasetBundle:
-    text = _check_size(path).read_text(encoding="utf-8-sig", errors="strict")
-    rows = list(csv.reader(io.StringIO(text), delimiter=str(options.get("delimiter", ","))[:1]))
+def _csv_rows(path: str | None, options: dict[str, Any]) -> list[list[str]]:
+    delimiter = options.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise DatasetError(f"delimiter must be one character (not a quote or a line break), got "
+                           f"{delimiter!r}", field="options.delimiter")
+    raw = _check_size(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"the CSV is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                           f"{exc.start:,}); save it as UTF-8", field="path") from None
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader, [])
+        if len(header) > MAX_CSV_COLUMNS:
+            raise DatasetError(f"the CSV has {len(header):,} columns; the limit is {MAX_CSV_COLUMNS:,}",
+                               field="path")
+        rows = [header, *reader]
+    except csv.Error as exc:
+        raise DatasetError(f"the CSV cannot be read: {exc}", field="path") from None
     if len(rows) < 2:
         raise DatasetError("the CSV needs a header line and at least one data line", field="path")
+    return rows
+
+
+@register_dataset("csv", task="classification", source="upload",
+                  help="CSV with a header; options target (column, default last), task, normalize, delimiter")
+def load_csv(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    rows = _csv_rows(path, options)
     header = [h.strip() for h in rows[0]]
     target = options.get("target", header[-1])
     if target not in header:
@@ -142,25 +166,36 @@ def _zip_images(zf: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
     return [(p[0], i) for p, i in entries]
 
 
-def _decode(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+def _open_image(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """The entry as a PIL image whose header is read and checked, its pixels not yet decoded."""
     from PIL import Image
 
-    data = zf.read(info)
+    try:
+        data = zf.read(info)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a bad CRC, a damaged entry
+        raise DatasetError(f"zip entry {info.filename!r} is damaged: {exc}", field="path") from None
     if not any(data.startswith(magic) for magic in IMAGE_MAGIC) and not (
             data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         raise DatasetError(f"zip entry {info.filename!r} is not a PNG, JPEG, GIF, BMP or WebP "
                            "image", field="path")
     try:
         image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_IMAGE_PIXELS:
-            raise DatasetError(f"image {info.filename!r} is {image.width}x{image.height}; the "
-                               f"limit is {MAX_IMAGE_PIXELS:,} pixels", field="path")
-        image.load()
-    except DatasetError:
-        raise
     except Exception as exc:  # PIL raises many types for broken files
         raise DatasetError(f"image {info.filename!r} cannot be read: {exc}", field="path") from None
+    if image.width * image.height > MAX_IMAGE_PIXELS:
+        raise DatasetError(f"image {info.filename!r} is {image.width}x{image.height}; the "
+                           f"limit is {MAX_IMAGE_PIXELS:,} pixels", field="path")
     return image
+
+
+def _pixels(image, name: str, mode: str, size: list[int]) -> np.ndarray:
+    """Decode one image and shrink it to `size` at once: one full-size image in memory at a time."""
+    try:
+        return np.asarray(image.convert(mode).resize((size[1], size[0])))
+    except Exception as exc:
+        raise DatasetError(f"image {name!r} cannot be read: {exc}", field="path") from None
+    finally:
+        image.close()  # frees the decoded full-size pixels
 
 
 @register_dataset("image_zip", task="classification", source="upload",
@@ -175,19 +210,50 @@ def load_image_zip(path: str | None, options: dict[str, Any]) -> DatasetBundle:
         raise DatasetError("the upload is not a zip file", field="path") from None
     with zf:
         entries = _zip_images(zf)
-        images = [_decode(zf, info) for _, info in entries]
-    if len({c for c, _ in entries}) < 2:
-        raise DatasetError("the zip needs at least two class folders", field="path")
-    gray = all(im.mode in ("1", "L", "LA", "I;16") for im in images)
-    channels = options.get("channels", 1 if gray else 3)
-    if channels not in (1, 3):
-        raise DatasetError("channels must be 1 or 3", field="options.channels")
-    mode = "L" if channels == 1 else "RGB"
-    pixels = [np.asarray(im.convert(mode).resize((size[1], size[0]))) for im in images]
+        if len({c for c, _ in entries}) < 2:
+            raise DatasetError("the zip needs at least two class folders", field="path")
+        # Headers first (mode and size, no pixels): decoding every image at
+        # full size before shrinking any let small PNGs fill gigabytes.
+        images = [_open_image(zf, info) for _, info in entries]
+        gray = all(im.mode in ("1", "L", "LA", "I;16") for im in images)
+        channels = options.get("channels", 1 if gray else 3)
+        if channels not in (1, 3):
+            raise DatasetError("channels must be 1 or 3", field="options.channels")
+        if len(images) * size[0] * size[1] * channels > MAX_UNPACKED_BYTES:
+            raise DatasetError(f"{len(images):,} images of {size[0]}x{size[1]}x{channels} make more than "
+                               f"{MAX_UNPACKED_BYTES:,} bytes; choose a smaller size", field="options.size")
+        mode = "L" if channels == 1 else "RGB"
+        pixels = [_pixels(im, info.filename, mode, size) for im, (_, info) in zip(images, entries)]
     x = np.stack(pixels).reshape(len(pixels), size[0], size[1], channels).transpose(0, 3, 1, 2)
     y, classes = _label_encode([c for c, _ in entries])
     return bundle_from_arrays("image_zip", "image_zip", "classification", x, y, options,
                               num_classes=len(classes), classes=classes, scale=1 / 255)
+
+
+def _check_declared_arrays(file: Path) -> None:
+    """Refuse an npz whose arrays would unpack too large, from their .npy headers
+    alone (shape and dtype): a 1 MB file of zeros may declare gigabytes."""
+    total = 0
+    try:
+        with zipfile.ZipFile(file) as zf:
+            for info in zf.infolist():
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    read = {(1, 0): np.lib.format.read_array_header_1_0,
+                            (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                    if read is None:
+                        raise DatasetError(f"array {info.filename!r} is in .npy format {version}; "
+                                           "save it with numpy.savez", field="path")
+                    shape, _, dtype = read(fh)
+                # As float32 at least: x is converted after loading.
+                total += math.prod(shape) * max(dtype.itemsize, 4)
+    except DatasetError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise DatasetError(f"the upload is not a readable npz: {exc}", field="path") from None
+    if total > MAX_UNPACKED_BYTES:
+        raise DatasetError(f"the npz's arrays unpack to {total:,} bytes; the limit is "
+                           f"{MAX_UNPACKED_BYTES:,}", field="path")
 
 
 @register_dataset("npz", task="classification", source="upload",
@@ -197,6 +263,7 @@ def load_npz(path: str | None, options: dict[str, Any]) -> DatasetBundle:
     if not zipfile.is_zipfile(checked):  # np.load would call anything else "pickled data"
         raise DatasetError("the upload is not an .npz file (a zip of .npy arrays, as numpy.savez "
                            "writes it)", field="path")
+    _check_declared_arrays(checked)
     try:
         with np.load(checked, allow_pickle=False) as npz:
             missing = [k for k in ("x", "y") if k not in npz.files]
@@ -209,6 +276,8 @@ def load_npz(path: str | None, options: dict[str, Any]) -> DatasetBundle:
                            field="path") from None
     if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
         raise DatasetError("x and y must be numeric arrays", field="path")
+    if len(x) == 0:
+        raise DatasetError("the npz has no samples (x is empty)", field="path")
     if x.ndim < 2 or len(x) != len(y):
         raise DatasetError(f"x must be [samples, ...] and y [samples]; got {x.shape} and {y.shape}",
                            field="path")

@@ -51,7 +51,7 @@ def _walk(node, env: dict, text: str):
         value = env[node.id]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value if _lone(node, text) else _not_number(node.id, value, text)
-        return value
+        return _bounded(value, text)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _walk(node.left, env, text), _walk(node.right, env, text)
         _numbers(text, left, right)
@@ -85,8 +85,10 @@ def _numbers(text: str, *values) -> None:
 
 def _bounded(value, text: str):
     if abs(value) > MAX_MAGNITUDE:
-        raise ExprError(f"expression {text!r} gives {value:.3g}, beyond "
-                        f"{MAX_MAGNITUDE:.0e}")
+        # An int past a float's range cannot be formatted with :g (OverflowError).
+        shown = f"{value:.3g}" if isinstance(value, float) or value.bit_length() < 1000 else \
+            f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+        raise ExprError(f"expression {text!r} gives {shown}, beyond {MAX_MAGNITUDE:.0e}")
     return value
 
 

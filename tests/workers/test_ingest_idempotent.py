@@ -1,0 +1,66 @@
+"""Ingest is idempotent on (run, key, step): a run resumed after a takeover sends
+again the steps since its checkpoint, and they are stored and counted once."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from designer.runs.ingest import Ingest
+from designer.runs.models import MetricPoint, MetricRollup, MetricSummary, RunEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _metric(step: int, loss: float) -> dict:
+    return {"type": "metric", "step": step, "split": "train", "time": 1.7e9 + step, "values": {"loss": loss}}
+
+
+def _ingest(run_id: int, messages: list[dict]) -> None:
+    ingest = Ingest(run_id)
+    for message in messages:
+        ingest.handle(message)
+    ingest.flush()
+
+
+def test_steps_sent_again_after_a_takeover_are_stored_and_counted_once(make_run):
+    run = make_run()
+    _ingest(run.pk, [_metric(step, 1.0 / step) for step in range(1, 203)])  # the first worker, to 202
+    # The second resumes from the checkpoint at step 200: 201 and 202 come again (other values).
+    _ingest(run.pk, [_metric(step, 5.0) for step in range(201, 301)])
+    rows = MetricPoint.objects.filter(run=run, key="train/loss")
+    assert rows.count() == 300 == len(set(rows.values_list("step", flat=True)))
+    assert rows.get(step=201).value == 1.0 / 201  # the first kept
+    summary = MetricSummary.objects.get(run=run, key="train/loss")
+    assert (summary.count, summary.first_step, summary.last_step) == (300, 1, 300)
+    assert sum(r.count for r in MetricRollup.objects.filter(run=run, key="train/loss", width=16)) == 300
+    streamed = [p["step"] for e in RunEvent.objects.filter(run=run, kind="metrics")
+                for p in json.loads(e.data)["points"]]
+    assert sorted(streamed) == list(range(1, 301))  # live viewers see each step once too
+
+
+def test_a_batch_seen_entirely_before_writes_nothing(make_run):
+    run = make_run()
+    batch = [_metric(step, 0.5) for step in range(1, 11)]
+    _ingest(run.pk, batch)
+    events = RunEvent.objects.filter(run=run).count()
+    _ingest(run.pk, batch)
+    assert MetricPoint.objects.filter(run=run).count() == 10
+    assert MetricSummary.objects.get(run=run, key="train/loss").count == 10
+    assert RunEvent.objects.filter(run=run).count() == events
+
+
+def test_a_step_repeated_within_one_batch_is_kept_once(make_run):
+    run = make_run()
+    _ingest(run.pk, [_metric(1, 0.9), _metric(1, 0.1), _metric(2, 0.8)])
+    assert list(MetricPoint.objects.filter(run=run).order_by("step").values_list("step", "value")) == \
+        [(1, 0.9), (2, 0.8)]
+    assert MetricSummary.objects.get(run=run, key="train/loss").count == 2
+
+
+def test_the_database_refuses_a_duplicate_point(make_run):
+    run = make_run()
+    MetricPoint.objects.create(run=run, key="train/loss", step=1, value=1.0, time=0.0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MetricPoint.objects.create(run=run, key="train/loss", step=1, value=2.0, time=0.0)
