@@ -210,7 +210,7 @@ NETWEAVE_WARM_START = envbool("NETWEAVE_WARM_START", True)
 NETWEAVE_WARM_WAIT = envfloat("NETWEAVE_WARM_WAIT", 120.0)
 # Seconds between a worker process's announcements on the fleet page (a
 # worker silent for NETWEAVE_HEARTBEAT_TIMEOUT shows as lost).
-NETWEAVE_FLEET_HEARTBEAT = envfloat("NETWEAVE_FLEET_HEARTBEAT", 5.0)
+NETWEAVE_FLEET_HEARTBEAT = envfloat("NETWEAVE_FLEET_HEARTBEAT", 3.0)
 # Where the workers of one machine hold their GPUs' lock files (one job per
 # GPU); empty: <tmp>/netweave-gpus. Containers sharing GPUs share this folder.
 NETWEAVE_GPU_LOCK_DIR = envstr("NETWEAVE_GPU_LOCK_DIR", "")

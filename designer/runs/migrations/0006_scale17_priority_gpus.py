@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('graphs', '0001_initial'),
-        ('runs', '0004_run_inputs_kinds_pruned'),
+        ('runs', '0005_harden16_unique_metric_points'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
