@@ -48,7 +48,7 @@ def broker_messages(queues: list[str]) -> dict[str, int | None]:
 
     counts: dict[str, int | None] = dict.fromkeys(queues)
     try:
-        with app.connection_for_read() as conn:
+        with app.pool.acquire(block=True, timeout=2) as conn:  # pooled: the page asks every 2 s
             channel = conn.default_channel
             for name in queues:
                 try:
