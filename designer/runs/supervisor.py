@@ -47,11 +47,14 @@ def execute(run_id: int, command: list[str] | None = None) -> str | None:
     if chosen is None:
         return None
     run = Run.objects.filter(pk=chosen).first()
+    if run is None or run.is_terminal:
+        return _execute(chosen, placement.Placement({}), command)  # claim() says why not
     try:
-        placed = placement.place(run, devices.gpus()) if run is not None else placement.Placement({})
+        placed = placement.place(run, devices.gpus())
     except placement.Busy as busy:
-        log.info("%s; its task comes back in %.0f s", busy, scheduling.DEFER_S)
-        scheduling.send_again(chosen, run.queue, delay=scheduling.DEFER_S)
+        if run.state == RunState.QUEUED:  # a running run's duplicate needs nothing; a lost one the housekeeping sends
+            log.info("%s; its task comes back in %.0f s", busy, scheduling.DEFER_S)
+            scheduling.send_again(chosen, run.queue, delay=scheduling.DEFER_S)
         return None
     except placement.Unplaceable as never:
         placed = never
