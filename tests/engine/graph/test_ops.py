@@ -29,9 +29,18 @@ SPECIAL = {
     "PReLU": (None, {"num_parameters": 4}),
     "Upsample": ([(4, 5, 5)], {"mode": "bilinear"}),
     "ConstantPad2d": (None, {"padding": [1, 2, 0, 3], "value": 0.5}),
+    "BatchExpand": ([(4, 6), (5,)], {}),  # in: a Parameter (1, 4, 6), see PARAMETER_INPUTS
+    "Select": ([(4, 6)], {"index": -1}),
+    "Slice": ([(4, 6)], {"dim": 2, "start": 1, "step": 2}),
+    "SwinAttention": ([(8, 8, 8)], {"num_heads": 2, "window_size": 4, "shift_size": 2}),
+    "SwinAttentionV2": ([(8, 8, 8)], {"num_heads": 2, "window_size": 4, "shift_size": 2}),
+    "PatchMerging": ([(4, 5, 8)], {}), "PatchMergingV2": ([(4, 4, 8)], {}),
 }
+# Inputs that are the model's own tensors (no batch dim): op -> {input index: shape}.
+PARAMETER_INPUTS = {"BatchExpand": {0: [1, 4, 6]}}
 BACKBONE_INPUT = (3, 32, 32)
-OPS = [op for op in list_ops() if op not in ("Input", "Output")]
+# A Parameter has no input and a graph needs one: its own tests use it with others.
+OPS = [op for op in list_ops() if op not in ("Input", "Output", "Parameter")]
 
 
 def sample_case(op: str):
@@ -49,10 +58,12 @@ def sample_case(op: str):
 
 
 def one_node_graph(op: str, spec, shapes, params) -> dict:
-    variadic = spec.inputs[0].variadic
+    variadic = bool(spec.inputs) and spec.inputs[0].variadic
     ports = [f"in{i}" for i in range(len(shapes))] if variadic else [p.name for p in spec.inputs]
     dtype = "int64" if spec.input_dtype == "long" else "float32"
-    nodes = [{"id": f"x{i}", "op": "Input", "params": {"shape": list(s), "dtype": dtype}}
+    tensors = PARAMETER_INPUTS.get(op, {})
+    nodes = [{"id": f"x{i}", "op": "Parameter", "params": {"shape": tensors[i]}} if i in tensors
+             else {"id": f"x{i}", "op": "Input", "params": {"shape": list(s), "dtype": dtype}}
              for i, s in enumerate(shapes)]
     nodes.append({"id": "node", "op": op, "params": params})
     edges = [{"source": f"x{i}", "target": "node", "target_port": port}
@@ -65,6 +76,8 @@ def one_node_graph(op: str, spec, shapes, params) -> dict:
 
 
 def sample_inputs(spec, shapes) -> list[torch.Tensor]:
+    tensors = PARAMETER_INPUTS.get(spec.name, {})
+    shapes = [s for i, s in enumerate(shapes) if i not in tensors]
     if spec.input_dtype == "long":
         return [torch.randint(0, 20, (BATCH, *s)) for s in shapes]
     return [torch.randn(BATCH, *s, requires_grad=True) for s in shapes]

@@ -96,7 +96,30 @@ def _recurrent(cls: str):
     return source
 
 
-SPECIAL = {"MultiheadAttention": _attention, "RNN": _recurrent("RNN"),
+def _pair(value) -> list:
+    return list(value) if isinstance(value, tuple) else [value, value]
+
+
+def _swin(cls: str):
+    def source(p, shapes):
+        call = f"torchvision.models.swin_transformer.{cls}({shapes[0][-1]}"
+        if not cls.startswith("ShiftedWindowAttention"):
+            return call + ")"
+        pair = _pair
+        return (f"{call}, {pair(p['window_size'])}, {pair(p['shift_size'])}, {p['num_heads']}, "
+                f"qkv_bias={p['qkv_bias']}, proj_bias={p['proj_bias']}, attention_dropout="
+                f"{p['attention_dropout']!r}, dropout={p['dropout']!r})")
+    return source
+
+
+def _stochastic_depth(p, shapes):
+    return f"torchvision.ops.StochasticDepth({p['p']!r}, {p['mode']!r})"
+
+
+SPECIAL = {"MultiheadAttention": _attention, "StochasticDepth": _stochastic_depth,
+           "SwinAttention": _swin("ShiftedWindowAttention"),
+           "SwinAttentionV2": _swin("ShiftedWindowAttentionV2"),
+           "PatchMerging": _swin("PatchMerging"), "PatchMergingV2": _swin("PatchMergingV2"), "RNN": _recurrent("RNN"),
            "LSTM": _recurrent("LSTM"), "GRU": _recurrent("GRU"),
            "TransformerEncoderLayer": _transformer("TransformerEncoderLayer"),
            "TransformerDecoderLayer": _transformer("TransformerDecoderLayer")}

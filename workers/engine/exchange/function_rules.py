@@ -7,6 +7,7 @@ the batch size). What has no registry counterpart raises ``Unmappable``.
 """
 from __future__ import annotations
 
+import functools
 import operator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -35,11 +36,18 @@ class Tuple:
 
 
 class Batch:
-    """The batch size (``x.size(0)``, ``x.shape[0]``): only meaningful inside a reshape."""
+    """The batch size (``x.size(0)``, ``x.shape[0]``) of the tensor ``ref``: only
+    meaningful inside a reshape or an expand."""
+
+    def __init__(self, ref: Ref | None = None):
+        self.ref = ref
 
 
 class ShapeOf:
-    """``x.shape`` or ``x.size()``: only its first entry (the batch size) is mapped."""
+    """``x.shape`` or ``x.size()``: the batch size, then the static sizes of the trace."""
+
+    def __init__(self, dims: tuple = ()):
+        self.dims = tuple(dims)
 
 
 @dataclass
@@ -196,6 +204,44 @@ def split(args, kwargs):
     return Op("Split", {"sizes": list(sizes), "dim": bound["dim"]}, [_tensor(bound["input"])])
 
 
+def layer_norm(args, kwargs):
+    """F.layer_norm with the module's own weight and bias (ConvNeXt's LayerNorm2d): the
+    normalisation, then the scale and the shift as Parameter nodes."""
+    bound = _bind(args, kwargs, ("input", "normalized_shape", "weight", "bias", "eps"),
+                  {"weight": None, "bias": None, "eps": 1e-5})
+    ops = [Op("LayerNorm", {"normalized_dims": len(bound["normalized_shape"]),
+                            "eps": bound["eps"], "elementwise_affine": False},
+              [_tensor(bound["input"])])]
+    for op, name in (("Multiply", "weight"), ("Add", "bias")):
+        if bound[name] is not None:
+            ops.append(Op(op, {}, [_tensor(bound[name], name)]))
+    return ops
+
+
+def stochastic_depth(args, kwargs):
+    bound = _bind(args, kwargs, ("input", "p", "mode", "training"), {"training": True})
+    return Op("StochasticDepth", {"p": bound["p"], "mode": bound["mode"]},
+              [_tensor(bound["input"])])
+
+
+def select(args, kwargs):
+    bound = _bind(args, kwargs, ("input", "dim", "index"), {})
+    return Op("Select", {"dim": bound["dim"], "index": bound["index"]},
+              [_tensor(bound["input"])])
+
+
+def expand(args, kwargs):
+    """``class_token.expand(n, -1, -1)`` with n a batch size: BatchExpand."""
+    source, *sizes = args
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = list(sizes[0])
+    if not sizes or not isinstance(sizes[0], Batch) or sizes[0].ref is None or \
+            any(s != -1 for s in sizes[1:]):
+        raise Unmappable(f"expands to {sizes!r}; only (batch size, -1, ...) maps, to "
+                         f"BatchExpand")
+    return Op("BatchExpand", {}, [_tensor(source), sizes[0].ref])
+
+
 def alias(args, kwargs):
     """Calls that return the same values (``x.contiguous()``): no node."""
     return _tensor(args[0])
@@ -260,9 +306,18 @@ def _table() -> dict:
     table[torch.transpose] = table["transpose"] = unary("Transpose", ("input", "dim0", "dim1"))
     for name in ("squeeze", "unsqueeze"):
         table[getattr(torch, name)] = table[name] = unary(name.capitalize(), ("input", "dim"))
+    table[F.layer_norm] = layer_norm
+    table[torch.select] = table["select"] = select
+    table["expand"] = expand
+    from torchvision.ops import stochastic_depth as stochastic_depth_fn
+    table[stochastic_depth_fn] = stochastic_depth
     _pool_rules(table)
     _activation_rules(table)
     return table
 
 
-RULES = _table()
+@functools.cache
+def rules() -> dict:
+    """The table, built at the first import (it imports torchvision.ops, which
+    importing the engine must not)."""
+    return _table()

@@ -22,12 +22,16 @@ from torch import fx, nn
 from ..graph.api import validate_graph
 from ..registry import get_op
 from ..schema import SCHEMA_ID, GraphError, error, sanitize_id
-from .function_rules import RULES as FUNCTION_RULES
+from .function_rules import rules as function_rules
 from .function_rules import Op, Ref, Tuple
 from .layout import layered_positions
 from .module_rules import Unmappable, module_rule
+from .trace import trace
+from torch.fx._symbolic_trace import _assert_is_none
+from .static_rules import FOLD, Nothing, fold, index, size_read, static_shape  # noqa: F401
 
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
+STATIC = FOLD | {"size", "dim", getattr, torch._assert, _assert_is_none}  # static_rules
 RECURRENT = {"RNN", "LSTM", "GRU"}
 LAST_STEP = (slice(None, None, None), -1)
 
@@ -44,14 +48,23 @@ class _Importer:
         self.called: set[str] = set()
         self.errors: list[dict] = []
 
-    def new_id(self, name: str) -> str:
-        base = sanitize_id(name)
+    def new_id(self, name: str, is_input: bool = False) -> str:
+        base = sanitize_id(name, is_input=is_input)
         node_id, i = base, 1
         while node_id in self.ids:
             i += 1
             node_id = sanitize_id(f"{base[:58]}_{i}")
         self.ids.add(node_id)
         return node_id
+
+    def chain(self, name: str, ops: list[Op]) -> Ref:
+        """Ops in series, each after the first taking the one before as its first input."""
+        ref = None
+        for i, op in enumerate(ops):
+            inputs = op.inputs if ref is None else [ref, *op.inputs]
+            ref = Ref(self.add(name if not i else f"{name}_{op.op.lower()}", op.op, op.params,
+                               inputs))
+        return ref
 
     def add(self, name: str, op: str, params: dict, inputs: list[Ref]) -> str:
         spec = get_op(op)
@@ -86,14 +99,16 @@ class _Importer:
                                          f"{exc}", node=sanitize_id(node.name)))
                 self.values[node] = None
 
-    def placeholder(self, node: fx.Node, index: int) -> Ref:
+    def placeholder(self, node: fx.Node, index: int):
+        if index >= len(self.examples) and node.args:
+            return _Const(node.args[0])  # an optional argument left at its default
         if index >= len(self.examples):
             raise Unmappable("has no example input; pass one tensor per forward argument")
         example = self.examples[index]
         if not isinstance(example, torch.Tensor) or example.dtype not in DTYPES \
                 or example.dim() < 1:
             raise Unmappable("needs a float32 or int64 example tensor with a batch dim")
-        node_id = self.new_id(node.name)
+        node_id = self.new_id(node.name, is_input=True)
         self.nodes.append({"id": node_id, "op": "Input", "params": {
             "shape": list(example.shape[1:]), "dtype": DTYPES[example.dtype]}})
         return Ref(node_id)
@@ -102,7 +117,8 @@ class _Importer:
         if isinstance(value, fx.Node):
             if self.values.get(value) is None:
                 raise _Skipped
-            return self.values[value]
+            found = self.values[value]
+            return found.value if isinstance(found, _Const) else found
         if isinstance(value, (tuple, list)):
             return type(value)(self.resolve(v) for v in value)
         if isinstance(value, dict):
@@ -113,22 +129,45 @@ class _Importer:
         # The rule is looked up before the inputs, so an unmappable op is reported even
         # when something upstream failed too.
         if node.op == "get_attr":
-            raise Unmappable(f"reads the tensor attribute '{node.target}' directly; only "
-                             f"layers (submodules) map to nodes")
+            return self.tensor(node)
         if node.op == "call_module":
             return self.call_module(node)
-        rule = FUNCTION_RULES.get(node.target)
-        if rule is None:
+        rule = function_rules().get(node.target)
+        if rule is None and node.target not in STATIC:
             raise Unmappable("no registry op matches it")
         args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
-        last = self.last_step(node, args)
-        if last is not None:
-            return last
+        for static in (size_read, fold):
+            value = static(node, args, kwargs)
+            if value is not None:
+                return value
+        if node.target is operator.getitem and isinstance(args[0], Ref):
+            last = self.last_step(node, args)
+            if last is not None:
+                return last
+            ops = index(args[0], args[1])
+            ops[0].inputs = [args[0]]
+            return self.chain(node.name, ops)
         result = rule(args, kwargs)
+        if isinstance(result, list):
+            return self.chain(node.name, result)
         if not isinstance(result, Op):
             return result
         node_id = self.add(node.name, result.op, result.params, result.inputs)
         return _result(node_id, result.op, result.params)
+
+    def tensor(self, node: fx.Node) -> Ref:
+        """A tensor the model holds itself (``self.class_token``): a Parameter node."""
+        value = self.traced
+        for part in node.target.split("."):
+            value = getattr(value, part)
+        if not isinstance(value, torch.Tensor) or value.dtype not in DTYPES or not value.dim():
+            raise Unmappable("reads an attribute that is not a float32 or int64 tensor with "
+                             "at least one dim")
+        node_id = self.add(node.name, "Parameter", {
+            "shape": list(value.shape), "dtype": DTYPES[value.dtype],
+            "trainable": isinstance(value, nn.Parameter)}, [])
+        self.modules[node_id] = node.target
+        return Ref(node_id)
 
     def call_module(self, node: fx.Node):
         module = self.root.get_submodule(node.target)
@@ -187,6 +226,13 @@ class _Skipped(Exception):
     pass
 
 
+class _Const:
+    """A plain value an fx node stands for (an optional forward argument's default)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 def _state(module: nn.Module):
     yield from module.parameters()
     yield from module.buffers()
@@ -243,17 +289,6 @@ def _where(root: nn.Module, node: fx.Node) -> str:
     return f"'{node.name}' ({node.op} {target}){inside}"
 
 
-def _trace(module: nn.Module) -> fx.GraphModule:
-    try:
-        traced = fx.symbolic_trace(module)
-    except Exception as exc:  # fx raises many types for code it cannot follow
-        raise GraphError([error(
-            f"torch.fx cannot trace {type(module).__name__}: {str(exc).splitlines()[0][:300]} "
-            f"(control flow that depends on tensor values cannot be traced)")]) from None
-    traced.graph.eliminate_dead_code()
-    return traced
-
-
 def import_module(module: nn.Module, example_inputs, *, name: str | None = None) -> dict:
     """A ``netweave.graph/1`` document for ``module``; raises GraphError naming every module
     and op that has no registry counterpart. ``example_inputs`` (a tensor or a tuple, one per
@@ -263,7 +298,7 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
                                 f"{type(module).__name__}")])
     examples = example_inputs if isinstance(example_inputs, (tuple, list)) else \
         (example_inputs,)
-    importer = _Importer(module, _trace(module), tuple(examples))
+    importer = _Importer(module, trace(module, tuple(examples)), tuple(examples))
     try:
         importer.run()
     except Unmappable as exc:  # the output itself
@@ -271,6 +306,7 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
     if importer.errors:
         raise GraphError(importer.errors)
     cls = type(module)
+    dropped = _unused(module, set(importer.modules.values()))
     positions = layered_positions([n["id"] for n in importer.nodes], importer.edges)
     for node in importer.nodes:
         node["position"] = positions[node["id"]]
@@ -278,11 +314,35 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
            "description": f"Imported from {cls.__module__}.{cls.__qualname__} with torch.fx.",
            "variables": {}, "nodes": importer.nodes, "edges": importer.edges, "blocks": {},
            "metadata": {"import": {"source": f"{cls.__module__}.{cls.__qualname__}",
-                                   "modules": importer.modules}}}
+                                   "modules": importer.modules, "dropped": dropped}}}
+    if dropped:
+        doc["description"] += " Left out, as forward never calls them: " + ", ".join(
+            f"{path} ({type(module.get_submodule(path)).__name__})" for path in dropped) + "."
     report = validate_graph(doc)
     if not report["ok"]:
         raise GraphError(report["errors"])
     return doc
+
+
+def _unused(module: nn.Module, used: set[str]) -> list[str]:
+    """The outermost submodules whose weights no imported node holds: heads that the traced
+    forward never calls (GoogLeNet's and Inception v3's auxiliary classifiers in eval)."""
+    def covered(key: str) -> bool:
+        parts = key.split(".")
+        return any(".".join(parts[:cut]) in used for cut in range(len(parts), 0, -1))
+
+    keys = list(module.state_dict())
+    loose = {k for k in keys if not covered(k)}
+    out: list[str] = []
+    for key in sorted(loose):
+        parts = key.split(".")[:-1]
+        for cut in range(1, len(parts) + 1):  # the shortest prefix holding only loose keys
+            prefix = ".".join(parts[:cut]) + "."
+            if all(k in loose for k in keys if k.startswith(prefix)):
+                if prefix[:-1] not in out:
+                    out.append(prefix[:-1])
+                break
+    return out
 
 
 def state_dict_for_graph(doc: dict, state_dict: dict) -> dict:
@@ -290,12 +350,15 @@ def state_dict_for_graph(doc: dict, state_dict: dict) -> dict:
     node ids (``layer1.0.conv1.weight`` -> ``layer1_0_conv1.weight``), for
     ``compiled.load_state_dict(..., strict=True)``. Raises GraphError for a key that
     belongs to no node (a submodule that forward never calls)."""
-    modules = ((doc.get("metadata") or {}).get("import") or {}).get("modules") or {}
-    by_path = {path: node_id for node_id, path in modules.items()}
+    meta = (doc.get("metadata") or {}).get("import") or {}
+    by_path = {path: node_id for node_id, path in (meta.get("modules") or {}).items()}
+    dropped = tuple(f"{path}." for path in meta.get("dropped") or ())
     out, orphans = {}, []
     for key, value in state_dict.items():
+        if key.startswith(dropped):  # an auxiliary head the graph left out, as noted
+            continue
         parts = key.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
+        for cut in range(len(parts), 0, -1):  # the whole key: a Parameter node's tensor
             node_id = by_path.get(".".join(parts[:cut]))
             if node_id is not None:
                 out[".".join([node_id, *parts[cut:]])] = value

@@ -8,6 +8,8 @@ forward computes something else and is refused.
 """
 from __future__ import annotations
 
+import functools
+
 import torch.nn.functional as F
 from torch import nn
 
@@ -17,6 +19,11 @@ from ..registry.ops.activation import ACTIVATIONS
 
 class Unmappable(Exception):
     """No registry op reproduces this module or call; the message says why."""
+
+
+def _nn_name(m: nn.Module) -> str:
+    """The torch.nn class ``m`` is (or subclasses, keeping its forward): the op's name."""
+    return next(c.__name__ for c in type(m).__mro__ if getattr(nn, c.__name__, None) is c)
 
 
 def _plain(value):
@@ -56,7 +63,7 @@ def conv(m) -> tuple[str, dict]:
               "dilation": list(m.dilation), "groups": m.groups, "bias": m.bias is not None}
     if m.transposed:
         params["output_padding"] = list(m.output_padding)
-    return type(m).__name__, params
+    return _nn_name(m), params
 
 
 def linear(m) -> tuple[str, dict]:
@@ -66,12 +73,12 @@ def linear(m) -> tuple[str, dict]:
 def batch_norm(m) -> tuple[str, dict]:
     if m.momentum is None:
         raise Unmappable("momentum=None (a cumulative average) is not supported")
-    return type(m).__name__, {"eps": m.eps, "momentum": m.momentum, "affine": m.affine,
+    return _nn_name(m), {"eps": m.eps, "momentum": m.momentum, "affine": m.affine,
                               "track_running_stats": m.track_running_stats}
 
 
 def instance_norm(m) -> tuple[str, dict]:
-    return type(m).__name__, {"eps": m.eps, "affine": m.affine,
+    return _nn_name(m), {"eps": m.eps, "affine": m.affine,
                               "track_running_stats": m.track_running_stats}
 
 
@@ -90,7 +97,7 @@ def pool(m) -> tuple[str, dict]:
         raise Unmappable("return_indices=True is not supported")
     if getattr(m, "divisor_override", None) is not None:
         raise Unmappable("divisor_override is not supported")
-    return by_attributes(type(m).__name__)(m)
+    return by_attributes(_nn_name(m))(m)
 
 
 def adaptive_pool(m) -> tuple[str, dict]:
@@ -99,7 +106,7 @@ def adaptive_pool(m) -> tuple[str, dict]:
         raise Unmappable("return_indices=True is not supported")
     if size is None or (isinstance(size, tuple) and None in size):
         raise Unmappable("an output_size that keeps an input size (None) is not supported")
-    return type(m).__name__, {"output_size": _plain(size)}
+    return _nn_name(m), {"output_size": _plain(size)}
 
 
 def embedding(m) -> tuple[str, dict]:
@@ -134,7 +141,7 @@ def encoder_layer(m) -> tuple[str, dict]:
     act = {F.relu: "relu", F.gelu: "gelu"}.get(m.activation)
     if act is None:
         raise Unmappable("only the relu and gelu activations are supported")
-    return type(m).__name__, {"nhead": m.self_attn.num_heads,
+    return _nn_name(m), {"nhead": m.self_attn.num_heads,
                               "dim_feedforward": m.linear1.out_features,
                               "dropout": m.dropout.p, "activation": act,
                               "norm_first": m.norm_first}
@@ -149,7 +156,7 @@ def recurrent(m) -> tuple[str, dict]:
               "mode": "sequence"}  # the importer switches to "last" for out[:, -1]
     if m.mode.startswith("RNN"):
         params["nonlinearity"] = m.nonlinearity
-    return type(m).__name__, params
+    return _nn_name(m), params
 
 
 def attention(m) -> tuple[str, dict]:
@@ -159,6 +166,14 @@ def attention(m) -> tuple[str, dict]:
         raise Unmappable("kdim/vdim, add_bias_kv and add_zero_attn are not supported")
     return "MultiheadAttention", {"num_heads": m.num_heads, "dropout": m.dropout,
                                   "bias": m.in_proj_bias is not None}
+
+
+def swin_attention(m) -> tuple[str, dict]:
+    return type(m).__name__.replace("ShiftedWindowAttention", "SwinAttention"), {
+        "num_heads": m.num_heads, "window_size": list(m.window_size),
+        "shift_size": list(m.shift_size), "qkv_bias": m.qkv.bias is not None,
+        "proj_bias": m.proj.bias is not None, "attention_dropout": m.attention_dropout,
+        "dropout": m.dropout}
 
 
 def _table() -> dict[type, object]:
@@ -185,16 +200,26 @@ def _table() -> dict[type, object]:
         simple += [f"{kind}Pad{n}d" for n in dims]
     for name in simple:
         table[getattr(nn, name)] = by_attributes(name)
+    from torchvision.ops import StochasticDepth
+    table[StochasticDepth] = by_attributes("StochasticDepth")
+    from torchvision.models import swin_transformer as swin
+    for version in ("", "V2"):
+        table[getattr(swin, f"ShiftedWindowAttention{version}")] = swin_attention
+        table[getattr(swin, f"PatchMerging{version}")] = lambda m: (type(m).__name__, {})
     return table
 
 
-RULES = _table()
+@functools.cache
+def rules() -> dict:
+    """The table, built at the first import: it imports torchvision (Swin, StochasticDepth),
+    which importing the engine must not (it costs a job's start seconds)."""
+    return _table()
 
 
 def module_rule(m: nn.Module):
     """The rule for ``m``'s class, or None."""
     for cls in type(m).__mro__:
-        rule = RULES.get(cls)
+        rule = rules().get(cls)
         if rule is not None:
             return rule if type(m).forward is cls.forward else None
     return None

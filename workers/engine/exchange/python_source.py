@@ -33,7 +33,7 @@ def _init_lines(c: Compiled) -> tuple[list[str], bool]:
     lines, holders, vision = [], set(), False
     a = c.analysis
     for node in a.flat:
-        if node.alias or node.spec is None or not node.spec.is_module:
+        if node.alias or node.spec is None or not (node.spec.is_module or node.spec.tensor):
             continue
         parts = node.key.split(".")
         for depth in range(1, len(parts)):
@@ -41,6 +41,9 @@ def _init_lines(c: Compiled) -> tuple[list[str], bool]:
             if holder not in holders:
                 holders.add(holder)
                 lines.append(f"{_attr(holder)} = nn.ModuleDict()")
+        if node.spec.tensor:
+            lines.append(_tensor_line(node.key, a.params[node.key]))
+            continue
         attr = _attr(node.key)
         expr, after = constructor(node.key, node.op, c.module.get_submodule(node.key),
                                   a.params[node.key], a.in_shapes[node.key], attr)
@@ -48,6 +51,17 @@ def _init_lines(c: Compiled) -> tuple[list[str], bool]:
         lines.append(f"{attr} = {expr}")
         lines.extend(after)
     return lines, vision
+
+
+def _tensor_line(key: str, p: dict) -> str:
+    """A Parameter node: the holder registers it (its values come with the state_dict)."""
+    *parents, leaf = key.split(".")
+    holder = _attr(".".join(parents)) if parents else "self"
+    dtype = ", dtype=torch.long" if p["dtype"] == "int64" else ""
+    value = f"torch.zeros({', '.join(map(str, p['shape']))}{dtype})"
+    if p["trainable"]:
+        return f"{holder}.register_parameter({leaf!r}, nn.Parameter({value}))"
+    return f"{holder}.register_buffer({leaf!r}, {value})"
 
 
 def _readable(src: str) -> str:

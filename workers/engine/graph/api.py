@@ -18,13 +18,15 @@ from ..schema import GraphDocument, GraphError, error
 from . import compiler, infer
 from .expand import Expander
 from .expr import ExprError, resolve
+from .limits import (DEFAULT_ALLOC, DEFAULT_MAX_NODES, DEFAULT_MEMORY, DEFAULT_PARAMS, Budget,
+                     capped, size_errors)
 from .report import build_report
 from .structure import check_document
 
 log = logging.getLogger(__name__)
-DEFAULT_BUDGET = 2e9
-DEFAULT_MAX_NODES = 10_000
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_INTERNAL = error("the engine could not check this graph (an internal error, logged); please "
+                  "report it with the document")
 
 
 def _loc(loc: tuple) -> str:
@@ -58,24 +60,9 @@ def _pydantic_errors(exc: ValidationError, doc: dict) -> list[dict]:
     return errors
 
 
-def _size_errors(doc, max_nodes: int) -> list[dict]:
-    """Refuse oversized documents before pydantic spends time on them."""
-    if not isinstance(doc, dict):
-        return [error(f"a graph document must be a JSON object, got {type(doc).__name__}")]
-    count = len(doc.get("nodes") or ()) if isinstance(doc.get("nodes"), list) else 0
-    blocks = doc.get("blocks")
-    if isinstance(blocks, dict):
-        count += sum(len(b.get("nodes") or ()) for b in blocks.values()
-                     if isinstance(b, dict) and isinstance(b.get("nodes"), list))
-    if count > max_nodes:
-        return [error(f"the document has {count} nodes; the limit is {max_nodes}",
-                      field="nodes")]
-    return []
-
-
 def parse_graph(doc) -> GraphDocument:
     """The pydantic model of ``doc``; raises GraphError with every problem found."""
-    errors = _size_errors(doc, DEFAULT_MAX_NODES)
+    errors = size_errors(doc, DEFAULT_MAX_NODES)
     if errors:
         raise GraphError(errors)
     try:
@@ -98,9 +85,15 @@ def _variables(graph: GraphDocument, errors: list[dict]) -> dict:
     return env
 
 
-def analyse(doc, param_budget: float = DEFAULT_BUDGET, max_nodes: int = DEFAULT_MAX_NODES):
-    """(document model, expander, analysis, errors); later parts are None after a failure."""
-    errors = _size_errors(doc, max_nodes)
+def analyse(doc, budget: Budget = Budget(), max_nodes: int = DEFAULT_MAX_NODES):
+    """(document model, expander, analysis, errors); later parts are None after a failure.
+    At most MAX_ERRORS errors are kept (and counted beyond that)."""
+    graph, exp, analysis, errors = _analyse(doc, budget, max_nodes)
+    return graph, exp, analysis, capped(errors)
+
+
+def _analyse(doc, budget: Budget, max_nodes: int):
+    errors = size_errors(doc, max_nodes)
     if errors:
         return None, None, None, errors
     try:
@@ -115,7 +108,7 @@ def analyse(doc, param_budget: float = DEFAULT_BUDGET, max_nodes: int = DEFAULT_
     flat = exp.run()
     if exp.errors:
         return graph, exp, None, _dedupe(exp.errors)
-    analysis = infer.run(flat, param_budget)
+    analysis = infer.run(flat, budget)
     return graph, exp, analysis, _dedupe(analysis.errors)
 
 
@@ -146,26 +139,40 @@ def _no_gc_pauses():
             gc.enable()
 
 
-def validate_graph(doc, *, param_budget: float = DEFAULT_BUDGET,
+def _budget(param_budget, alloc_budget, memory_budget) -> Budget:
+    return Budget(param_budget, alloc_budget, memory_budget)
+
+
+def validate_graph(doc, *, param_budget: float = DEFAULT_PARAMS,
+                   alloc_budget: float = DEFAULT_ALLOC, memory_budget: float = DEFAULT_MEMORY,
                    max_nodes: int = DEFAULT_MAX_NODES) -> dict:
-    """The validation report; never raises for bad user input."""
+    """The validation report; never raises for bad user input. The budgets: parameters,
+    bytes of weights compiling may allocate, activation bytes per sample."""
     try:
         with _no_gc_pauses():
-            graph, exp, analysis, errors = analyse(doc, param_budget, max_nodes)
+            graph, exp, analysis, errors = analyse(
+                doc, _budget(param_budget, alloc_budget, memory_budget), max_nodes)
             return build_report(graph, exp, analysis, errors)
     except RecursionError:
         return build_report(None, None, None, [error("the document nests too deeply")])
     except Exception:  # a bug must not become a 500 for the person drawing the graph
         log.exception("validate_graph failed on a document")
-        return build_report(None, None, None, [error(
-            "the engine could not check this graph (an internal error, logged); please "
-            "report it with the document")])
+        return build_report(None, None, None, [dict(_INTERNAL)])
 
 
-def compile_graph(doc, *, seed: int | None = None, param_budget: float = DEFAULT_BUDGET,
+def compile_graph(doc, *, seed: int | None = None, param_budget: float = DEFAULT_PARAMS,
+                  alloc_budget: float = DEFAULT_ALLOC, memory_budget: float = DEFAULT_MEMORY,
                   max_nodes: int = DEFAULT_MAX_NODES) -> fx.GraphModule:
-    """A GraphModule for ``doc``; raises GraphError with every problem found."""
-    graph, _, analysis, errors = analyse(doc, param_budget, max_nodes)
+    """A GraphModule for ``doc``; raises GraphError with every problem found (and never
+    another exception: an engine bug becomes a GraphError that says so)."""
+    try:
+        graph, _, analysis, errors = analyse(
+            doc, _budget(param_budget, alloc_budget, memory_budget), max_nodes)
+    except RecursionError:
+        raise GraphError([error("the document nests too deeply")]) from None
+    except Exception as exc:
+        log.exception("compile_graph failed on a document")
+        raise GraphError([dict(_INTERNAL)]) from exc
     if errors:
         raise GraphError(errors)
     return compiler.build(analysis, graph.name, seed)

@@ -23,7 +23,8 @@ def class_name(name: str) -> str:
     return text if text[0].isalpha() else "Model" + text
 
 
-def _attach(root: nn.Module, key: str, module: nn.Module) -> None:
+def _attach(root: nn.Module, key: str, value) -> None:
+    """A submodule, parameter or buffer at the dotted ``key``, with holders on the way."""
     *parents, leaf = key.split(".")
     holder = root
     for part in parents:
@@ -32,10 +33,26 @@ def _attach(root: nn.Module, key: str, module: nn.Module) -> None:
             child = nn.Module()
             holder.add_module(part, child)
         holder = child
-    holder.add_module(leaf, module)
+    if isinstance(value, nn.Parameter):
+        holder.register_parameter(leaf, value)
+    elif isinstance(value, torch.Tensor):
+        holder.register_buffer(leaf, value)
+    else:
+        holder.add_module(leaf, value)
 
 
 def build(a: Analysis, name: str, seed: int | None) -> fx.GraphModule:
+    try:
+        return _build(a, name, seed)
+    except GraphError:
+        raise
+    except Exception as exc:  # a bug, not the person's mistake: still a GraphError
+        raise GraphError([error(f"the engine could not compile this graph ({type(exc).__name__}: "
+                                f"{str(exc)[:200]}); please report it with the document")]) \
+            from exc
+
+
+def _build(a: Analysis, name: str, seed: int | None) -> fx.GraphModule:
     root, graph = nn.Module(), fx.Graph()
     values: dict[tuple, fx.Node] = {}
     results: dict[str, fx.Node] = {}
@@ -83,13 +100,16 @@ def _emit(root, graph, a: Analysis, node, values: dict) -> None:
     if spec.is_module:
         try:
             module = spec.build(p, shapes)
-        except (OSError, ValueError, RuntimeError) as exc:
+        except Exception as exc:  # compile_graph raises GraphError and nothing else
             raise GraphError([error(f"{node.op} '{node.key}' cannot be built: {exc}",
                                     node=node.origin)]) from None
         _attach(root, node.key, module)
         target = node.key
     named = _Named(graph, node.key)
-    if spec.emit:
+    if spec.tensor:  # the model's own tensor, read where it is used
+        _attach(root, node.key, spec.tensor(p))
+        outs = {"out": graph.create_node("get_attr", node.key, name=named.name)}
+    elif spec.emit:
         outs = spec.emit(named, args, p, shapes, target)
     else:
         outs = {spec.outputs[0].name: named.call_module(target, tuple(args))}

@@ -17,6 +17,7 @@ from ..registry.core import REQUIRED
 from ..registry.shapes import numel
 from ..schema import error
 from .expand import Flat, place
+from .limits import MAX_DIM, Budget, Stop, over_budget
 
 BYTES = {"float32": 4, "int64": 8}
 META_BATCH = 9973  # a prime no real dim should equal: marks the batch dim on meta tensors
@@ -35,7 +36,7 @@ class Analysis:
         self.dtypes: dict[tuple, str] = {}
         self.ports_of: dict[str, list[str]] = {}  # key -> its output ports
         self.stats: dict[str, tuple[int, int, int]] = {}  # key -> (params, flops, memory)
-        self.total_params = 0
+        self.totals = {"params": 0, "alloc": 0, "memory": 0}  # against the budget
         self.readers: dict[tuple, list[str]] | None = None  # built on first need
         self.errors: list[dict] = []
 
@@ -48,10 +49,6 @@ class Analysis:
         return src
 
 
-class Stop(Exception):
-    """The parameter budget is exceeded: inference ends there."""
-
-
 def input_ports(node: Flat) -> list[str]:
     spec = node.spec
     if spec.inputs and spec.inputs[0].variadic:
@@ -59,7 +56,7 @@ def input_ports(node: Flat) -> list[str]:
     return [p.name for p in spec.inputs]
 
 
-def run(flat: list[Flat], param_budget: float) -> Analysis:
+def run(flat: list[Flat], budget: Budget) -> Analysis:
     a = Analysis(flat)
     failed: set[str] = set()
     for node in flat:
@@ -72,7 +69,7 @@ def run(flat: list[Flat], param_budget: float) -> Analysis:
                 failed.add(node.key)
             continue
         try:
-            if not _node(a, node, failed, param_budget):
+            if not _node(a, node, failed, budget):
                 failed.add(node.key)
         except Stop:
             break
@@ -85,7 +82,7 @@ def _fail(a: Analysis, node: Flat, message: str, port=None, field=None) -> bool:
     return False
 
 
-def _node(a: Analysis, node: Flat, failed: set, budget: float) -> bool:
+def _node(a: Analysis, node: Flat, failed: set, budget: Budget) -> bool:
     spec, name = node.spec, f"{node.op} '{node.key}'"
     ports = input_ports(node)
     srcs = [node.inputs.get(p) for p in ports]
@@ -122,15 +119,24 @@ def _node(a: Analysis, node: Flat, failed: set, budget: float) -> bool:
         # A rule that trips over an input it did not foresee still names the node.
         return _fail(a, node, f"{name} cannot take {_gets(a, srcs, shapes)} "
                               f"({_first_line(exc)})", ports[0] if ports else None)
+    huge = next((d for s in outs.values() for d in s if d is not None and d > MAX_DIM), None)
+    if huge is not None:
+        return _fail(a, node, f"{name} would output a dim of size {huge:.3g}; sizes must stay "
+                              f"below {MAX_DIM:.3g}", ports[0] if ports else None)
     a.params[node.key], a.in_shapes[node.key] = p, shapes
-    out_dtype = p["dtype"] if node.op == "Input" else spec.out_dtype or \
-        (dtypes[0] if dtypes else "float32")
+    out_dtype = p["dtype"] if node.op == "Input" else _out_dtype(spec, dtypes)
     a.ports_of[node.key] = list(outs)
     for port, shape in outs.items():
         a.shapes[(node.key, port)] = shape
         a.dtypes[(node.key, port)] = out_dtype
     _stats(a, node, spec, p, shapes, outs, out_dtype, budget)
     return True
+
+
+def _out_dtype(spec: OpSpec, dtypes: list) -> str:
+    if spec.out_dtype == "promote":  # the only two dtypes: a float among them wins
+        return "float32" if "float32" in dtypes else "int64"
+    return spec.out_dtype or (dtypes[0] if dtypes else "float32")
 
 
 def _params(a: Analysis, node: Flat, spec: OpSpec, name: str) -> dict | None:
@@ -160,11 +166,25 @@ def _check_inputs(a, node, spec, name, ports, srcs, shapes, dtypes) -> bool:
         if spec.input_dtype == "long" and dtype != "int64":
             return _fail(a, node, f"{name} needs integer (int64) input but "
                                   f"'{a.producer(src)[0]}' gives {dtype}", port)
+        if not _batch_ok(spec.batch, shape):
+            return _fail(a, node, f"{name} needs the batch in dim 0, but "
+                                  f"'{a.producer(src)[0]}' gives {fmt_shape(shape)}; "
+                                  f"{_BATCH_HINT[None in shape]}", port)
         if spec.rank and len(shape) not in spec.rank:
             ranks = " or ".join(f"{r}-D" for r in spec.rank)
             return _fail(a, node, f"{name} expects a {ranks} input {spec.layout} but "
                                   f"'{a.producer(src)[0]}' gives {fmt_shape(shape)}", port)
     return True
+
+
+_BATCH_HINT = {True: "move it back with Transpose or Permute first",
+               False: "a tensor without one (a Parameter) needs BatchExpand first"}
+
+
+def _batch_ok(where: str, shape: tuple) -> bool:
+    if shape[:1] == (None,) and None not in shape[1:]:
+        return True
+    return where == "anywhere" or (where == "broadcast" and None not in shape)
 
 
 def _inplace_safe(a: Analysis, node: Flat, name: str, src: tuple) -> bool:
@@ -202,18 +222,18 @@ def _shape(node: Flat, spec: OpSpec, p: dict, shapes: list, dtypes: list) -> dic
     return outs if isinstance(outs, dict) else {spec.outputs[0].name: outs}
 
 
-def _stats(a, node, spec, p, shapes, outs, dtype, budget) -> None:
+def _stats(a, node, spec, p, shapes, outs, dtype, budget: Budget) -> None:
     count = spec.count(p, shapes) if spec.count else meta_param_count(spec, p, shapes)
-    a.total_params += count
-    if a.total_params > budget:
-        _fail(a, node, f"{node.op} '{node.key}' holds {count:,} parameters, which takes the "
-                       f"model to {a.total_params:.3g}, over the budget of {budget:.3g}; make "
-                       f"it smaller (or raise the budget)")
-        raise Stop
     out_shapes = list(outs.values())
+    memory = sum(numel(s) for s in out_shapes) * BYTES.get(dtype, 4)
+    for key, value in (("params", count), ("alloc", count * 4), ("memory", memory)):
+        a.totals[key] += value
+    why = over_budget(budget, a.totals, f"{node.op} '{node.key}'", count, memory)
+    if why:
+        _fail(a, node, why)
+        raise Stop
     flops = spec.flops(p, shapes, out_shapes) if spec.flops else \
         sum(numel(s) for s in out_shapes)
-    memory = sum(numel(s) for s in out_shapes) * BYTES.get(dtype, 4)
     a.stats[node.key] = (count, flops, memory)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..schema import GraphDocument
 from .expand import Expander
 from .infer import Analysis
+from .limits import json_number
 
 
 def _json_shape(shape):
@@ -30,9 +31,9 @@ def _entry(nodes: dict, node_id: str) -> dict:
 
 def _add_stats(entry: dict, stats: tuple, totals: dict | None = None) -> None:
     for field, value in zip(("params", "flops", "memory"), stats):
-        entry[field] += value
+        entry[field] = json_number(entry[field] + value)
         if totals is not None:
-            totals[field] += value
+            totals[field] = json_number(totals[field] + value)
 
 
 def _inferred(a: Analysis, key: str) -> dict:

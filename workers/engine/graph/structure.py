@@ -165,7 +165,17 @@ def _port_ok(port: str, ports: dict, direction: str) -> bool:
 def _check_edges(scope: Scope, ports: dict, errors: list[dict]) -> dict:
     """target id -> {target port: (source id, source port)} for the edges that are valid."""
     wired: dict[str, dict] = {nid: {} for nid in scope.by_id}
+    seen: dict[tuple, int] = {}
     for i, e in enumerate(scope.edges):
+        key = (e.source, e.source_port, e.target, e.target_port)
+        if key in seen:  # the same edge twice: one error, before any other check of it
+            errors.append(error(f"two edges go from '{e.source[:64]}' ({e.source_port}) into "
+                                f"input {e.target_port!r} of node {scope.name(e.target[:64])} "
+                                f"(edges {seen[key]} and {i}); delete one",
+                                node=scope.where(e.target, "")["node"], port=e.target_port,
+                                field=scope.where(None, f"edges[{i}]")["field"]))
+            continue
+        seen[key] = i
         bad = False
         for end, nid in (("source", e.source), ("target", e.target)):
             if nid not in scope.by_id:

@@ -75,7 +75,15 @@ class OpSpec:
     rank: tuple[int, ...] | None = None  # allowed ranks of every input, batch included
     layout: str = ""  # how the input reads, e.g. "(N, C, H, W)"
     input_dtype: str = "float"  # float | long | any
-    out_dtype: str | None = None  # None: same as the first input
+    # None: same as the first input; "promote": PyTorch's promotion of its inputs (int64
+    # and float32 give float32); or a dtype name.
+    out_dtype: str | None = None
+    # Where the inputs' batch dim may be: "first" (dim 0, as shape rules and param counts
+    # read it), "broadcast" (dim 0, or no batch dim at all: a Parameter, for the math ops
+    # that broadcast) or "anywhere" (an RNN's h_n into Transpose, Permute, Output).
+    batch: str = "first"
+    # For a Parameter: (params) -> the tensor the compiled module holds at the node's key.
+    tensor: Callable | None = None
     param_index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):

@@ -91,7 +91,9 @@ def _float(p: Param, value) -> float:
 
 
 def _ints(p: Param, value):
-    if isinstance(value, list) and 1 <= len(value) <= 8:
+    if isinstance(value, list) and len(value) == 1:
+        return _int(p, value[0])  # [3] means 3, as one size for every dim
+    if isinstance(value, list) and 2 <= len(value) <= 8:
         return tuple(_int(p, v) for v in value)
     if isinstance(value, list):
         raise ParamError(f"{p.name} must be an integer or a list of 1 to 8 integers, "

@@ -8,31 +8,35 @@ only; what they mean (duplicates, edges to nowhere, unknown ops) is checked by
 """
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from torch import fx, nn
 
 SCHEMA_ID = "netweave.graph/1"
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
-# Names an nn.Module already uses: a submodule called ``forward`` or ``training``
-# would shadow the method or flag, so such ids are refused.
-RESERVED_IDS = frozenset({
-    "forward", "training", "modules", "children", "parameters", "buffers", "state_dict",
-    "load_state_dict", "train", "eval", "to", "cuda", "cpu", "type", "float", "double",
-    "half", "apply", "zero_grad", "register_buffer", "register_parameter", "add_module",
-    "get_submodule", "graph", "code", "self", "torch", "operator", "inf", "nan",
-})
+# Names the compiled GraphModule already has (methods, ``training``, ``_modules``, ...):
+# a submodule of that name would clash with it, so such ids are refused. Read off a real
+# GraphModule, so a new torch release that adds one is covered too.
+RESERVED_IDS = frozenset(dir(fx.GraphModule(nn.Module(), fx.Graph()))) | {
+    "self", "torch", "operator", "inf", "nan"}
+# An Input's id is a parameter of the generated ``forward``: it must not shadow a Python
+# builtin or a name fx's generated code reads (``x[slice(None)]``, ``getattr(x, ...)``).
+RESERVED_INPUT_IDS = frozenset(builtins.__dict__) | frozenset(fx.graph._custom_builtins)
 
 
-def sanitize_id(text: str) -> str:
-    """Turn any label into a valid node id (what the editor and importer should propose)."""
+def sanitize_id(text: str, *, is_input: bool = False) -> str:
+    """Turn any label into a valid node id (what the editor and importer should propose);
+    ``is_input``: the id of an Input node, which also must not shadow a builtin."""
     clean = re.sub(r"[^A-Za-z0-9_]", "_", str(text))[:64] or "node"
     if clean[0].isdigit():
         clean = ("n_" + clean)[:64]
-    if keyword.iskeyword(clean) or clean in RESERVED_IDS:
+    if keyword.iskeyword(clean) or clean in RESERVED_IDS or \
+            (is_input and clean in RESERVED_INPUT_IDS):
         clean = clean + "_"
     return clean
 
@@ -73,6 +77,14 @@ class Node(_Strict):
     position: Position | None = Field(None, description="Editor-only layout; ignored by the compiler.")
 
     _check_id = field_validator("id")(classmethod(lambda cls, v: check_id(v)))
+
+    @model_validator(mode="after")
+    def _input_id(self):
+        if self.op == "Input" and self.id in RESERVED_INPUT_IDS:
+            raise ValueError(f"Input id {self.id!r} would shadow the Python name {self.id!r} "
+                             f"inside the generated forward; rename it (for example "
+                             f"{self.id + '_'!r} or 'x')")
+        return self
 
 
 class Edge(_Strict):

@@ -15,11 +15,12 @@ DIM = Int("dim", -1, "Dim to normalise over", min=-8, max=7)
 ACTIVATIONS = [
     ("ReLU", nn.ReLU, (INPLACE,), "max(0, x)"),
     ("ReLU6", nn.ReLU6, (INPLACE,), "min(max(0, x), 6)"),
-    ("LeakyReLU", nn.LeakyReLU, (Float("negative_slope", 0.01, "Slope for x < 0", min=0,
+    ("LeakyReLU", nn.LeakyReLU, (Float("negative_slope", 0.01, "Slope for x < 0", min=-10,
                                        max=10), INPLACE), "x, or negative_slope * x below 0"),
-    ("ELU", nn.ELU, (Float("alpha", 1.0, "Saturation value for x < 0", min=0, max=100),
+    ("ELU", nn.ELU, (Float("alpha", 1.0, "Saturation value for x < 0", min=-100, max=100),
                      INPLACE), "Exponential linear unit"),
-    ("CELU", nn.CELU, (Float("alpha", 1.0, "Saturation value for x < 0", min=1e-6, max=100),
+    ("CELU", nn.CELU, (Float("alpha", 1.0, "Saturation value for x < 0 (not 0)", min=-100,
+                                max=100),
                        INPLACE), "Continuously differentiable ELU"),
     ("SELU", nn.SELU, (INPLACE,), "Scaled ELU (self-normalising networks)"),
     ("GELU", nn.GELU, (Choice("approximate", "none", ["none", "tanh"],
@@ -48,9 +49,26 @@ def _dim_checked(p, shapes):
     return shapes[0]
 
 
+def _hardtanh(p, shapes):
+    if p["min_val"] >= p["max_val"]:  # nn.Hardtanh asserts this
+        raise ShapeError(f"needs min_val below max_val, got {p['min_val']} and {p['max_val']}")
+    return shapes[0]
+
+
+def _celu(p, shapes):
+    if p["alpha"] == 0:  # F.celu divides by alpha and refuses 0
+        raise ShapeError("needs alpha other than 0 (CELU divides by it)")
+    return shapes[0]
+
+
+# The checks PyTorch makes beyond each param's own range.
+SHAPE_RULES = {"Hardtanh": _hardtanh, "CELU": _celu}
+
+
 for _name, _cls, _params, _help in ACTIVATIONS:
     simple_module(_name, "Activation", _help, _cls, params=_params,
-                  names=tuple(q.name for q in _params), shape=_dim_checked,
+                  names=tuple(q.name for q in _params),
+                  shape=SHAPE_RULES.get(_name, _dim_checked),
                   flops=elementwise_flops(4 if _name in ("Softmax", "LogSoftmax") else 1),
                   input_dtype="float")
 
@@ -82,3 +100,15 @@ for _name, _rank, _layout in (("Dropout", None, ""), ("AlphaDropout", None, ""),
                   getattr(nn, _name), params=(P_DROP, INPLACE), names=("p", "inplace"),
                   rank=_rank,
                   layout=_layout, flops=elementwise_flops(1))
+
+
+def _stochastic_depth(p, mode):
+    from torchvision.ops import StochasticDepth  # torchvision loads only when one is built
+    return StochasticDepth(p, mode)
+
+
+simple_module("StochasticDepth", "Dropout",
+              "Drops whole residual branches at random while training (EfficientNet, "
+              "ConvNeXt); 'row' drops per sample, 'batch' all at once", _stochastic_depth,
+              params=(P_DROP, Choice("mode", "row", ["row", "batch"], "Per sample or whole batch")),
+              names=("p", "mode"), flops=elementwise_flops(1))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 
 import torch
 from torch import nn
@@ -38,8 +39,8 @@ def _shape(name: str):
     def rule(p, shapes):
         if shapes[0][1] != 3:
             raise ShapeError(f"needs 3 input channels (RGB), got {shapes[0][1]}")
-        if p["weights_file"] and not os.path.isfile(p["weights_file"]):
-            raise ShapeError(f"cannot find weights_file {p['weights_file']!r} on this machine")
+        if p["weights_file"]:
+            _check_weights(name, p)
         feat = BACKBONES[name][2]
         return (shapes[0][0], feat if p["head"] == "features" else p["num_classes"])
     return rule
@@ -60,36 +61,61 @@ def _set_head(model: nn.Module, path: tuple, layer: nn.Module) -> None:
         getattr(model, path[0])[path[1]] = layer
 
 
-def _build(name: str):
-    factory, _, feat, head_path = BACKBONES[name]
+def _read(path: str):
+    """The state_dict in ``path`` (memory-mapped where the format allows); ValueError
+    when the file is missing or is not a PyTorch checkpoint."""
+    if not os.path.isfile(path):
+        raise ValueError(f"cannot find weights_file {path!r} on this machine")
+    for mmap in (True, False):  # the old (non-zip) format cannot be memory-mapped
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+        except Exception as exc:  # a corrupt file raises almost anything
+            why = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:120]}"
+    raise ValueError(f"weights_file {path!r} is not a PyTorch checkpoint ({why})")
 
+
+def _check_weights(name: str, p: dict) -> None:
+    """What building with weights_file would do, on the meta device (no memory, no copy)."""
+    try:
+        state = _read(p["weights_file"])
+        with torch.device("meta"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "copying into a meta parameter is a no-op"
+            _model(name, p, state)
+    except ValueError as exc:
+        raise ShapeError(str(exc)) from None
+
+
+def _build(name: str):
     def build(p, shapes):
-        # A constant of this table, never user input.
-        model = getattr(importlib.import_module("torchvision.models"), factory)(weights=None)
-        state = None
-        if p["weights_file"]:
-            state = torch.load(p["weights_file"], map_location="cpu", weights_only=True)
-            # ImageNet weights fit the 1000-class model; a file saved from this node's
-            # own configuration fits after the head is replaced, so try both.
-            if _try_load(model, state):
-                state = None
-        if p["freeze"]:
-            for weight in model.parameters():
-                weight.requires_grad_(False)
-        if p["head"] == "features":
-            _set_head(model, head_path, nn.Identity())
-        elif p["num_classes"] != 1000:
-            _set_head(model, head_path, nn.Linear(feat, p["num_classes"]))
-        if state is not None and not _try_load(model, state):
-            raise ValueError(f"weights_file {p['weights_file']!r} does not match {name}")
-        return model
+        return _model(name, p, _read(p["weights_file"]) if p["weights_file"] else None)
     return build
+
+
+def _model(name: str, p: dict, state) -> nn.Module:
+    factory, _, feat, head_path = BACKBONES[name]
+    # A constant of this table, never user input.
+    model = getattr(importlib.import_module("torchvision.models"), factory)(weights=None)
+    if state is not None:
+        # ImageNet weights fit the 1000-class model; a file saved from this node's
+        # own configuration fits after the head is replaced, so try both.
+        if _try_load(model, state):
+            state = None
+    if p["freeze"]:
+        for weight in model.parameters():
+            weight.requires_grad_(False)
+    if p["head"] == "features":
+        _set_head(model, head_path, nn.Identity())
+    elif p["num_classes"] != 1000:
+        _set_head(model, head_path, nn.Linear(feat, p["num_classes"]))
+    if state is not None and not _try_load(model, state):
+        raise ValueError(f"weights_file {p['weights_file']!r} does not match {name}")
+    return model
 
 
 def _try_load(model: nn.Module, state) -> bool:
     try:
         model.load_state_dict(state)
-    except (RuntimeError, TypeError, AttributeError):
+    except Exception:  # a checkpoint of something else: not a dict, wrong keys or shapes
         return False
     return True
 

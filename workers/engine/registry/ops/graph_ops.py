@@ -38,7 +38,8 @@ for _name, _fn, _ports, _help in (
         ("Divide", operator.truediv, PAIR, "in0 / in1 (broadcasting)")):
     register_op(_name, kind="function", category="Math", help=_help, inputs=_ports,
                 shape=lambda p, s: broadcast(s), count=lambda p, s: 0,
-                flops=_broadcast_flops, input_dtype="any")(_chain(_fn))
+                flops=_broadcast_flops, input_dtype="any", batch="broadcast",
+                out_dtype="float32" if _name == "Divide" else "promote")(_chain(_fn))
 
 
 def _cat_shape(p, shapes):
@@ -55,7 +56,7 @@ def _cat_shape(p, shapes):
 
 @register_op("Concat", kind="function", category="Math", help="Joins inputs along dim",
              inputs=VARIADIC, params=(DIM,), shape=_cat_shape, count=lambda p, s: 0,
-             flops=lambda p, s, o: 0, input_dtype="any")
+             flops=lambda p, s, o: 0, input_dtype="any", out_dtype="promote")
 def concat(g, args, p, shapes, target):
     return {"out": g.call_function(torch.cat, (list(args),), {"dim": p["dim"]})}
 
@@ -94,7 +95,7 @@ def _perm(p, shapes) -> tuple:
              params=(Shape("dims", [0, 2, 1], "New order of the dims (0 is the batch)", min=-8,
                            max=7),),
              shape=lambda p, s: tuple(s[0][d] for d in _perm(p, s)), count=lambda p, s: 0,
-             flops=lambda p, s, o: 0, input_dtype="any")
+             flops=lambda p, s, o: 0, input_dtype="any", batch="anywhere")
 def permute(g, args, p, shapes, target):
     return {"out": g.call_method("permute", (args[0], *_perm(p, shapes)))}
 
@@ -110,7 +111,7 @@ def _transpose_shape(p, s):
              params=(Int("dim0", 1, "First dim", min=-8, max=7),
                      Int("dim1", 2, "Second dim", min=-8, max=7)),
              shape=_transpose_shape, count=lambda p, s: 0, flops=lambda p, s, o: 0,
-             input_dtype="any")
+             input_dtype="any", batch="anywhere")
 def transpose(g, args, p, shapes, target):
     return {"out": g.call_method("transpose", (args[0], p["dim0"], p["dim1"]))}
 
@@ -132,6 +133,8 @@ def squeeze(g, args, p, shapes, target):
 
 def _unsqueeze_shape(p, s):
     dim = norm_dim(p["dim"], len(s[0]) + 1)
+    if dim == 0:
+        raise ShapeError("cannot insert a dim before the batch dimension (dim 0)")
     return s[0][:dim] + (1,) + s[0][dim:]
 
 
@@ -145,6 +148,8 @@ def unsqueeze(g, args, p, shapes, target):
 def _reduce_dims(p, s) -> tuple:
     dims = p["dims"] if isinstance(p["dims"], tuple) else (p["dims"],)
     norm = tuple(sorted({norm_dim(d, len(s[0])) for d in dims}))
+    if len(norm) != len(dims):  # torch.sum/mean refuse a dim named twice
+        raise ShapeError(f"names a dim twice in dims {tuple(dims)}")
     if 0 in norm:
         raise ShapeError("cannot reduce over the batch dimension (dim 0)")
     return norm
@@ -174,14 +179,18 @@ for _name, _fn in (("Mean", torch.mean), ("Sum", torch.sum)):
 
 def _matmul_shape(p, s):
     a, b = s
-    if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
-        raise ShapeError("needs in0 (..., n, k) and in1 (..., k, m) with the same k")
+    if any(len(x) < (3 if None in x else 2) for x in s):
+        raise ShapeError("needs inputs of at least 3 dims, (N, ..., n, k) and (N, ..., k, m), "
+                         "or a matrix without a batch (a Parameter): the rows of a 2-D input "
+                         "are the batch, which MatMul would mix")
+    if a[-1] != b[-2]:
+        raise ShapeError("needs in0 (N, ..., n, k) and in1 (N, ..., k, m) with the same k")
     return broadcast([a[:-2], b[:-2]]) + (a[-2], b[-1])
 
 
 @register_op("MatMul", kind="function", category="Math", help="Matrix product in0 @ in1",
              inputs=PAIR, shape=_matmul_shape, count=lambda p, s: 0,
-             flops=lambda p, s, o: 2 * numel(o[0]) * s[0][-1])
+             flops=lambda p, s, o: 2 * numel(o[0]) * s[0][-1], batch="broadcast")
 def matmul(g, args, p, shapes, target):
     return {"out": g.call_function(operator.matmul, (args[0], args[1]))}
 

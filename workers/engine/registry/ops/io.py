@@ -14,4 +14,4 @@ register(OpSpec(name="Input", category="IO",
                 count=lambda p, s: 0, flops=lambda p, s, o: 0, input_dtype="any"))
 register(OpSpec(name="Output", category="IO", help="A model output (returned by forward)",
                 inputs=(Port("in"),), outputs=(), count=lambda p, s: 0,
-                flops=lambda p, s, o: 0, input_dtype="any"))
+                flops=lambda p, s, o: 0, input_dtype="any", batch="anywhere"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..core import register_op
-from ..params import Bool, Inferred, Int, Shape
+from ..params import INT_MAX, Bool, Inferred, Int, Shape
 from ..shapes import ShapeError, norm_dim, numel, prod
 from ._helpers import simple_module, zero
 
@@ -27,12 +27,14 @@ def linear(p, shapes):
 
 
 simple_module("Identity", "Shape", "Passes its input through unchanged", nn.Identity,
-              flops=lambda p, s, o: 0)
+              flops=lambda p, s, o: 0, input_dtype="any", batch="anywhere")
 
 
 def _flatten_shape(p, s):
     rank = len(s[0])
     start, end = norm_dim(p["start_dim"], rank), norm_dim(p["end_dim"], rank)
+    if start == 0:
+        raise ShapeError("cannot flatten the batch dimension (dim 0) into the others")
     if start > end:
         raise ShapeError(f"has start_dim {p['start_dim']} after end_dim {p['end_dim']}")
     return s[0][:start] + (prod(s[0][start:end + 1]),) + s[0][end + 1:]
@@ -41,7 +43,8 @@ def _flatten_shape(p, s):
 simple_module("Flatten", "Shape", "Flattens dims start_dim..end_dim into one", nn.Flatten,
               params=(Int("start_dim", 1, "First dim to flatten (0 is the batch)", min=-8, max=8),
                       Int("end_dim", -1, "Last dim to flatten", min=-8, max=8)),
-              names=("start_dim", "end_dim"), shape=_flatten_shape, flops=lambda p, s, o: 0)
+              names=("start_dim", "end_dim"), shape=_flatten_shape, flops=lambda p, s, o: 0,
+              input_dtype="any")
 
 
 def _unflatten_sizes(p, s) -> tuple[int, tuple]:
@@ -69,23 +72,24 @@ def _unflatten_shape(p, s):
 @register_op("Unflatten", category="Shape", help="Splits one dim into several",
              params=(Int("dim", 1, "Dim to split", min=-8, max=8),
                      Shape("sizes", [1, -1], "New sizes (one may be -1)")),
-             shape=_unflatten_shape, count=zero, flops=lambda p, s, o: 0)
+             shape=_unflatten_shape, count=zero, flops=lambda p, s, o: 0, input_dtype="any")
 def unflatten(p, shapes):
     return nn.Unflatten(*_unflatten_sizes(p, shapes))
 
 
 def _embedding_shape(p, s):
-    if p["padding_idx"] is not None and p["padding_idx"] >= p["num_embeddings"]:
-        raise ShapeError(f"has padding_idx {p['padding_idx']}, which must be below "
-                         f"num_embeddings ({p['num_embeddings']})")
+    n, pad = p["num_embeddings"], p["padding_idx"]
+    if pad is not None and not -n <= pad < n:  # nn.Embedding's own rule
+        raise ShapeError(f"has padding_idx {pad}, which must be between {-n} and {n - 1} "
+                         f"(num_embeddings {n}; negative counts from the end)")
     return s[0] + (p["embedding_dim"],)
 
 
 @register_op("Embedding", category="Linear", help="Looks up a learned vector per integer token",
              params=(Int("num_embeddings", 1000, "Vocabulary size", min=1),
                      Int("embedding_dim", 64, "Size of each vector", min=1),
-                     Int("padding_idx", None, "Token whose vector stays zero (optional)",
-                         min=0, nullable=True)),
+                     Int("padding_idx", None, "Token whose vector stays zero (optional; "
+                         "negative counts from the end)", min=-INT_MAX, nullable=True)),
              shape=_embedding_shape,
              count=lambda p, s: p["num_embeddings"] * p["embedding_dim"],
              flops=lambda p, s, o: 0, input_dtype="long", out_dtype="float32",

@@ -23,6 +23,19 @@ def _bn_builder(cls, with_stats: bool):
     return build
 
 
+def _bn_shape(p, shapes):
+    if p["eps"] <= 0:  # F.batch_norm (and instance_norm, built on it) refuses eps 0
+        raise ShapeError("needs eps above 0 (batch statistics divide by sqrt(var + eps))")
+    return shapes[0]
+
+
+def _in_shape(p, shapes):
+    if numel(shapes[0][2:]) < 2:  # statistics over one element: F.instance_norm refuses
+        raise ShapeError(f"needs more than one spatial element per channel to normalise, "
+                         f"got {shapes[0][2:]}")
+    return _bn_shape(p, shapes)
+
+
 def _bn_count(p, shapes):
     return 2 * channels(shapes) if p["affine"] else 0
 
@@ -34,7 +47,7 @@ for _n, (_ranks, _layout) in BN_RANKS.items():
         params=(EPS, MOMENTUM, Bool("affine", True, "Learn a scale and shift"),
                 Bool("track_running_stats", True, "Keep running mean/variance for eval"),
                 NUM_FEATURES),
-        build=_bn_builder(getattr(nn, f"BatchNorm{_n}d"), True), shape=same_shape,
+        build=_bn_builder(getattr(nn, f"BatchNorm{_n}d"), True), shape=_bn_shape,
         infer=lambda p, s: {"num_features": s[0][1]}, count=_bn_count,
         flops=elementwise_flops(2), rank=_ranks, layout=_layout))
     register(OpSpec(
@@ -43,7 +56,7 @@ for _n, (_ranks, _layout) in BN_RANKS.items():
         params=(EPS, Bool("affine", False, "Learn a scale and shift"),
                 Bool("track_running_stats", False, "Keep running mean/variance for eval"),
                 NUM_FEATURES),
-        build=_bn_builder(getattr(nn, f"InstanceNorm{_n}d"), False), shape=same_shape,
+        build=_bn_builder(getattr(nn, f"InstanceNorm{_n}d"), False), shape=_in_shape,
         infer=lambda p, s: {"num_features": s[0][1]}, count=_bn_count,
         flops=elementwise_flops(4), rank=(_ranks[-1],), layout=_layout))
 

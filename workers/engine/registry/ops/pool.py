@@ -21,6 +21,9 @@ def _pool_shape(n: int, is_max: bool):
             if pa[i] * 2 > ks[i]:
                 raise ShapeError(f"has padding {pa[i]}, which must be at most half of the "
                                  f"kernel size {ks[i]}")
+            if n == 3 and not is_max and s[2 + i] < ks[i]:  # avg_pool3d refuses, padded or not
+                raise ShapeError(f"needs every spatial size at least the kernel size {ks[i]}, "
+                                 f"but dim {2 + i} is {s[2 + i]}")
         return s[:2] + tuple(conv_out(s[2 + i], ks[i], st[i], pa[i], di[i], p["ceil_mode"])
                              for i in range(n))
     return rule

@@ -125,7 +125,7 @@ register(OpSpec(
 
 def _layer_params() -> tuple:
     return (Int("nhead", 4, "Attention heads (must divide d_model)", min=1, max=1024),
-            Int("dim_feedforward", 256, "Width of the feed-forward part", min=1, max=1 << 20),
+            Int("dim_feedforward", 256, "Width of the feed-forward part", min=0),
             Float("dropout", 0.1, "Dropout", min=0, max=1),
             Choice("activation", "relu", ["relu", "gelu"], "Feed-forward activation"),
             Bool("norm_first", False, "LayerNorm before attention (pre-norm)"),

@@ -19,7 +19,11 @@ def _upsample_shape(p, shapes):
     need = MODE_RANK.get(p["mode"])
     if need and len(s) != need:
         raise ShapeError(f"in mode '{p['mode']}' needs a {need}-D input")
-    return s[:2] + tuple(int(math.floor(d * p["scale_factor"])) for d in s[2:])
+    out = tuple(int(math.floor(d * p["scale_factor"])) for d in s[2:])
+    if min(out) < 1:
+        raise ShapeError(f"with scale_factor {p['scale_factor']} turns spatial size "
+                         f"{min(s[2:])} into 0")
+    return s[:2] + out
 
 
 @register_op("Upsample", category="Resampling", help="Scales the spatial dims up (or down)",
@@ -85,6 +89,10 @@ def _pad_shape(n: int, reflect: bool):
                 raise ShapeError(f"needs reflect padding smaller than the dim it pads "
                                  f"(size {s[dim]}, padding {lo}, {hi})")
             out[dim] = s[dim] + lo + hi
+            # Negative padding crops first, as in F.pad, and not to nothing.
+            if out[dim] < 1 or s[dim] + min(lo, 0) + min(hi, 0) < 1:
+                raise ShapeError(f"with padding {lo}, {hi} leaves dim {dim} of size "
+                                 f"{s[dim]} at {out[dim]}; sizes must be at least 1")
         return tuple(out)
     return rule
 
@@ -96,8 +104,8 @@ def _pad_builder(cls, n: int, constant: bool):
     return build
 
 
-PADDING = Ints("padding", 1, "int, or (left, right[, top, bottom[, front, back]])", min=0,
-               max=4096)
+PADDING = Ints("padding", 1, "int, or (left, right[, top, bottom[, front, back]]); "
+               "negative crops", min=-4096, max=4096)
 for _kind, _dims in (("Zero", (1, 2, 3)), ("Constant", (1, 2, 3)), ("Reflection", (1, 2)),
                      ("Replication", (1, 2, 3))):
     for _n in _dims:
@@ -109,4 +117,5 @@ for _kind, _dims in (("Zero", (1, 2, 3)), ("Constant", (1, 2, 3)), ("Reflection"
             if _constant else (PADDING,),
             build=_pad_builder(getattr(nn, f"{_kind}Pad{_n}d"), _n, _constant),
             shape=_pad_shape(_n, _kind == "Reflection"), count=zero,
-            flops=lambda p, s, o: 0, rank=(_n + 1, _n + 2), layout=LAYOUTS[_n]))
+            flops=lambda p, s, o: 0, rank=(_n + 1, _n + 2), layout=LAYOUTS[_n],
+            input_dtype="any"))

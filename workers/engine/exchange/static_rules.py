@@ -1,0 +1,112 @@
+"""What an fx trace computes from sizes rather than tensors, worked out at import time.
+
+The importer propagates the example inputs' shapes through the trace first
+(``torch.fx.passes.shape_prop``), so a size read (``x.shape[-2:]``,
+``x.size(1)``, ``x.ndim``) is a plain int, and the arithmetic and asserts
+built on them (``c // groups``, ``torch._assert(h == 224, ...)``) fold into
+constants: the imported graph is for the example's shape, as its Input
+nodes are. Only the batch size stays symbolic (``Batch``): it may reach a
+reshape or an ``expand``, nothing else.
+"""
+from __future__ import annotations
+
+import operator
+
+import torch
+from torch import fx
+from torch.fx._symbolic_trace import _assert_is_none
+
+from .function_rules import Batch, Op, Ref, ShapeOf, Tuple
+from .module_rules import Unmappable
+
+FOLD = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.truediv,
+        operator.mod, operator.pow, operator.neg, operator.eq, operator.ne, operator.lt,
+        operator.le, operator.gt, operator.ge, operator.not_, operator.and_, operator.or_,
+        operator.getitem}
+SYMBOLIC = (Ref, Batch, ShapeOf, Tuple)
+
+
+class Nothing:
+    """The value of a call that gives nothing to the graph (a passed ``torch._assert``)."""
+
+
+def static_shape(node) -> tuple | None:
+    meta = node.meta.get("tensor_meta") if isinstance(node, fx.Node) else None
+    return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else None
+
+
+def _shape_of(node: fx.Node, ref) -> ShapeOf:
+    shape = static_shape(node)
+    if shape is None or not isinstance(ref, Ref):
+        raise Unmappable("reads the shape of a value whose shape the trace did not record")
+    return ShapeOf((Batch(ref), *shape[1:]))
+
+
+def _is_plain(value) -> bool:
+    if isinstance(value, SYMBOLIC):  # a Ref is a tuple too: test it first
+        return False
+    if isinstance(value, (tuple, list)):
+        return all(_is_plain(v) for v in value)
+    return True
+
+
+def size_read(node: fx.Node, args: tuple, kwargs: dict):
+    """``x.size()``, ``x.size(d)``, ``x.dim()``, ``x.shape``, ``x.ndim``; None when ``node``
+    is none of these."""
+    target = node.target
+    if target == "size" or (target is getattr and args[1] == "shape"):
+        shape = _shape_of(node.args[0], args[0])
+        dim = kwargs.get("dim", args[1] if target == "size" and len(args) > 1 else None)
+        return shape if dim is None else shape.dims[dim]
+    if target == "dim" or (target is getattr and args[1] == "ndim"):
+        return len(_shape_of(node.args[0], args[0]).dims)
+    return None
+
+
+def fold(node: fx.Node, args: tuple, kwargs: dict):
+    """Arithmetic and comparisons of plain values, computed now; ``torch._assert`` on a
+    condition that holds gives Nothing. None when ``node`` is not such a call."""
+    if node.target is _assert_is_none:  # an optional argument traced at its default None
+        if args[0] is None:
+            return Nothing()
+        raise Unmappable("passes a value where the trace assumed the default None")
+    if node.target is torch._assert:
+        if args[0] is True:
+            return Nothing()
+        if args[0] is False:
+            raise Unmappable(f"asserts something that fails for the example input: {args[1]}")
+        raise Unmappable("asserts on tensor values, which a graph cannot express")
+    if node.target not in FOLD:
+        return None
+    if node.target is operator.getitem and isinstance(args[0], ShapeOf):
+        return args[0].dims[args[1]]
+    if any(isinstance(a, Batch) for a in args) and node.target is not operator.getitem:
+        raise Unmappable("computes with the batch size; only reshape and expand may use it")
+    if _is_plain(args) and not kwargs:
+        return node.target(*args)
+    return None
+
+
+def index(source: Ref, entries) -> list[Op]:
+    """``x[:, 0]``, ``x[:, 1:, ::2]``: Select and Slice ops, last dim first so that the
+    earlier dims keep their numbers; the batch (dim 0) must be kept whole."""
+    entries = entries if isinstance(entries, tuple) else (entries,)
+    if not entries or entries[0] != slice(None):
+        raise Unmappable(f"indexes the batch dimension with {entries[0]!r}")
+    ops = []
+    for dim in range(len(entries) - 1, 0, -1):
+        entry = entries[dim]
+        if entry == slice(None):
+            continue
+        if isinstance(entry, int) and not isinstance(entry, bool):
+            ops.append(Op("Select", {"dim": dim, "index": entry}, []))
+        elif isinstance(entry, slice) and all(v is None or isinstance(v, int)
+                                              for v in (entry.start, entry.stop, entry.step)):
+            ops.append(Op("Slice", {"dim": dim, "start": entry.start, "end": entry.stop,
+                                    "step": entry.step or 1}, []))
+        else:
+            raise Unmappable(f"indexes with {entry!r}; only ints and slices map (Select, "
+                             f"Slice)")
+    if not ops:
+        raise Unmappable("indexes without picking anything")
+    return ops
