@@ -38,8 +38,8 @@ class Announcer(threading.Thread):
             while not self.stopping.wait(settings.NETWEAVE_FLEET_HEARTBEAT):
                 self.beat(WorkerState.RUNNING)
             self.beat(WorkerState.STOPPED)
-        finally:
-            connection.close()  # this thread's own
+        except Exception:  # noqa: BLE001 - never silently: the fleet would show this worker lost
+            log.exception("worker %s pid %s stopped announcing itself", self.node, self.pid)
 
     def beat(self, state: str, first: bool = False) -> None:
         try:
@@ -50,7 +50,8 @@ class Announcer(threading.Thread):
                 "started": self.since, "heartbeat": timezone.now()})
         except DatabaseError as exc:  # the database restarts: try again at the next beat
             log.warning("worker %s pid %s could not announce itself: %s", self.node, self.pid, exc)
-            connection.close()
+        finally:
+            connection.close()  # back to the process's pool between beats
 
 
 _announcer: Announcer | None = None

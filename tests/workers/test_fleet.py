@@ -47,9 +47,13 @@ def test_two_workers_run_two_jobs_in_parallel_and_the_fleet_shows_both(two_worke
     runs = [owner_client.post("/api/runs", body, format="json").json()["id"] for _ in range(2)]
     wait_until(lambda: Run.objects.filter(pk__in=runs, state="running").count() == 2, timeout=120,
                what="both runs to be running")
-    shown = fleet(owner_client)
-    ours = [w for w in shown["workers"] if w["name"].startswith("fleet")]
-    assert sorted(w["name"].split("@")[0] for w in ours) == ["fleet1", "fleet2"]
+
+    def ours_busy():
+        ours = [w for w in fleet(owner_client)["workers"] if w["name"].startswith("fleet")]
+        return ours if sorted(w["name"].split("@")[0] for w in ours if w["jobs"]) == ["fleet1", "fleet2"] else None
+
+    # Each worker's next announcement (every 0.5 s here) shows it; give a loaded machine time.
+    ours = wait_until(ours_busy, timeout=60, what="both workers busy on the fleet")
     assert all(w["state"] == "busy" and w["queues"] == ["cpu"] and w["devices"]["cpus"] >= 1 for w in ours)
     assert sorted(job["id"] for w in ours for job in w["jobs"]) == sorted(runs)
     assert all(len(w["jobs"]) == 1 for w in ours)
