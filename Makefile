@@ -12,12 +12,18 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/packa
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netweave
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test test-python test-frontend deps frontend bench clean
+.PHONY: run test test-python test-frontend lint deps frontend bench clean api-types
 
 run: deps frontend
 	$(PY) manage.py standalone
 
-test: deps frontend test-frontend test-python
+test: deps frontend lint test-frontend test-python
+
+# Mistakes caught before any test runs: ruff (rules in pyproject.toml), the
+# editor's types (tsc) and eslint (frontend/eslint.config.js).
+lint: deps
+	$(VENV)/bin/ruff check .
+	@if [ -f frontend/package.json ]; then cd frontend && npm run typecheck && npm run lint; fi
 
 test-python: deps
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
@@ -39,6 +45,12 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 	@if [ -f frontend/package.json ]; then \
 		cd frontend && npm ci --no-audit --no-fund && npm run build; \
 	fi
+
+# The editor's API types (frontend/src/api/schema.ts) are generated from the
+# OpenAPI schema; tests/api/test_openapi_types.py fails when they drift.
+api-types: deps
+	$(PY) manage.py spectacular --format openapi-json --file frontend/openapi.json
+	cd frontend && npx openapi-typescript openapi.json -o src/api/schema.ts && rm openapi.json
 
 bench: deps
 	@for b in benches/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -144,6 +144,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies get their own components (RunCreate vs Run...): the editor's generated
+    # types then mark what a response always has as required.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery: Redis when REDIS_URL is set (team mode), else kombu's filesystem

@@ -12,9 +12,10 @@ from designer.core.params import query_ids
 from designer.core.permissions import projects_visible_to
 from designer.dashboards.hparams import differing, flatten
 from designer.dashboards.series_read import compare_series
-from designer.dashboards.table import dataset_label, metric_order
+from designer.dashboards.table import dataset_label, metric_order, upload_names
 from designer.graphs import engine
 from designer.graphs.models import GraphVersion
+from designer.runs.ingest import shown_goal
 from designer.runs.models import Artifact, MetricSummary, Run
 
 MAX_RUNS = 500
@@ -87,6 +88,7 @@ def compare(user, ids: list[int], keys: list[str] | None, points: int, x: str) -
     flats = [flatten(r["config"]) for r in runs]
     changed = differing(flats)
     checkpoints = _checkpoint_steps(ids)
+    names = upload_names(r["dataset"] for r in runs)
     return {
         "x": x,
         "keys": keys,
@@ -94,12 +96,12 @@ def compare(user, ids: list[int], keys: list[str] | None, points: int, x: str) -
             "id": r["id"], "name": r["name"], "state": r["state"], "project": r["project_id"],
             "graph": r["graph_version__graph_id"], "graph_name": r["graph_version__graph__name"],
             "graph_version": r["graph_version_id"], "version": r["graph_version__number"],
-            "dataset": dataset_label(r["dataset"]), "steps_per_epoch": steps_per_epoch(r, checkpoints),
+            "dataset": dataset_label(r["dataset"], names), "steps_per_epoch": steps_per_epoch(r, checkpoints),
             "series": series[r["id"]],
         } for r in runs],
         "metrics": [{
             "key": key,
-            "goal": next((summaries[(r, key)]["goal"] for r in ids if (r, key) in summaries), "max"),
+            "goal": shown_goal(key, next((summaries[(r, key)]["goal"] for r in ids if (r, key) in summaries), "max")),
             "best": [summaries[(r, key)]["best"] if (r, key) in summaries else None for r in ids],
             "last": [summaries[(r, key)]["latest"] if (r, key) in summaries else None for r in ids],
         } for key in keys],

@@ -13,6 +13,7 @@ from django.http import StreamingHttpResponse
 from designer.dashboards.hparams import flatten, key_columns
 from designer.dashboards.table import (
     BEST, LATEST, TableQuery, dataset_label, duration, filtered_runs, ordered, page_rows, summaries_of,
+    upload_names,
 )
 from designer.runs.models import MetricPoint
 
@@ -50,10 +51,11 @@ def table_rows(project, query: TableQuery):
     yield (["id", "name", "state", "graph", "version", "dataset", "created", "started", "finished",
             "duration_s", "tags", "notes"] + hparams + [f"{part}:{k}" for k in keys for part in ("best", "last")])
     now = timezone.now()
+    names = upload_names(r["dataset"] for r in runs)
     for run, flat in zip(runs, flats):
         metrics = summaries[run["id"]]
         yield ([run["id"], run["name"], run["state"], run["graph_version__graph__name"],
-                run["graph_version__number"], dataset_label(run["dataset"]),
+                run["graph_version__number"], dataset_label(run["dataset"], names),
                 _cell(run["created"] and run["created"].isoformat()),
                 _cell(run["started"] and run["started"].isoformat()),
                 _cell(run["finished"] and run["finished"].isoformat()),

@@ -19,6 +19,7 @@ from designer.core.errors import InputProblem, error
 from designer.core.params import BIGINT_MAX, query_int
 from designer.dashboards.hparams import flatten, key_columns
 from designer.dashboards.series_read import binary_rows
+from designer.runs.ingest import shown_goal
 from designer.runs.models import MetricSummary, Run, RunState
 
 MAX_ROWS = 5000
@@ -31,7 +32,7 @@ METRIC_SORT = re.compile(r"^(best|last):([\w./-]{1,128})$")
 HPARAM_SORT = re.compile(r"^hp:([A-Za-z0-9_]{1,64}(?:\.[A-Za-z0-9_]{1,64}){0,4})$")
 FIELDS = ("id", "name", "state", "kind", "graph_version_id", "graph_version__number",
           "graph_version__graph_id", "graph_version__graph__name", "dataset", "config", "created",
-          "started", "finished", "tags", "notes", "created_by__username")
+          "started", "finished", "tags", "notes", "created_by__username", "queue", "devices")
 JSON_FIELDS = ("dataset", "config", "tags")
 
 
@@ -165,6 +166,7 @@ def table(project, query: TableQuery) -> dict:
     flats = [flatten(r["config"]) for r in page]
     hparams = key_columns(flats)
     goals: dict[str, str] = {}
+    names = upload_names(r["dataset"] for r in page)
     now = timezone.now()
     rows = []
     for run, flat in zip(page, flats):
@@ -175,7 +177,8 @@ def table(project, query: TableQuery) -> dict:
             "id": run["id"], "name": run["name"], "state": run["state"], "kind": run["kind"],
             "graph": run["graph_version__graph_id"], "graph_name": run["graph_version__graph__name"],
             "graph_version": run["graph_version_id"], "version": run["graph_version__number"],
-            "dataset": dataset_label(run["dataset"]), "created": run["created"],
+            "dataset": dataset_label(run["dataset"], names), "queue": run["queue"], "devices": run["devices"],
+            "created": run["created"],
             "started": run["started"], "finished": run["finished"],
             "duration": duration(run["started"], run["finished"], now),
             "created_by": run["created_by__username"], "tags": run["tags"], "notes": run["notes"],
@@ -183,7 +186,7 @@ def table(project, query: TableQuery) -> dict:
             "best": {key: v[BEST] for key, v in metrics.items()},
             "last": {key: v[LATEST] for key, v in metrics.items()},
         })
-    metrics = [{"key": key, "goal": goals[key]} for key in sorted(goals, key=metric_order)]
+    metrics = [{"key": key, "goal": shown_goal(key, goals[key])} for key in sorted(goals, key=metric_order)]
     return {"count": count, "offset": query.offset, "limit": query.limit, "sort": query.sort,
             "metrics": metrics, "hparams": hparams, "rows": rows}
 
@@ -195,9 +198,20 @@ def metric_order(key: str) -> tuple:
     return rank, key
 
 
-def dataset_label(spec) -> str:
+def upload_names(specs) -> dict[int, str]:
+    """The names of the uploaded datasets that runs' dataset specs point at, in one query."""
+    from designer.datasets.models import Dataset
+
+    ids = {s.get("upload") for s in specs if isinstance(s, dict) and isinstance(s.get("upload"), int)}
+    return dict(Dataset.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def dataset_label(spec, names: dict[int, str] | None = None) -> str:
+    """What a person calls a run's dataset: an upload's name, a built-in's kind."""
     if not isinstance(spec, dict):
         return ""
+    if names and spec.get("upload") in names:
+        return names[spec["upload"]]
     for field in ("name", "kind"):
         if spec.get(field):
             return str(spec[field])

@@ -6,8 +6,10 @@ from django.http import HttpResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from drf_spectacular.utils import extend_schema
+
 from designer.core.permissions import get_project
-from designer.dashboards import export
+from designer.dashboards import export, schemas
 from designer.dashboards.compare import compare, parse_run_ids, visible_runs
 from designer.dashboards.insights import insights
 from designer.dashboards.table import TableQuery, table
@@ -27,12 +29,14 @@ def json_response(data: dict) -> HttpResponse:
 class RunsTable(APIView):
     """GET /api/projects/<id>/runs-table?sort=&state=&graph=&tag=&q=&offset=&limit="""
 
+    @extend_schema(parameters=schemas.TABLE_PARAMS, responses=schemas.RunsTableAnswer)
     def get(self, request, pk):
         project = get_project(request.user, pk)
         return json_response(table(project, TableQuery.from_params(request.query_params)))
 
 
 class RunsTableCsv(APIView):
+    @extend_schema(parameters=schemas.TABLE_PARAMS, responses=schemas.CSV)
     def get(self, request, pk):
         project = get_project(request.user, pk)
         query = TableQuery.from_params(request.query_params, max_rows=CSV_ROWS, default_rows=CSV_ROWS)
@@ -42,6 +46,7 @@ class RunsTableCsv(APIView):
 class Compare(APIView):
     """GET /api/compare?runs=1,2&keys=val/loss,val/accuracy&points=1000&x=step|time"""
 
+    @extend_schema(parameters=[schemas.RUNS_PARAM, *schemas.SERIES_PARAMS], responses=schemas.CompareAnswer)
     def get(self, request):
         ids = parse_run_ids(request.query_params.get("runs", ""))
         keys, points, x = series_options(request)
@@ -51,6 +56,7 @@ class Compare(APIView):
 class SeriesCsv(APIView):
     """GET /api/series.csv?runs=1,2&keys=... : every stored point, not downsampled."""
 
+    @extend_schema(parameters=[schemas.RUNS_PARAM, schemas.SERIES_PARAMS[0]], responses=schemas.CSV)
     def get(self, request):
         ids = [r["id"] for r in visible_runs(request.user, parse_run_ids(request.query_params.get("runs", "")))]
         keys, _, _ = series_options(request)
@@ -59,6 +65,7 @@ class SeriesCsv(APIView):
 
 
 class RunSeriesCsv(APIView):
+    @extend_schema(parameters=[schemas.SERIES_PARAMS[0]], responses=schemas.CSV)
     def get(self, request, pk):
         run = get_run(request.user, pk)
         keys, _, _ = series_options(request)
@@ -68,5 +75,6 @@ class RunSeriesCsv(APIView):
 class RunInsights(APIView):
     """GET /api/runs/<id>/insights: confusion matrix, per-class scores, system metrics, model summary."""
 
+    @extend_schema(responses=schemas.InsightsAnswer)
     def get(self, request, pk):
         return Response(insights(get_run(request.user, pk)))

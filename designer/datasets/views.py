@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -38,8 +38,38 @@ class UploadSerializer(serializers.Serializer):
         return options
 
 
+class DatasetRow(serializers.Serializer):
+    """A dataset as the launch form and the project page show it (built-in or upload)."""
+
+    id = serializers.JSONField(help_text="the kind of a built-in (\"digits\"), the id (a number) of an upload")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    source = serializers.ChoiceField(["builtin", "local", "upload"])
+    available = serializers.BooleanField()
+    error = serializers.CharField(required=False, help_text="why a local dataset cannot be used")
+    help = serializers.CharField(required=False)
+    task = serializers.CharField(required=False)
+    input_shape = serializers.ListField(child=serializers.IntegerField(), allow_null=True, required=False)
+    num_classes = serializers.IntegerField(allow_null=True, required=False)
+    classes = serializers.ListField(child=serializers.CharField(), allow_null=True, required=False)
+    sizes = serializers.DictField(child=serializers.IntegerField(), allow_null=True, required=False)
+    description = serializers.CharField(required=False)
+    project = serializers.IntegerField(required=False, help_text="uploads: the project")
+    size = serializers.IntegerField(required=False, help_text="uploads: the file's bytes")
+    options = serializers.DictField(child=serializers.JSONField(), required=False)
+    created = serializers.DateTimeField(required=False)
+
+
+class DatasetPage(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = DatasetRow(many=True)
+
+
 class DatasetList(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=DatasetPage,
+                   parameters=[OpenApiParameter("project", int, required=False, description="a project's uploads")])
     def get(self, request):
         uploads = Dataset.objects.filter(project__in=projects_visible_to(request.user))
         project = query_int(request.query_params, "project", min_value=1)
@@ -54,7 +84,7 @@ class DatasetList(APIView):
 class ProjectDatasets(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: dict})
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: DatasetRow})
     def post(self, request, pk):
         project = get_project(request.user, pk, Role.EDITOR)
         body = UploadSerializer(data=request.data)
@@ -75,10 +105,11 @@ def _dataset(request, pk: int, role: str) -> Dataset:
 
 
 class DatasetDetail(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=DatasetRow, operation_id="dataset_retrieve")
     def get(self, request, pk):
         return Response(services.upload_row(_dataset(request, pk, Role.VIEWER)))
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         dataset = _dataset(request, pk, Role.EDITOR)
         from designer.runs.models import Run
@@ -88,3 +119,4 @@ class DatasetDetail(APIView):
         dataset.path.unlink(missing_ok=True)
         dataset.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+

@@ -32,6 +32,15 @@ LOWER_IS_BETTER = ("loss", "error", "mse", "mae", "rmse", "perplexity", "time", 
                    "bytes", "ece")
 
 
+# Settings recorded as metrics: neither a higher nor a lower value is better.
+NEUTRAL = ("lr", "learning_rate", "momentum")
+
+
+def shown_goal(key: str, goal: str) -> str:
+    """The goal a dashboard shows: the stored one, or "none" for a setting like the learning rate."""
+    return "none" if key.rsplit("/", 1)[-1].lower() in NEUTRAL else goal
+
+
 def goal_for(key: str) -> str:
     name = key.rsplit("/", 1)[-1].lower()
     return "min" if any(word in name for word in LOWER_IS_BETTER) else "max"
@@ -64,6 +73,15 @@ def points_of(message: dict) -> list[Point]:
     return points
 
 
+def phase_of(message: dict) -> dict:
+    """A `phase` message as the event's data: its name, and the epoch it is in (training)."""
+    data = {"phase": str(message.get("phase", ""))[:64]}
+    for name in ("epoch", "epochs"):
+        if isinstance(message.get(name), int) and not isinstance(message.get(name), bool):
+            data[name] = message[name]
+    return data
+
+
 @dataclass
 class Ingest:
     run_id: int
@@ -82,6 +100,8 @@ class Ingest:
             self.events.append((EventKind.LOG, {
                 "level": str(message.get("level", "info")),
                 "message": str(message.get("message", ""))[:4000]}))
+        elif kind == "phase":
+            self.events.append((EventKind.PHASE, phase_of(message)))
         elif kind in ("checkpoint", "artifact"):
             self.artifacts.append(message)
         elif kind == "done":

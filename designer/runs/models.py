@@ -187,6 +187,9 @@ class EventKind(models.TextChoices):
     LOG = "log", "Log line"
     CHECKPOINT = "checkpoint", "Checkpoint"
     ARTIFACT = "artifact", "Artifact"
+    # What the run is doing now (loading data, training epoch 3/10, ...): shown
+    # before the first metric arrives.
+    PHASE = "phase", "Phase"
 
 
 class RunEvent(models.Model):

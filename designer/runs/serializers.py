@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from designer.runs.models import Artifact, MetricSummary, Run
+from designer.runs.models import Artifact, MetricSummary, Run, RunState
 
 MAX_TAGS, MAX_TAG = 50, 64
 
@@ -12,13 +12,26 @@ class InputSerializer(serializers.Serializer):
     checkpoint = serializers.ChoiceField(choices=["best", "last"])
 
 
+class GpuSerializer(serializers.Serializer):
+    """A GPU a job ran on (designer/runs/placement.py)."""
+
+    index = serializers.IntegerField(help_text="NVML index on its worker's machine")
+    uuid = serializers.CharField()
+    name = serializers.CharField()
+
+
 class RunSerializer(serializers.ModelSerializer):
     inputs = InputSerializer(many=True, read_only=True)
+    gpus = GpuSerializer(many=True, read_only=True, help_text="the GPUs the job ran on; empty on the CPU")
     graph = serializers.IntegerField(source="graph_version.graph_id", read_only=True)
     version = serializers.IntegerField(source="graph_version.number", read_only=True)
     graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
     project_name = serializers.CharField(source="project.name", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+    dataset = serializers.DictField(read_only=True, help_text="the engine's dataset spec ({kind, options, ...})")
+    config = serializers.DictField(read_only=True, help_text="the full training config (engine's TrainConfig)")
+    summary = serializers.DictField(read_only=True, help_text="the child's final summary (test_<metric>, ...)")
+    tags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Run
@@ -31,9 +44,15 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class RunDetailSerializer(RunSerializer):
+    resumable = serializers.SerializerMethodField(
+        help_text="the run stopped (failed or cancelled) and saved checkpoints/last.pt: Resume can work")
+
     class Meta(RunSerializer.Meta):
-        fields = RunSerializer.Meta.fields + ["log_tail"]
+        fields = RunSerializer.Meta.fields + ["log_tail", "resumable"]
         read_only_fields = fields
+
+    def get_resumable(self, run) -> bool:
+        return run.state in (RunState.FAILED, RunState.CANCELLED) and run.last_checkpoint.is_file()
 
 
 class RunCreateSerializer(serializers.Serializer):

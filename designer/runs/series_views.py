@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from designer.core.errors import InputProblem, error
 from designer.core.params import query_ids, query_int
 from designer.core.permissions import projects_visible_to
+from designer.dashboards import schemas
 from designer.runs.models import Run
 from designer.runs.series import MAX_POINTS, X_AXES, series_lines
 from designer.runs.views import get_run
@@ -29,6 +31,7 @@ def _options(request) -> tuple[list[str] | None, int, str]:
 
 
 class RunSeries(APIView):
+    @extend_schema(parameters=schemas.SERIES_PARAMS, responses=schemas.RunSeriesAnswer)
     def get(self, request, pk):
         run = get_run(request.user, pk)
         keys, points, x = _options(request)
@@ -37,6 +40,7 @@ class RunSeries(APIView):
 
 
 class CompareSeries(APIView):
+    @extend_schema(parameters=[schemas.RUNS_PARAM, *schemas.SERIES_PARAMS], responses=schemas.ManySeriesAnswer)
     def get(self, request):
         wanted = query_ids(request.query_params, "runs", MAX_RUNS)
         visible = set(Run.objects.filter(pk__in=wanted, project__in=projects_visible_to(request.user))

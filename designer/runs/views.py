@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -106,7 +107,7 @@ class RunAction(APIView):
 
     action = ""
 
-    @extend_schema(request=None, responses=RunDetailSerializer)
+    @extend_schema(request=None, responses={200: RunDetailSerializer, 201: RunDetailSerializer})
     def post(self, request, pk):
         run = get_run(request.user, pk, Role.EDITOR)
         if self.action == "cancel":
@@ -131,6 +132,7 @@ class RunCheckpoints(APIView):
 
 
 class CheckpointDownload(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk, name):
         run = get_run(request.user, pk)
         artifact = run.artifacts.filter(kind="checkpoint", name=f"checkpoints/{name}").first()

@@ -33,5 +33,6 @@ def make_run(version, owner, *, lr: float = 0.001, state: str = "succeeded", **f
     config = {"epochs": 2, "batch_size": 64, "optimizer": {"name": "adam", "lr": lr}, "seed": 0}
     fields.setdefault("started", now - timezone.timedelta(seconds=90))
     fields.setdefault("finished", None if state == "running" else now)
+    fields.setdefault("dataset", {"kind": "digits", "options": {}})
     return Run.objects.create(project=version.graph.project, graph_version=version, created_by=owner,
-                              dataset={"kind": "digits", "options": {}}, config=config, state=state, **fields)
+                              config=config, state=state, **fields)

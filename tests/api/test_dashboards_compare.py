@@ -55,8 +55,12 @@ def test_it_lists_only_differing_hyperparameters_and_diffs_the_graphs(graph, own
     first = make_run(graph.head, owner, lr=0.001)
     wider = save_version(graph, documents.wide(8), owner, "wider")
     second = make_run(wider, owner, lr=0.01)
+    for run in (first, second):
+        add_points(run, "train/lr", [0.01, 0.005])
 
     body = owner_client.get(f"/api/compare?runs={first.pk},{second.pk}").json()
+    # A learning rate is a setting, not a score: neither higher nor lower is better.
+    assert next(m for m in body["metrics"] if m["key"] == "train/lr")["goal"] == "none"
 
     assert body["hparams"] == [{"name": "optimizer.lr", "values": [0.001, 0.01]}]
     versions = body["architecture"]["versions"]

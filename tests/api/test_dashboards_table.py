@@ -54,6 +54,17 @@ def test_it_sorts_by_a_metric_filters_and_searches(graph, owner, owner_client, p
     assert page["rows"][0]["duration"] == pytest.approx(90, abs=1)
 
 
+def test_rows_name_an_uploaded_dataset_and_give_queue_and_devices(graph, owner, owner_client, project):
+    from designer.datasets.models import Dataset
+
+    upload = Dataset.objects.create(project=project, name="iris measurements", kind="csv", file="x.csv", size=1)
+    make_run(graph.head, owner, dataset=upload.spec(), queue="gpu", devices=2)
+    make_run(graph.head, owner)
+    rows = table(owner_client, project, "sort=id")["rows"]
+    assert [(r["dataset"], r["queue"], r["devices"]) for r in rows] == [("iris measurements", "gpu", 2),
+                                                                         ("digits", "cpu", 1)]
+
+
 @pytest.mark.parametrize("query, field", [("sort=loss", "sort"), ("state=done", "state"), ("limit=0", "limit"),
                                           ("limit=5001", "limit"), ("sort=hp:a;drop", "sort")])
 def test_it_refuses_bad_table_queries(owner_client, project, query, field):

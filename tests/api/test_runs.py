@@ -145,11 +145,17 @@ def test_it_lets_editors_clone_a_run(clients, run, who):
 
 
 def test_it_resumes_a_stopped_run_from_its_last_checkpoint(editor_client, run):
+    def resumable() -> bool:
+        return editor_client.get(f"/api/runs/{run.pk}").json()["resumable"]
+
     assert editor_client.post(f"/api/runs/{run.pk}/resume").status_code == 409  # queued
+    assert not resumable()
     Run.objects.filter(pk=run.pk).update(state="cancelled")
     assert editor_client.post(f"/api/runs/{run.pk}/resume").status_code == 409  # no checkpoint
+    assert not resumable()  # the editor offers Resume only when it can work
     run.last_checkpoint.parent.mkdir(parents=True)
     run.last_checkpoint.write_bytes(b"weights")
+    assert resumable()
     response = editor_client.post(f"/api/runs/{run.pk}/resume")
     assert response.status_code == 201
     resumed = Run.objects.get(pk=response.json()["id"])

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.editor import edge_shapes, log_in, wait_validated
+from tests.e2e.editor import log_in, wait_validated
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

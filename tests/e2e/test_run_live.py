@@ -33,11 +33,11 @@ def launch(page, graph_id: int) -> int:
 
 
 def loss_points_stored(page, run_id: int) -> int:
-    """Points of every `*loss*` key, as the server counts them. The page asks for
-    the stored series once, as it opens (a handful of points, not downsampled);
-    everything else comes over SSE."""
+    """Points of the per-step loss (the Loss chart's one line), as the server counts
+    them. The page asks for the stored series once, as it opens (a handful of
+    points, not downsampled); everything else comes over SSE."""
     metrics = page.request.get(f"/api/runs/{run_id}/metrics").json()
-    return sum(m["count"] for m in metrics if "loss" in m["key"].rsplit("/", 1)[-1])
+    return sum(m["count"] for m in metrics if m["key"] == "train/loss")
 
 
 def test_the_run_page_reconnects_after_a_server_restart_and_misses_nothing(graph_id, stack, page, shoot):

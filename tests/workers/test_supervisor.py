@@ -38,6 +38,7 @@ def test_it_records_points_summaries_artifacts_and_success(make_run):
     assert len(sent) == 90 and sent[0] == {"key": "train/k0", "step": 0, "value": 0.0, "time": 1.7e9}
     assert [e["state"] for e in events_of(run, "state")] == ["running", "succeeded"]
     assert any(e["message"] == "a stray print from user code" for e in events_of(run, "log"))
+    assert events_of(run, "phase") == [{"run": run.pk, "phase": "training", "epoch": 1, "epochs": 1}]
 
 
 def test_a_crash_in_the_child_fails_the_run_with_the_error(make_run):

@@ -10,7 +10,6 @@ import time
 
 import psutil
 import pytest
-from django.conf import settings
 from django.db.models import Count
 
 from designer.runs.models import Artifact, MetricPoint, MetricSummary, Run, RunEvent

@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from designer.graphs import engine, services
+from designer.graphs import engine, schemas, services
 from designer.graphs.serializers import ValidateSerializer
 
 
@@ -28,7 +28,7 @@ class Layers(APIView):
 
 
 class Templates(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="templates_list")
+    @extend_schema(responses=schemas.Template(many=True), operation_id="templates_list")
     def get(self, request):
         return Response(engine.call("list_templates"))
 

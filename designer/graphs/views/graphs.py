@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from designer.core.params import query_int
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import RoleByMethod, get_graph, get_project
-from designer.graphs import services
+from designer.graphs import schemas, services
 from designer.graphs.models import Graph, GraphVersion, Role
 from designer.graphs.serializers import (
     GraphCreateSerializer,
@@ -148,7 +148,7 @@ def _version_number(request, name: str) -> int:
 class GraphDiff(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("a", int, required=True), OpenApiParameter("b", int, required=True)],
-        responses=OpenApiTypes.OBJECT,
+        responses=schemas.VersionDiff,
     )
     def get(self, request, pk):
         a, b = _version_number(request, "a"), _version_number(request, "b")
@@ -185,7 +185,7 @@ class VersionExport(APIView):
 
 
 class ProjectBlocks(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=schemas.ProjectBlockPage)
     def get(self, request, pk):
         project = get_project(request.user, pk, Role.VIEWER)
         blocks = services.project_blocks(project)

@@ -87,30 +87,29 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
     throw new ApiError(0, errorMessage(0, null));
   }
   if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let data: unknown = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
+  const data = parseJson(await res.text());
   if (!res.ok) throw failure(path, res.status, data);
   return data as T;
+}
+
+/** An answer's JSON, or null when it has none (an empty body, a proxy's HTML page). */
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Binary downloads (exports): the browser saves the answer as a file. */
 export async function download(path: string, filename: string): Promise<void> {
   const res = await fetch(`/api${path}`, { credentials: "same-origin" });
-  if (!res.ok) {
-    let data: unknown = null;
-    try {
-      data = await res.json();
-    } catch {
-      data = null;
-    }
-    throw failure(path, res.status, data);
-  }
-  const blob = await res.blob();
+  if (!res.ok) throw failure(path, res.status, parseJson(await res.text()));
+  saveBlob(await res.blob(), filename);
+}
+
+/** Let the browser save `blob` as a file called `filename`. */
+export function saveBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;

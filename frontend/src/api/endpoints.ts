@@ -4,7 +4,7 @@ import type { GraphDocument } from "../schemas/graph";
 import { ValidationReport } from "../schemas/report";
 import type { Fleet } from "../fleet/types";
 import { download, request } from "./client";
-import type { Dataset, GraphDetail, GraphSummary, JobKind, Page, Project, ProjectBlock, Run, Template, User, Version } from "./types";
+import type { Dataset, GraphDetail, GraphSummary, JobKind, Page, Project, ProjectBlock, Run, RunSeriesAnswer, Template, User, Version } from "./types";
 
 const q = (params: Record<string, string | number | undefined>) => {
   const s = new URLSearchParams();
@@ -106,7 +106,7 @@ export const runs = {
   cancel: (id: number) => request<Run>("POST", `/runs/${id}/cancel`),
   clone: (id: number) => request<Run>("POST", `/runs/${id}/clone`),
   resume: (id: number) => request<Run>("POST", `/runs/${id}/resume`),
-  series: (id: number, keys: string[]) => request<unknown>("GET", `/runs/${id}/series${q({ keys: keys.join(","), points: 1000, x: "step" })}`),
+  series: (id: number, keys: string[]) => request<RunSeriesAnswer>("GET", `/runs/${id}/series${q({ keys: keys.join(","), points: 1000, x: "step" })}`),
   eventsUrl: (id: number, after = 0) => `/api/runs/${id}/events${after > 0 ? q({ after }) : ""}`,
 };
 

@@ -1,13 +1,14 @@
 /** Start a graph from a template (GET /api/templates) or from an empty canvas. */
 import { useState } from "react";
 import { catalogue } from "../api/endpoints";
-import { useAsync } from "../lib/useAsync";
+import { errorText, useTemplates } from "../api/queries";
 import { Modal } from "./ui/Modal";
 import { ErrorNote, Spinner } from "./ui/Spinner";
 import { emptyDocument, type GraphDocument } from "../schemas/graph";
 
 export function TemplateGallery({ onClose, onPick }: { onClose: () => void; onPick: (name: string, doc: GraphDocument) => Promise<void> }) {
-  const { data, error, loading } = useAsync(() => catalogue.templates(), []);
+  const { data, error: failure, isPending: loading } = useTemplates();
+  const error = errorText(failure);
   const [name, setName] = useState("");
   const [busy, setBusy] = useState<string | null>(null);
   const [pickError, setPickError] = useState<string | null>(null);

@@ -13,7 +13,8 @@ import { align, linesFor, runColour, type XMode } from "./chartData";
 import { ArchitectureDiff, HparamTable, MetricTable } from "./CompareTables";
 import { OverlayChart } from "./OverlayChart";
 import { ParallelCoords } from "./ParallelCoords";
-import { LIVE_STATES, useLive } from "./useLive";
+import { useCompare } from "./queries";
+import { errorText } from "../api/queries";
 import type { CompareAnswer } from "./types";
 import { pointsFrom, runIdsFrom } from "./params";
 import "./dashboards.css";
@@ -91,13 +92,13 @@ export function ComparePage() {
   const [exportError, setExportError] = useState<string | null>(null);
   // Wall times come only with x=time (a third less to send otherwise).
   const serverX = x === "time" ? "time" : "step";
-  const live = useLive(() => dashboards.compare(ids, [], serverX, points), (d) => d.runs.some((r) => LIVE_STATES.includes(r.state)),
-    [ids.join(","), serverX, points]);
+  const live = useCompare(ids, serverX, points);
   const answer = live.data;
+  const loadError = errorText(live.error);
 
   if (!ids.length)
     return <div className="content"><p>Pick runs to compare in a project's runs table.</p><Link to="/">Projects</Link></div>;
-  if (!answer) return live.error ? <div className="content"><ErrorNote message={live.error} /></div> : <Spinner label="Loading the runs" />;
+  if (!answer) return loadError ? <div className="content"><ErrorNote message={loadError} /></div> : <Spinner label="Loading the runs" />;
 
   const colours = answer.runs.map((_, i) => runColour(i));
   const chosen = metric ?? answer.keys.find((k) => k.startsWith("val/")) ?? answer.keys[0];
@@ -111,7 +112,7 @@ export function ComparePage() {
         {project && <><Link to={`/projects/${project}/runs`}>Runs</Link> / </>}Compare {ids.length} runs
       </div>
       <CompareHead answer={answer} colours={colours} />
-      <ErrorNote message={live.error ?? exportError} />
+      <ErrorNote message={loadError ?? exportError} />
       <CompareControls view={view} setView={setView} noEpochs={noEpochs} onExport={exportCsv} />
       <Charts answer={answer} smoothing={smoothing} x={x} log={log} />
       <h2>Hyperparameters that differ</h2>

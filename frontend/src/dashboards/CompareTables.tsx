@@ -1,7 +1,7 @@
 /** The compare view's tables: hyperparameters that differ, best/last per metric, the architecture diff. */
 import { Link } from "../router";
 import { formatValue } from "./ParallelCoords";
-import type { CompareAnswer, GraphDiff } from "./types";
+import { goalArrow, type CompareAnswer, type GraphDiff } from "./types";
 
 function RunHead({ runs, colours }: { runs: CompareAnswer["runs"]; colours: string[] }) {
   return (
@@ -38,10 +38,10 @@ export function MetricTable({ answer, colours }: { answer: CompareAnswer; colour
         <tbody>
           {answer.metrics.map((m) => {
             const finite = m.best.filter((v): v is number => v !== null);
-            const winner = finite.length ? (m.goal === "min" ? Math.min(...finite) : Math.max(...finite)) : null;
+            const winner = !finite.length || m.goal === "none" ? null : m.goal === "min" ? Math.min(...finite) : Math.max(...finite);
             return (
               <tr key={m.key}>
-                <td><code>{m.key}</code> <span className="muted small">{m.goal === "min" ? "↓" : "↑"}</span></td>
+                <td><code>{m.key}</code> <span className="muted small">{goalArrow(m.goal)}</span></td>
                 {m.best.map((b, i) => (
                   <td key={i} className={b !== null && b === winner && answer.runs.length > 1 ? "winner" : ""}>
                     {formatValue(b)} <span className="muted">/ {formatValue(m.last[i])}</span>

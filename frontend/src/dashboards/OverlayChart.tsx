@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
+import { markScale } from "../components/runs/Chart";
 
 const HEIGHT = 240;
 // Past this many runs the legend would be taller than the chart; hover still shows the cursor.
@@ -20,12 +21,14 @@ export interface OverlayProps {
   log: boolean;
   sync: string;
   testId?: string;
+  /** A fixed y range (percentages: 0-100) instead of fitting the data. */
+  range?: [number, number];
 }
 
-export function OverlayChart({ title, labels, colours, data, xLabel, log, sync, testId }: OverlayProps) {
+export function OverlayChart({ title, labels, colours, data, xLabel, log, sync, testId, range }: OverlayProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = `${labels.join("|")}#${colours.join("|")}#${log}#${xLabel}`;
+  const shape = `${labels.join("|")}#${colours.join("|")}#${log}#${xLabel}#${range ?? ""}`;
 
   useEffect(() => {
     const el = box.current;
@@ -36,14 +39,14 @@ export function OverlayChart({ title, labels, colours, data, xLabel, log, sync, 
       legend: { show: labels.length <= LEGEND_RUNS, live: true },
       cursor: { sync: { key: sync, setSeries: true }, focus: { prox: 24 } },
       focus: { alpha: 0.35 },
-      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+      scales: { x: { time: false }, y: log ? { distr: 3 } : range ? { range } : {} },
       axes: [{ ...AXIS, label: xLabel, labelSize: 18 }, { ...AXIS, size: 64 }],
       series: [{ label: xLabel }, ...labels.map((label, i) => ({ label, stroke: colours[i], width: 1.6, spanGaps: true }))],
       // When the chart was first drawn (ms since the epoch): the benchmarks read it.
       hooks: { draw: [(u) => {
         const boxEl = u.root.parentElement;
         if (boxEl && !boxEl.dataset.drawn) boxEl.dataset.drawn = String(performance.timeOrigin + performance.now());
-      }] },
+      }, markScale] },
     };
     plot.current = new uPlot(opts, data as uPlot.AlignedData, el);
     const resize = () => plot.current?.setSize({ width: el.clientWidth, height: HEIGHT });

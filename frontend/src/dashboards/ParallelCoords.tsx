@@ -4,6 +4,7 @@
  * metric (bright = better), so what good runs share stands out.
  */
 import { useMemo } from "react";
+import type { Goal } from "./types";
 
 const W = 1000;
 const H = 300;
@@ -44,7 +45,7 @@ export function ParallelCoords({ hparams, metric, values, goal, runIds }: {
   hparams: { name: string; values: unknown[] }[];
   metric: string;
   values: (number | null)[];
-  goal: "min" | "max";
+  goal: Goal;
   runIds: number[];
 }) {
   const axes = useMemo(() => [...hparams.map((h) => makeAxis(h.name, h.values)), makeAxis(metric, values)],
@@ -54,7 +55,8 @@ export function ParallelCoords({ hparams, metric, values, goal, runIds }: {
   const hi = Math.max(...finite);
   const colour = (v: number | null) => {
     if (v === null || !finite.length) return "#4b5563";
-    const good = hi === lo ? 1 : goal === "max" ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo);
+    // A setting (goal "none") is coloured low to high, like a metric to maximise.
+    const good = hi === lo ? 1 : goal !== "min" ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo);
     return `hsl(${20 + good * 190} 80% ${45 + good * 15}%)`;
   };
   const x = (i: number) => PAD.side + (axes.length === 1 ? 0 : (i / (axes.length - 1)) * (W - 2 * PAD.side));

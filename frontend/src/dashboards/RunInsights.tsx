@@ -1,7 +1,7 @@
 /**
  * What the run page shows below its curves: confusion matrix heatmap,
  * per-class precision / recall / F1, system metrics, the model's parameters
- * and FLOPs per node, checkpoints to download. Refreshed while the run is live.
+ * and FLOPs per node, checkpoints to download. Refreshed by the run's SSE events.
  */
 import { useMemo } from "react";
 import { formatBytes, formatCount, formatShape } from "../lib/format";
@@ -9,7 +9,8 @@ import { ErrorNote } from "../components/ui/Spinner";
 import { dashboards } from "./api";
 import { align, prepare } from "./chartData";
 import { OverlayChart } from "./OverlayChart";
-import { LIVE_STATES, useLive } from "./useLive";
+import { useInsights, useSystemSeries } from "./queries";
+import { errorText } from "../api/queries";
 import type { Insights } from "./types";
 import "./dashboards.css";
 
@@ -70,8 +71,11 @@ function Reliability({ cal }: { cal: NonNullable<Insights["calibration"]> }) {
   );
 }
 
-function SystemCharts({ run, keys, live }: { run: number; keys: string[]; live: boolean }) {
-  const series = useLive(() => dashboards.series(run, keys), () => live, [run, keys.join(","), live]);
+/** Percentages on a fixed 0-100 axis: a CPU at 99.9-100 % is busy, not swinging wildly. */
+const PERCENT: [number, number] = [0, 100];
+
+function SystemCharts({ run, keys }: { run: number; keys: string[] }) {
+  const series = useSystemSeries(run, keys);
   const charts = useMemo(() => (series.data?.runs[0]?.series ?? []).map((line) => ({
     key: line.key, data: align([prepare(line, "time", null, 0, false)]),
   })), [series.data]);
@@ -79,7 +83,8 @@ function SystemCharts({ run, keys, live }: { run: number; keys: string[]; live: 
     <div className="dash-charts">
       {charts.map((c) => (
         <OverlayChart key={c.key} title={c.key.replace("system/", "")} labels={[c.key]} colours={["#a78bfa"]} data={c.data}
-          xLabel="seconds since start" log={false} sync={`system-${run}`} />
+          xLabel="seconds since start" log={false} sync={`system-${run}`} testId={`system-${c.key.replace("system/", "")}`}
+          range={c.key.endsWith("_percent") ? PERCENT : undefined} />
       ))}
     </div>
   );
@@ -108,9 +113,9 @@ function ModelSummary({ model }: { model: Insights["model"] }) {
 }
 
 export function RunInsights({ runId }: { runId: number }) {
-  const live = useLive(() => dashboards.insights(runId), (d) => LIVE_STATES.includes(d.state), [runId]);
-  const data = live.data;
-  if (!data) return <ErrorNote message={live.error} />;
+  const insights = useInsights(runId);
+  const data = insights.data;
+  if (!data) return <ErrorNote message={errorText(insights.error)} />;
   const systemKeys = data.system.map((s) => s.key);
   return (
     <div className="run-insights" data-testid="run-insights">
@@ -127,7 +132,7 @@ export function RunInsights({ runId }: { runId: number }) {
       {systemKeys.length > 0 && (
         <>
           <h2>System</h2>
-          <SystemCharts run={runId} keys={systemKeys} live={LIVE_STATES.includes(data.state)} />
+          <SystemCharts run={runId} keys={systemKeys} />
         </>
       )}
       <h2>Model</h2>

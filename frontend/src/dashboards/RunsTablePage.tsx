@@ -3,15 +3,16 @@
  * server, up to 5,000 at once in a virtualised table; tags and notes are
  * edited in place; ticked runs open in the compare view.
  */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, navigate } from "../router";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
-import { dashboards, PREVIEW_ROWS, TABLE_ROWS } from "./api";
+import { dashboards, TABLE_ROWS } from "./api";
+import { errorText, useProject } from "../api/queries";
 import { buildColumns, type Column } from "./columns";
 import { EditableText } from "./EditableText";
-import { LIVE_STATES, useLive } from "./useLive";
+import { useRunsTable } from "./queries";
 import { VirtualTable } from "./VirtualTable";
-import type { TableAnswer, TableQuery, TableRow } from "./types";
+import type { TableQuery, TableRow } from "./types";
 import { parseTags } from "./params";
 import "./dashboards.css";
 
@@ -24,31 +25,6 @@ function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return current;
-}
-
-/**
- * The table's answer for a query. A new query first asks for a screenful, then
- * for everything: the server answers one request at a time, so the first rows
- * show without waiting behind the 5,000.
- */
-function useRunsTable(project: number, query: TableQuery) {
-  const key = JSON.stringify([project, query]);
-  const [preview, setPreview] = useState<{ key: string; answer: TableAnswer } | null>(null);
-  const fullKey = useRef<string | null>(null);
-  const live = useLive(async () => {
-    if (fullKey.current !== key) {
-      const first = await dashboards.table(project, query, PREVIEW_ROWS);
-      setPreview({ key, answer: first });
-    }
-    return dashboards.table(project, query);
-  }, (d: TableAnswer) => d.rows.some((r) => LIVE_STATES.includes(r.state)), [key]);
-  // useLive drops stale answers, so a new full answer belongs to the query asked last.
-  useEffect(() => {
-    if (live.data) fullKey.current = key;
-  }, [live.data]); // eslint-disable-line react-hooks/exhaustive-deps
-  const fresh = live.data !== null && (fullKey.current === key || !live.loading);
-  const answer = fresh ? live.data : (preview?.key === key ? preview.answer : null) ?? live.data;
-  return { answer, fresh, error: live.error };
 }
 
 interface ControlsProps {
@@ -101,6 +77,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
   const [edits, setEdits] = useState<Record<number, Partial<TableRow>>>({});
   const [error, setError] = useState<string | null>(null);
   const q = useDebounced(search, 250);
+  const projectName = useProject(project).data?.name;
   const query = { ...filters, q };
   const { answer, fresh, error: loadError } = useRunsTable(project, query);
   const rows = useMemo(() => (answer?.rows ?? []).map((r) => (edits[r.id] ? { ...r, ...edits[r.id] } : r)), [answer, edits]);
@@ -119,7 +96,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
   const exportCsv = () => dashboards.tableCsv(project, query).catch((e: Error) => setError(e.message));
   return (
     <div className="content content-wide">
-      <div className="crumbs"><Link to="/">Projects</Link> / <Link to={`/projects/${project}`}>Project</Link> / Runs</div>
+      <div className="crumbs"><Link to="/">Projects</Link> / <Link to={`/projects/${project}`}>{projectName ?? `Project ${project}`}</Link> / Runs</div>
       <div className="page-head">
         <h1>Runs {answer && <span className="muted small">{answer.count} {answer.count > TABLE_ROWS ? `(first ${TABLE_ROWS})` : ""}</span>}</h1>
         <div className="actions">
@@ -132,7 +109,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
       </div>
       <TableControls search={search} setSearch={setSearch} filters={filters} setFilters={setFilters} mode={mode} setMode={setMode}
         selected={selected.size} clearSelection={() => setSelected(new Set())} />
-      <ErrorNote message={error ?? loadError} />
+      <ErrorNote message={error ?? errorText(loadError)} />
       {answer && !fresh && answer.rows.length < answer.count && (
         <p className="muted small">Showing the first {answer.rows.length}; loading all {Math.min(answer.count, TABLE_ROWS)}…</p>
       )}

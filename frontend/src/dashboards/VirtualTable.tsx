@@ -28,13 +28,15 @@ export function VirtualTable({ rows, columns, sort, onSort, selected, onSelect }
     setTop(e.currentTarget.scrollTop);
     setHeight(e.currentTarget.clientHeight);
   };
+  // The checkbox and the first column (the run id) are sticky on the left.
+  const sticky = (i: number) => (i === 0 ? { left: 36 } : undefined);
   const direction = (name?: string) => (!name ? "" : sort === name ? " ▲" : sort === `-${name}` ? " ▼" : "");
   return (
     <div className="vt" onScroll={onScroll} data-testid="runs-table" data-rows={rows.length}>
       <div className="vt-head" style={{ gridTemplateColumns: template, width }}>
-        <div className="vt-cell" />
-        {all.map((c) => (
-          <div key={c.id} className={`vt-cell vt-th ${c.sort ? "sortable" : ""}`} title={c.title}
+        <div className="vt-cell vt-sticky" style={{ left: 0 }} />
+        {all.map((c, i) => (
+          <div key={c.id} className={`vt-cell vt-th ${c.sort ? "sortable" : ""} ${i === 0 ? "vt-sticky" : ""}`} title={c.title} style={sticky(i)}
             onClick={() => c.sort && onSort(sort === `-${c.sort}` ? c.sort : `-${c.sort}`)}>
             {c.title}{direction(c.sort)}
           </div>
@@ -44,11 +46,13 @@ export function VirtualTable({ rows, columns, sort, onSort, selected, onSelect }
         {rows.slice(first, last).map((row, i) => (
           <div key={row.id} className={`vt-row ${selected.has(row.id) ? "selected" : ""}`} data-run={row.id}
             style={{ gridTemplateColumns: template, transform: `translateY(${(first + i) * ROW_HEIGHT}px)` }}>
-            <div className="vt-cell">
+            <div className="vt-cell vt-sticky" style={{ left: 0 }}>
               <input type="checkbox" aria-label={`Select run ${row.id}`} checked={selected.has(row.id)}
                 onChange={(e) => onSelect(row.id, e.target.checked)} />
             </div>
-            {all.map((c) => <div key={c.id} className={`vt-cell ${c.className ?? ""}`}>{c.cell(row)}</div>)}
+            {all.map((c, i) => (
+              <div key={c.id} className={`vt-cell ${c.className ?? ""} ${i === 0 ? "vt-sticky" : ""}`} style={sticky(i)}>{c.cell(row)}</div>
+            ))}
           </div>
         ))}
       </div>

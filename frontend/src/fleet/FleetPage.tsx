@@ -1,27 +1,25 @@
 /** The fleet: every worker, what it runs, the queues and the runs waiting in them, in order. */
-import { useEffect, useState } from "react";
-import { fleet, runs } from "../api/endpoints";
+import { useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { runs } from "../api/endpoints";
+import { errorText, keys, useFleet } from "../api/queries";
 import { Link } from "../router";
-import { useAsync } from "../lib/useAsync";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { describeDevices, jobTitle, sinceText } from "./describe";
 import type { FleetJob, FleetWorker } from "./types";
 import "./fleet.css";
 
-const REFRESH_MS = 2000;
-
 export function FleetPage() {
-  const { data, error, reload } = useAsync(() => fleet.get(), []);
+  const { data, error: readError } = useFleet();
+  const queryClient = useQueryClient();
+  const error = errorText(readError);
   const [actionError, setActionError] = useState<string | null>(null);
-  useEffect(() => {
-    const timer = window.setInterval(reload, REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, [reload]);
   const cancel = async (id: number) => {
     try {
       await runs.cancel(id);
       setActionError(null);
-      reload();
+      await queryClient.invalidateQueries({ queryKey: keys.fleet });
+      await queryClient.invalidateQueries({ queryKey: keys.run(id) });
     } catch (err) {
       setActionError(err instanceof Error ? err.message : String(err));
     }

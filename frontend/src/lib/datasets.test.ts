@@ -36,8 +36,8 @@ describe("uploadOptions", () => {
 
 describe("describing a dataset", () => {
   it("says what goes in and what comes out", () => {
-    expect(describeShape({ id: "digits", name: "digits", kind: "digits", task: "classification", input_shape: [1, 8, 8], num_classes: 10 })).toBe("1×8×8 → 10 classes");
-    expect(describeShape({ id: 3, name: "houses", kind: "csv", task: "regression", input_shape: [4] })).toBe("4 → regression");
+    expect(describeShape({ id: "digits", name: "digits", kind: "digits", source: "builtin", available: true, task: "classification", input_shape: [1, 8, 8], num_classes: 10 })).toBe("1×8×8 → 10 classes");
+    expect(describeShape({ id: 3, name: "houses", kind: "csv", source: "upload", available: true, task: "regression", input_shape: [4] })).toBe("4 → regression");
     expect(describeSizes({ train: 1259, val: 179, test: 359 })).toBe("1,259 train · 179 val · 359 test");
   });
 });

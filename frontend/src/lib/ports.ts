@@ -2,6 +2,8 @@
  * Which ports a node shows. Handle ids are port names, exactly as the registry
  * and the document name them: `in`/`out`, `in0..inN` for variadic inputs
  * (shown as the connected ones plus one free), a block's Input/Output node ids.
+ * A block with a single Input (Output) also answers to `in` (`out`) in edges
+ * (docs/contracts.md): `handleFor` maps such an alias to the handle it means.
  */
 import type { LayerSpec } from "../schemas/catalogue";
 import type { Block, Edge, Node } from "../schemas/graph";
@@ -58,4 +60,22 @@ export function nodePorts(
     else inputs.push(port.name);
   }
   return { inputs, outputs: spec.outputs.map((p) => p.name) };
+}
+
+/**
+ * The handle an edge end attaches to: the port itself, or for a block's
+ * `in`/`out` alias the id of its single Input/Output node.
+ */
+export function handleFor(node: Node | undefined, port: string, side: "in" | "out", blocks: Record<string, Block>): string {
+  if (!node?.op.startsWith("block:") || (port !== "in" && port !== "out") || port !== side) return port;
+  const block = blocks[node.op.slice("block:".length)];
+  if (!block) return port;
+  const ports = blockPorts(block)[side === "in" ? "inputs" : "outputs"];
+  return ports.length === 1 && !ports.includes(port) ? ports[0] : port;
+}
+
+/** The ports of a node that a report's `outputs` should be shown for (a block's aliases left out). */
+export function shownOutputs(outputs: Record<string, unknown>, ports: Ports): string[] {
+  const named = Object.keys(outputs).filter((p) => ports.outputs.includes(p));
+  return named.length ? named : Object.keys(outputs);
 }

@@ -5,9 +5,9 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { catalogue as catalogueApi, graphs, projects, runs } from "../api/endpoints";
-import { ApiError } from "../api/client";
+import { ApiError, saveBlob } from "../api/client";
 import type { GraphDetail, Version } from "../api/types";
-import { graphStore, scopeOf, useGraph } from "../stores/graph";
+import { graphStore, isDirty, scopeOf, useGraph } from "../stores/graph";
 import { catalogueStore } from "../stores/catalogue";
 import { validationStore } from "../stores/validation";
 import { emptyDocument, parseDocument, type GraphDocument } from "../schemas/graph";
@@ -45,8 +45,7 @@ function useLiveValidation() {
 function useWarnBeforeLeaving(name: string) {
   useEffect(() => {
     const unsaved = () => {
-      const { revision, savedRevision } = graphStore.getState();
-      return revision !== savedRevision ? `Your changes to '${name}' are not saved. Leave anyway?` : null;
+      return isDirty(graphStore.getState()) ? `Your changes to '${name}' are not saved. Leave anyway?` : null;
     };
     const onBeforeUnload = (e: BeforeUnloadEvent) => {
       if (unsaved()) e.preventDefault();
@@ -58,6 +57,11 @@ function useWarnBeforeLeaving(name: string) {
       window.removeEventListener("beforeunload", onBeforeUnload);
     };
   }, [name]);
+}
+
+/** The graph document as a file, readable by "Import document". */
+export function documentFile(doc: GraphDocument): Blob {
+  return new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json" });
 }
 
 /** Point every Input at the dataset's sample shape (the batch dimension stays N). */
@@ -74,17 +78,17 @@ function useVersions(graph: GraphDetail, reloadGraph: (g: GraphDetail) => void, 
   }, [loadVersions]);
 
   const save = useCallback(async (message: string) => {
-    const { doc, revision } = graphStore.getState();
+    const { doc } = graphStore.getState();
     try {
       const v = await graphs.save(graph.id, doc, message, graph.latest_version);
-      graphStore.setState({ savedRevision: revision });
+      graphStore.getState().markSaved(doc);
       reloadGraph({ ...graph, latest_version: v.number });
       setNotice(`Saved as version ${v.number}.`);
       void loadVersions();
       return v.number;
     } catch (err) {
       if (err instanceof ApiError && err.status === 409)
-        throw new Error("Someone saved a newer version while you were editing. Open History to compare, then save again.");
+        throw new Error("Someone saved a newer version while you were editing. Open History to compare, then save again.", { cause: err });
       throw err;
     }
   }, [graph, reloadGraph, loadVersions, setNotice]);
@@ -117,8 +121,7 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: 
     throw new Error(`The graph does not compile, so nothing was saved or launched. ${first}`);
   }
   let version = graph.latest_version ?? null;
-  const st = graphStore.getState();
-  if (st.revision !== st.savedRevision || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
+  if (isDirty(graphStore.getState()) || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
   const run = await runs.create({
     graph: graph.id, version, kind: "train", dataset: s.datasetRef, config: s.config, devices: s.devices,
     queue: s.queue, priority: s.priority, name: s.name, tags: s.tags,
@@ -130,7 +133,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
   const [panel, setPanel] = useState<Panel>("inspector");
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const dirty = useGraph((s) => s.revision !== s.savedRevision);
+  const dirty = useGraph(isDirty);
   const { fitView } = useReactFlow();
   useLiveValidation();
   useKeepDraft(graph.id, graph.latest_version ?? null);
@@ -150,6 +153,8 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
 
   const exportAs = async (format: ExportFormat) => {
     setNotice(null);
+    // The document as it is in the editor (unsaved edits and layout included): "Import document" reads it back.
+    if (format === "json") return saveBlob(documentFile(graphStore.getState().doc), `${graph.name}.json`);
     if (!graph.latest_version || dirty) return setNotice("Save first: exports are made from a saved version.");
     const ext = { py: "py", torchscript: "pt", onnx: "onnx" }[format];
     try {

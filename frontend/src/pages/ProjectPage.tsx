@@ -1,8 +1,8 @@
 import { useRef, useState } from "react";
-import { projects, runs } from "../api/endpoints";
+import { projects } from "../api/endpoints";
 import type { GraphSummary } from "../api/types";
 import { Link, navigate } from "../router";
-import { useAsync } from "../lib/useAsync";
+import { errorText, useProject, useProjectGraphs, useProjectRuns } from "../api/queries";
 import { formatTime } from "../lib/format";
 import { parseDocument, type GraphDocument } from "../schemas/graph";
 import { EmptyState, ErrorNote, Spinner } from "../components/ui/Spinner";
@@ -37,9 +37,9 @@ function GraphsSection({ graphs, loading, onNew }: { graphs: GraphSummary[] | nu
 
 export function ProjectPage({ params }: { params: Record<string, string> }) {
   const id = Number(params.id);
-  const project = useAsync(() => projects.get(id), [id]);
-  const graphList = useAsync(() => projects.graphs(id), [id]);
-  const runList = useAsync(() => runs.list({ project: id }), [id]);
+  const project = useProject(id);
+  const graphList = useProjectGraphs(id);
+  const runList = useProjectRuns(id);
   const [gallery, setGallery] = useState(false);
   const [importError, setImportError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -60,7 +60,7 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
     }
   };
 
-  if (project.error) return <div className="content"><ErrorNote message={project.error} /><Link to="/">Back to projects</Link></div>;
+  if (project.error) return <div className="content"><ErrorNote message={errorText(project.error)} /><Link to="/">Back to projects</Link></div>;
   return (
     <div className="content">
       <div className="crumbs"><Link to="/">Projects</Link> / {project.data?.name ?? "…"}</div>
@@ -73,11 +73,11 @@ export function ProjectPage({ params }: { params: Record<string, string> }) {
           <button className="btn btn-primary" onClick={() => setGallery(true)}>New graph</button>
         </div>
       </div>
-      <ErrorNote message={importError ?? graphList.error} />
-      <GraphsSection graphs={graphList.data} loading={graphList.loading} onNew={() => setGallery(true)} />
+      <ErrorNote message={importError ?? errorText(graphList.error)} />
+      <GraphsSection graphs={graphList.data ?? null} loading={graphList.isPending} onNew={() => setGallery(true)} />
       {project.data && <DatasetsSection projectId={id} canEdit={project.data.role !== "viewer"} />}
       <h2>Runs <Link to={`/projects/${id}/runs`} className="small">Open the runs table to sort, compare and export</Link></h2>
-      {runList.loading ? <Spinner label="Loading runs" /> : <RunList runs={runList.data ?? []} />}
+      {runList.isPending ? <Spinner label="Loading runs" /> : <RunList runs={runList.data ?? []} />}
       {gallery && <TemplateGallery onClose={() => setGallery(false)} onPick={create} />}
     </div>
   );

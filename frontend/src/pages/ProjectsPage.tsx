@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from "react";
 import { projects } from "../api/endpoints";
 import { Link, navigate } from "../router";
-import { useAsync } from "../lib/useAsync";
+import { errorText, useProjects } from "../api/queries";
 import { formatTime } from "../lib/format";
 import { EmptyState, ErrorNote, Spinner } from "../components/ui/Spinner";
 
 export function ProjectsPage() {
-  const { data, error, loading } = useAsync(() => projects.list(), []);
+  const { data, error: failure, isPending: loading } = useProjects();
+  const error = errorText(failure);
   const [name, setName] = useState("");
   const [createError, setCreateError] = useState<string | null>(null);
   const create = async (e: FormEvent) => {

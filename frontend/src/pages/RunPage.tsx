@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { runs } from "../api/endpoints";
 import { Link, navigate } from "../router";
-import { pointsFromSeries, runsStore, TERMINAL, useRun, type Line } from "../stores/runs";
+import { phaseText, pointsFromSeries, runsStore, TERMINAL, useRun, type Line } from "../stores/runs";
 import { useRunEvents } from "../components/runs/useRunEvents";
 import { Chart } from "../components/runs/Chart";
 import { StateBadge } from "../components/runs/RunList";
@@ -10,52 +10,93 @@ import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { formatTime } from "../lib/format";
 import type { JobKind, Run } from "../api/types";
 import { CloneDialog, DerivedRuns, FromRunDialog, JobButtons, RunSummary } from "../components/jobs/RunJobs";
-import { useJobKinds } from "../components/jobs/useJobKinds";
 import { RunInsights } from "../dashboards/RunInsights";
 
-const GROUPS: [string, (name: string) => boolean][] = [
-  ["Loss", (n) => n.includes("loss")],
-  ["Accuracy", (n) => n.includes("acc")],
-  ["Learning rate", (n) => n === "lr" || n.includes("learning_rate")],
-  ["Throughput", (n) => n.includes("throughput") || n.includes("per_sec") || n.includes("samples_s")],
+/**
+ * The run's charts, in fixed places from the start (a chart filling in moves
+ * nothing): per-step loss apart from the per-epoch losses, whose points stand
+ * for a whole epoch and would float above a per-step curve.
+ */
+const CHARTS: [string, (key: string) => boolean][] = [
+  ["Loss", (k) => k === "train/loss"],
+  ["Loss per epoch", (k) => k === "train/epoch_loss" || k === "val/loss"],
+  ["Accuracy", (k) => k.split("/").pop()!.includes("acc")],
+  ["Learning rate", (k) => /(^|\/)(lr|learning_rate)$/.test(k)],
+  ["Throughput", (k) => /throughput|per_sec|samples_s/.test(k)],
 ];
 
-function groupLines(lines: Record<string, Line>): [string, string[]][] {
-  const groups = new Map<string, string[]>(GROUPS.map(([t]) => [t, []]));
-  for (const key of Object.keys(lines).sort()) {
-    const name = key.split("/").pop()!.toLowerCase();
-    const hit = GROUPS.find(([, test]) => test(name));
-    if (hit) groups.get(hit[0])!.push(key);
-  }
-  return [...groups.entries()].filter(([t, keys]) => keys.length || t === "Loss");
+export function chartKeys(lines: Record<string, Line>): [string, string[]][] {
+  const keys = Object.keys(lines).sort();
+  return CHARTS.map(([title, test]) => [title, keys.filter(test)]);
 }
 
 type Action = "cancel" | "resume";
 type Dialog = { clone: true } | { kind: JobKind };
 const CONNECTION_TEXT: Record<string, string> = { open: "● live", reconnecting: "reconnecting…", closed: "finished" };
 
+/** The final test figures of a finished run (its summary's `test_*`), as the header shows them. */
+export function testMetrics(summary: Record<string, unknown> | undefined): [string, string][] {
+  const first = (k: string) => ["test_accuracy", "test_loss"].indexOf(k) + 1 || 9;
+  return Object.entries(summary ?? {})
+    .filter(([k, v]) => k.startsWith("test_") && typeof v === "number")
+    .sort(([a], [b]) => first(a) - first(b) || a.localeCompare(b))
+    .map(([k, v]) => {
+      const name = k.slice("test_".length).replace(/_/g, " ");
+      const value = v as number;
+      return [`test ${name}`, /acc|f1|precision|recall/.test(name) ? `${(value * 100).toFixed(1)}%` : value.toPrecision(4)];
+    });
+}
+
+function RunActions({ run, busy, onAct, onDialog }: {
+  run: Run | null; busy: boolean; onAct: (a: Action) => void; onDialog: (d: Dialog) => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const finished = run ? TERMINAL.includes(run.state) : false;
+  if (confirming && !finished)
+    return (
+      <span className="confirm" role="alertdialog" aria-label="Cancel this run?">
+        Cancel this run? It stops after saving a checkpoint.
+        <button className="btn btn-danger" disabled={busy} onClick={() => { setConfirming(false); onAct("cancel"); }}>Cancel the run</button>
+        <button className="btn btn-ghost" onClick={() => setConfirming(false)}>Keep running</button>
+      </span>
+    );
+  return (
+    <>
+      {!finished && <button className="btn" disabled={busy} onClick={() => setConfirming(true)}>Cancel</button>}
+      <button className="btn" disabled={busy || !run} onClick={() => onDialog({ clone: true })}>Clone</button>
+      {/* Offered only when it can work: a stopped run that saved checkpoints/last.pt. */}
+      {run?.resumable && <button className="btn" disabled={busy} onClick={() => onAct("resume")}>Resume</button>}
+      {run && <JobButtons run={run} busy={busy} onPick={(kind) => onDialog({ kind })} />}
+    </>
+  );
+}
+
 function RunHeader({ id, run, busy, onAct, onDialog }: {
   id: number; run: Run | null; busy: boolean; onAct: (a: Action) => void; onDialog: (d: Dialog) => void;
 }) {
   const connection = useRun((s) => s.connection);
-  const { kinds } = useJobKinds();
-  const finished = run ? TERMINAL.includes(run.state) : false;
-  const resumable = kinds?.find((k) => k.kind === run?.kind)?.resumable ?? true;
+  const phase = useRun((s) => phaseText(s.run, s.phase));
+  const finals = run?.state === "succeeded" ? testMetrics(run.summary) : [];
   return (
     <>
       <div className="crumbs">
-        {run?.project && <Link to={`/projects/${run.project}`}>{run.project_name || "Project"}</Link>}
+        {run?.project && <Link to={`/projects/${run.project}`}>{run.project_name || `Project ${run.project}`}</Link>}
         {run?.graph && <> / <Link to={`/graphs/${run.graph}`}>{run.graph_name || "Graph"}{run.version ? ` v${run.version}` : ""}</Link></>} / Run #{id}
       </div>
       <div className="page-head">
         <h1>Run #{id} {run?.name ? <span className="muted">{run.name}</span> : null} {run && <span data-testid="run-state"><StateBadge state={run.state} /></span>}</h1>
         <div className="actions">
           <span className={`conn conn-${connection}`}>{CONNECTION_TEXT[connection] ?? ""}</span>
-          <button className="btn" disabled={busy || finished} onClick={() => onAct("cancel")}>Cancel</button>
-          <button className="btn" disabled={busy || !run} onClick={() => onDialog({ clone: true })}>Clone</button>
-          {resumable && <button className="btn" disabled={busy || !finished || run?.state === "succeeded"} onClick={() => onAct("resume")}>Resume</button>}
-          {run && <JobButtons run={run} busy={busy} onPick={(kind) => onDialog({ kind })} />}
+          <RunActions run={run} busy={busy} onAct={onAct} onDialog={onDialog} />
         </div>
+      </div>
+      <div className="run-status" data-testid="run-phase">
+        {phase && <><span className="spinner-dot" /> {phase}</>}
+        {finals.length > 0 && (
+          <span className="final-metrics" data-testid="final-metrics">
+            {finals.map(([name, value]) => <span key={name}><span className="muted">{name}</span> <b>{value}</b></span>)}
+          </span>
+        )}
       </div>
     </>
   );
@@ -102,15 +143,22 @@ export function RunPage({ params }: { params: Record<string, string> }) {
     runsStore.getState().reset();
     runs.get(id).then((r) => runsStore.getState().setRun({ ...r, ...(runsStore.getState().run ?? {}), id: r.id } as typeof r), (e) => setError(e.message));
     // Points from before this page opened: the downsampled series, merged by step with live ones.
-    runs.series(id, ["train/loss", "val/loss", "train/accuracy", "val/accuracy", "train/lr"])
+    runs.series(id, ["train/loss", "train/epoch_loss", "val/loss", "train/accuracy", "val/accuracy", "train/lr"])
       .then((body) => runsStore.getState().mergePoints(pointsFromSeries(body)), () => undefined);
   }, [id]);
   useRunEvents(id);
 
   const ended = run ? TERMINAL.includes(run.state) : false;
-  // A finished job that measured once (an evaluation) has its figures in Results, not in one-point charts.
-  const groups = useMemo(() => groupLines(lines).filter(([, keys]) => !ended || keys.some((k) => lines[k].values.length > 1)),
-    [lines, ended]);
+  // The end of a run brings its summary, log tail and whether it can be resumed: read the row again.
+  useEffect(() => {
+    if (ended) runs.get(id).then((r) => runsStore.getState().setRun(r), () => undefined);
+  }, [id, ended]);
+  // A training run shows every chart in its place from the start (filling in moves nothing); a
+  // finished job that measured once (an evaluation) has its figures in Results, not in one-point charts.
+  const training = !ended && (run?.kind ?? "train") === "train";
+  const groups = useMemo(() => chartKeys(lines).filter(([, keys]) => training || keys.some((k) => lines[k].values.length > 1)),
+    [lines, training]);
+  const waiting = useRun((s) => phaseText(s.run, s.phase));
   const act = async (what: Action) => {
     setBusy(true);
     setError(null);
@@ -134,7 +182,8 @@ export function RunPage({ params }: { params: Record<string, string> }) {
       {run && <RunSummary run={run} />}
       <div className="charts">
         {groups.map(([title, keys]) => (
-          <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`} />
+          <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`}
+            empty={waiting ? `${waiting}…` : "No points recorded"} />
         ))}
       </div>
       <RunInsights runId={id} />

@@ -45,6 +45,7 @@ export const BlockParam = z.object({
 });
 
 export const Block = z.object({
+  description: z.string().optional(),
   params: z.record(z.string(), BlockParam).default({}),
   nodes: z.array(Node),
   edges: z.array(Edge),

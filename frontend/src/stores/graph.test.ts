@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createGraphStore } from "./graph";
+import { createGraphStore, isDirty } from "./graph";
 import * as ops from "../lib/graphOps";
 import { nodePorts } from "../lib/ports";
 import { emptyDocument } from "../schemas/graph";
@@ -30,6 +30,22 @@ describe("graph store", () => {
     const { doc } = store.getState();
     expect(doc.nodes.map((n) => n.id)).toEqual(["input_1", "conv2d_1", "relu_1"]);
     expect(doc.nodes[1].params).toEqual({ out_channels: 16, bias: true });
+  });
+
+  it("has no unsaved changes once undone back to the saved document, and again after redo", () => {
+    const store = threeInARow();
+    const s = store.getState;
+    s().markSaved(s().doc);
+    expect(isDirty(s())).toBe(false);
+    s().edit((sc) => ops.addNode(sc, "ReLU", { x: 0, y: 0 }).scope);
+    s().beginMove();
+    s().move({ relu_1: { x: 40, y: 40 } });
+    expect(isDirty(s())).toBe(true);
+    s().undo();
+    s().undo();
+    expect(isDirty(s())).toBe(false);
+    s().redo();
+    expect(isDirty(s())).toBe(true);
   });
 
   it("undoes and redoes every edit, and a new edit clears redo", () => {

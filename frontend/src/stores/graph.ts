@@ -18,7 +18,8 @@ export interface GraphState {
   revision: number;
   /** Bumped by every change except moving nodes: what validation depends on. */
   structureRevision: number;
-  savedRevision: number;
+  /** The document as last loaded or saved: undoing back to it is "no unsaved changes". */
+  savedDoc: GraphDocument;
   past: GraphDocument[];
   future: GraphDocument[];
   /** null: the top level; a name: the block being edited. */
@@ -30,7 +31,8 @@ export interface GraphState {
   hint: string | null;
 
   load(doc: GraphDocument): void;
-  markSaved(): void;
+  /** `doc` (the one that was sent) is now the saved version. */
+  markSaved(doc: GraphDocument): void;
   edit(change: (scope: Scope) => Scope): void;
   editDocument(change: (doc: GraphDocument) => GraphDocument): void;
   undo(): void;
@@ -125,7 +127,7 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
       doc: initial,
       revision: 0,
       structureRevision: 0,
-      savedRevision: 0,
+      savedDoc: initial,
       past: [],
       future: [],
       scope: null,
@@ -135,8 +137,8 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
       hint: null,
 
       load: (doc) =>
-        set((s) => ({ doc, revision: s.revision + 1, structureRevision: s.structureRevision + 1, savedRevision: s.revision + 1, past: [], future: [], scope: null, selection: [], edgeSelection: [] })),
-      markSaved: () => set((s) => ({ savedRevision: s.revision })),
+        set((s) => ({ doc, revision: s.revision + 1, structureRevision: s.structureRevision + 1, savedDoc: doc, past: [], future: [], scope: null, selection: [], edgeSelection: [] })),
+      markSaved: (doc) => set({ savedDoc: doc }),
       edit: (change) => {
         const { doc, scope } = get();
         commit(withScope(doc, scope, change(scopeOf(doc, scope))), true);
@@ -155,6 +157,9 @@ export function createGraphStore(initial: GraphDocument = emptyDocument()) {
     };
   });
 }
+
+/** Unsaved changes: the document differs from the saved one (undo returns the very same object). */
+export const isDirty = (s: Pick<GraphState, "doc" | "savedDoc">): boolean => s.doc !== s.savedDoc;
 
 /** The editor's one graph store. */
 export const graphStore = createGraphStore();

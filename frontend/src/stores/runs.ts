@@ -6,7 +6,7 @@
  */
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
-import type { Run, RunState } from "../api/types";
+import type { Run, RunSeriesAnswer, RunState } from "../api/types";
 
 export interface Line {
   steps: number[];
@@ -20,8 +20,16 @@ export interface Point {
   time?: number;
 }
 
+/** What the training child says it is doing (a `phase` event). */
+export interface Phase {
+  phase: string;
+  epoch?: number;
+  epochs?: number;
+}
+
 export interface RunsState {
   run: Run | null;
+  phase: Phase | null;
   lines: Record<string, Line>;
   lastEventId: number;
   log: string[];
@@ -67,12 +75,13 @@ export function mergeLine(line: Line | undefined, points: { step: number; value:
 export function createRunsStore() {
   return createStore<RunsState>()((set, get) => ({
     run: null,
+    phase: null,
     lines: {},
     lastEventId: 0,
     log: [],
     connection: "idle",
     setRun: (run) => set({ run }),
-    reset: () => set({ run: null, lines: {}, lastEventId: 0, log: [], connection: "idle" }),
+    reset: () => set({ run: null, phase: null, lines: {}, lastEventId: 0, log: [], connection: "idle" }),
     mergePoints: (points) => {
       const byKey = new Map<string, Point[]>();
       for (const p of points) {
@@ -91,8 +100,10 @@ export function createRunsStore() {
       if (type === "metrics" && Array.isArray(d.points)) get().mergePoints(d.points as Point[]);
       else if (type === "state") {
         const run = get().run;
-        const patch = { state: d.state as RunState, error: typeof d.error === "string" ? d.error : run?.error };
+        const patch = { state: d.state as RunState, error: typeof d.error === "string" ? d.error : run?.error ?? "" };
         set({ run: run ? { ...run, ...patch } : ({ id: Number(d.run), ...patch } as Run) });
+      } else if (type === "phase" && typeof d.phase === "string") {
+        set({ phase: { phase: d.phase, epoch: d.epoch as number | undefined, epochs: d.epochs as number | undefined } });
       } else if (type === "log") {
         const line = typeof d.message === "string" ? d.message : JSON.stringify(d);
         set({ log: [...get().log, line].slice(-LOG_LINES) });
@@ -103,28 +114,18 @@ export function createRunsStore() {
   }));
 }
 
-/**
- * Accept the series answer in the shapes a downsampler may give:
- * {series: {key: {x|steps, y|values}}}, {key: [...points]} or a list of lines.
- */
-export function pointsFromSeries(body: unknown): Point[] {
-  const out: Point[] = [];
-  const addLine = (key: string, line: unknown) => {
-    if (Array.isArray(line)) {
-      for (const p of line as Record<string, number>[]) out.push({ key, step: p.step ?? p.x, value: p.value ?? p.y });
-      return;
-    }
-    const l = (line ?? {}) as Record<string, unknown>;
-    const xs = (l.x ?? l.steps ?? l.step) as number[] | undefined;
-    const ys = (l.y ?? l.values ?? l.value) as number[] | undefined;
-    if (Array.isArray(l.points)) return addLine(key, l.points);
-    if (Array.isArray(xs) && Array.isArray(ys)) xs.forEach((x, i) => out.push({ key, step: x, value: ys[i] }));
-  };
-  const b = (body ?? {}) as Record<string, unknown>;
-  const container = (b.series ?? b.results ?? b) as unknown;
-  if (Array.isArray(container)) for (const l of container as Record<string, unknown>[]) addLine(String(l.key), l);
-  else for (const [key, line] of Object.entries(container as Record<string, unknown>)) addLine(key, line);
-  return out.filter((p) => typeof p.value === "number" && typeof p.step === "number");
+/** The points of GET /api/runs/<id>/series (columns per line) as the store merges them. */
+export function pointsFromSeries(body: RunSeriesAnswer): Point[] {
+  return body.series.flatMap((line) => line.step.map((step, i) => ({ key: line.key, step, value: line.value[i] })));
+}
+
+/** The line under a run's title: what it is doing now, as a person would say it. */
+export function phaseText(run: Pick<Run, "state" | "queue"> | null, phase: Phase | null): string | null {
+  if (!run || TERMINAL.includes(run.state)) return null;
+  if (run.state === "queued") return `Queued: waiting for a worker on the ${run.queue ?? "cpu"} queue`;
+  if (!phase) return "Starting the training process";
+  if (phase.phase === "training" && phase.epoch) return `Training epoch ${phase.epoch}${phase.epochs ? ` of ${phase.epochs}` : ""}`;
+  return phase.phase.charAt(0).toUpperCase() + phase.phase.slice(1);
 }
 
 export const runsStore = createRunsStore();

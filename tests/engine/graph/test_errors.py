@@ -55,6 +55,22 @@ def test_it_reports_a_node_that_leads_nowhere():
     assert e["node"] == "stray" and "does not lead to any Output" in e["message"]
 
 
+def test_a_dangling_node_keeps_the_shapes_and_totals_of_the_connected_part():
+    doc = chain(CONV, ("flat", "Flatten", {}), ("fc", "Linear", {"out_features": 10}))
+    whole = validate_graph(doc)
+    doc["nodes"] += [{"id": "stray", "op": "ReLU"}, {"id": "after", "op": "Linear", "params": {"out_features": 3}}]
+    doc["edges"].append({"source": "stray", "target": "after"})
+    report = validate_graph(doc)
+    assert not report["ok"]
+    assert {e["node"] for e in report["errors"]} == {"stray", "after"}
+    assert report["totals"] == whole["totals"] and report["totals"]["params"] > 0
+    assert report["nodes"]["fc"] == whole["nodes"]["fc"]
+    assert "stray" not in report["nodes"] and "after" not in report["nodes"]
+    assert [e["shape"] for e in report["edges"] if e["target"] == "fc"] == [[None, 4 * 8 * 8]]
+    with pytest.raises(GraphError):
+        compile_graph(doc)
+
+
 def test_it_suggests_close_names_for_an_unknown_op():
     [e] = errors_of(chain(("conv1", "conv2d", {})))
     assert e["node"] == "conv1" and e["field"] == "op" and "'Conv2d'" in e["message"]

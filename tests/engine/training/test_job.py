@@ -6,10 +6,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 import torch
 
 from .conftest import mlp_graph
@@ -46,6 +44,11 @@ def test_one_epoch_on_digits_speaks_the_protocol(tmp_path):
     assert events[-1]["type"] == "done" and events[-1]["status"] == "succeeded"
     assert "test_accuracy" in events[-1]["summary"]
     assert (tmp_path / "run" / "checkpoints" / "last.pt").is_file()
+    # What the run is doing is said as it changes, before the first metric.
+    phases = [(e["phase"], e.get("epoch")) for e in events if e["type"] == "phase"]
+    assert phases == [("loading data", None), ("building the model", None), ("training", 1), ("testing", None)]
+    first_metric = next(i for i, e in enumerate(events) if e["type"] == "metric")
+    assert [e["type"] for e in events[:first_metric]].count("phase") == 3
 
 
 def test_sigterm_saves_last_exits_143_and_resume_continues(tmp_path):

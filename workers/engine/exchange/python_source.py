@@ -102,6 +102,12 @@ def _example(c: Compiled, cls: str) -> list[str]:
             f"{INDENT}out = model({', '.join(args)})", f"{INDENT}print({show})"]
 
 
+# How a run's checkpoint (workers/engine/train: a dict of model, optimizer, ... states)
+# loads into the exported class; tests run these very lines on a real checkpoint.
+CHECKPOINT_LOAD = ['    checkpoint = torch.load(path, map_location="cpu", weights_only=True)',
+                   '    model.load_state_dict(checkpoint["model"])']
+
+
 def render(c: Compiled) -> str:
     cls = class_name(c.name)
     # The graph's name is text a person typed; in a file others will run it must never
@@ -119,8 +125,9 @@ def render(c: Compiled) -> str:
     body += [INDENT * 2 + line for line in init] + [""]
     body += [INDENT + line if line else "" for line in forward.splitlines()]
     header = [f'"""{title}: exported from Netweave (runs with PyTorch alone).',
-              "", "Load trained weights with", f"    model = {cls}()",
-              "    model.load_state_dict(torch.load(path, weights_only=True))", '"""']
+              "", "Load a run's trained weights (a checkpoint from the run page, checkpoints/last.pt",
+              "or best.pt: a dict whose \"model\" entry holds the weights) with",
+              f"    model = {cls}()", *CHECKPOINT_LOAD, '"""']
     return "\n".join(header + imports + ["", ""] + body + ["", ""] + _example(c, cls)) + "\n"
 
 

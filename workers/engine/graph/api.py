@@ -21,7 +21,7 @@ from .expr import ExprError, resolve
 from .limits import (DEFAULT_ALLOC, DEFAULT_MAX_NODES, DEFAULT_MEMORY, DEFAULT_PARAMS, Budget,
                      capped, size_errors)
 from .report import build_report
-from .structure import check_document
+from .structure import check_document, skip_unfed
 
 log = logging.getLogger(__name__)
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -102,14 +102,16 @@ def _analyse(doc, budget: Budget, max_nodes: int):
         return None, None, None, _pydantic_errors(exc, doc)
     scopes, errors = check_document(graph)
     env = _variables(graph, errors)
-    if errors:
+    loose = scopes[None].loose
+    if len(errors) > len(loose):  # loose errors alone still let the connected part through
         return graph, None, None, errors
+    skip_unfed(scopes[None])
     exp = Expander(graph, scopes, env, max_nodes)
     flat = exp.run()
     if exp.errors:
-        return graph, exp, None, _dedupe(exp.errors)
+        return graph, exp, None, _dedupe(loose + exp.errors)
     analysis = infer.run(flat, budget)
-    return graph, exp, analysis, _dedupe(analysis.errors)
+    return graph, exp, analysis, _dedupe(loose + analysis.errors)
 
 
 def _dedupe(errors: list[dict]) -> list[dict]:

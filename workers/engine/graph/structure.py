@@ -28,6 +28,13 @@ class Scope:
     order: list[Node] = field(default_factory=list)
     by_id: dict[str, Node] = field(default_factory=dict)
     index: dict[str, int] = field(default_factory=dict)
+    # Errors of the top level that leave the rest of the graph analysable (an
+    # input not connected yet, a node that leads nowhere): a person still wiring
+    # keeps the shapes and totals of the connected part.
+    loose: list[dict] = field(default_factory=list)
+    # Nodes of the top level with an input not connected: they and what follows
+    # them are left out of inference.
+    unfed: set[str] = field(default_factory=set)
 
     def where(self, node_id: str | None, what: str) -> dict:
         """``node`` and ``field`` of an error about ``what`` of a node of this scope."""
@@ -236,6 +243,7 @@ def _check_inputs(scope: Scope, ports: dict, wired: dict, errors: list[dict]) ->
                 errors.append(error(f"input {names[0]!r} of node {scope.name(nid)} "
                                     f"({node.op}) is not connected", port=names[0],
                                     **scope.where(nid, "")))
+                _loose(scope, errors[-1], nid)
             elif len(hits) > 1:
                 errors.append(error(f"input {names[0]!r} of node {scope.name(nid)} is wired "
                                     f"twice (as {names[0]!r} and 'in')", port=names[0],
@@ -313,6 +321,27 @@ def _check_reaches_output(scope: Scope, users: dict, errors: list[dict]) -> None
         if node.id not in reached:
             errors.append(error(f"node {scope.name(node.id)} ({node.op}) does not lead to any "
                                 f"Output; connect it or delete it", **scope.where(node.id, "")))
+            _loose(scope, errors[-1])
+
+
+def _loose(scope: Scope, err: dict, unfed: str | None = None) -> None:
+    if scope.block is None:
+        scope.loose.append(err)
+        if unfed is not None:
+            scope.unfed.add(unfed)
+
+
+def skip_unfed(scope: Scope) -> None:
+    """Leave the nodes with an unconnected input, and every node after them, out of
+    the scope's order: the rest is expanded and inferred as usual."""
+    skipped = set(scope.unfed)
+    sources: dict[str, list[str]] = {}
+    for e in scope.edges:
+        sources.setdefault(e.target, []).append(e.source)
+    for node in scope.order:  # topological: a node's sources come before it
+        if any(src in skipped for src in sources.get(node.id, ())):
+            skipped.add(node.id)
+    scope.order = [n for n in scope.order if n.id not in skipped]
 
 
 def _check_recursion(doc: GraphDocument, errors: list[dict]) -> None:

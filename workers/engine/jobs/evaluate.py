@@ -73,8 +73,10 @@ class EvaluateJob:
         except (OSError, ValueError) as exc:
             raise JobError("inputs", f"run {source.get('run')}'s checkpoint: {exc}") from None
         self.place = setup_placement(wanted_device(cfg.device, ctx.resources))
+        self.sink.emit({"type": "phase", "phase": "loading data"})
         self.data = load_dataset(ctx.dataset)
         check_input_shape(ctx.graph, self.data.input_shape, self.data.name)
+        self.sink.emit({"type": "phase", "phase": "building the model"})
         self.model = compile_graph(ctx.graph, seed=0)
         try:
             self.model.load_state_dict(ckpt["model"])

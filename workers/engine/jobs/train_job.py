@@ -31,8 +31,10 @@ class TrainJob:
 
         ctx, cfg = self.ctx, self.ctx.config
         placement = setup_placement(wanted_device(cfg.device, ctx.resources))
+        ctx.sink.emit({"type": "phase", "phase": "loading data"})
         data = load_dataset(ctx.dataset)
         check_input_shape(ctx.graph, data.input_shape, data.name)
+        ctx.sink.emit({"type": "phase", "phase": "building the model"})
         model = compile_graph(ctx.graph, seed=cfg.seed)
         self.recipe = TrainRecipe(model, data, cfg, run_dir=ctx.run_dir, placement=placement,
                                   sink=ctx.sink, should_stop=ctx.should_stop)

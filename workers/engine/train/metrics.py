@@ -80,7 +80,10 @@ def classification_metrics(confusion: torch.Tensor, values: dict[str, float]
     denom = precision + recall
     f1 = torch.where(denom > 0, 2 * precision * recall / denom.clamp_min(1e-12), torch.zeros_like(tp))
     present = actual > 0  # classes absent from this split do not drag the macro average
-    macro = (lambda t: float(t[present].mean()) if present.any() else 0.0)
+
+    def macro(t: torch.Tensor) -> float:
+        return float(t[present].mean()) if present.any() else 0.0
+
     values.update(accuracy=float(tp.sum() / cm.sum().clamp_min(1)), precision=macro(precision),
                   recall=macro(recall), f1=macro(f1))
     details = {"precision": precision.tolist(), "recall": recall.tolist(), "f1": f1.tolist(),

@@ -165,6 +165,7 @@ class TrainRecipe:
         cfg, st = self.cfg, self.state
         self.net.train()
         while st.epoch < cfg.epochs and not st.stopped_early:
+            self.sink.emit({"type": "phase", "phase": "training", "epoch": st.epoch + 1, "epochs": cfg.epochs})
             started = time.monotonic()
             self.sampler.set_epoch(st.epoch)
             self.batches.skip = st.batch_in_epoch
@@ -282,6 +283,7 @@ class TrainRecipe:
         if self.state.best is not None:
             summary[f"best_{self.cfg.monitor.replace('/', '_')}"] = self.state.best
         if len(self.data.test):
+            self.sink.emit({"type": "phase", "phase": "testing"})
             values, _ = self.evaluate("test")
             summary.update({f"test_{k}": v for k, v in values.items()})
         return summary

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { datasets } from "../../api/endpoints";
 import type { Dataset } from "../../api/types";
-import { useAsync } from "../../lib/useAsync";
+import { errorText, keys, queryClient, useDatasets } from "../../api/queries";
 import { describeShape, describeSizes } from "../../lib/datasets";
 import { formatBytes } from "../../lib/format";
 import { ErrorNote, Spinner } from "../ui/Spinner";
@@ -26,7 +26,8 @@ function DatasetRow({ d, canEdit, onRemove }: { d: Dataset; canEdit: boolean; on
 }
 
 export function DatasetsSection({ projectId, canEdit }: { projectId: number; canEdit: boolean }) {
-  const list = useAsync(() => datasets.list(projectId), [projectId]);
+  const list = useDatasets(projectId);
+  const reload = () => void queryClient.invalidateQueries({ queryKey: keys.datasets(projectId) });
   const [uploading, setUploading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const remove = async (d: Dataset) => {
@@ -34,7 +35,7 @@ export function DatasetsSection({ projectId, canEdit }: { projectId: number; can
     setError(null);
     try {
       await datasets.remove(Number(d.id));
-      list.reload();
+      reload();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -45,8 +46,8 @@ export function DatasetsSection({ projectId, canEdit }: { projectId: number; can
         Datasets{" "}
         {canEdit && <button className="btn" onClick={() => setUploading(true)}>Upload dataset</button>}
       </h2>
-      <ErrorNote message={error ?? list.error} />
-      {list.loading && !list.data && <Spinner label="Loading datasets" />}
+      <ErrorNote message={error ?? errorText(list.error)} />
+      {list.isPending && <Spinner label="Loading datasets" />}
       {list.data && (
         <table className="table">
           <thead><tr><th>name</th><th>source</th><th>input → output</th><th>splits</th><th /></tr></thead>
@@ -55,7 +56,7 @@ export function DatasetsSection({ projectId, canEdit }: { projectId: number; can
       )}
       {uploading && (
         <UploadDialog projectId={projectId} onClose={() => setUploading(false)}
-          onUploaded={() => { setUploading(false); list.reload(); }} />
+          onUploaded={() => { setUploading(false); reload(); }} />
       )}
     </section>
   );

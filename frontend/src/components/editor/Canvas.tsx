@@ -11,7 +11,7 @@ import { scopeReport } from "../../lib/scopeReport";
 import * as ops from "../../lib/graphOps";
 import { FarContext, LayerNode } from "./LayerNode";
 import { BlockBanner } from "./BlockBanner";
-import { createEdgeCache, createFarEdgeCache, createNodeCache, type Size } from "./flowModel";
+import { createEdgeCache, createFarEdgeCache, createNodeCache, handleResolver, type Size } from "./flowModel";
 import { FarEdges } from "./FarEdges";
 
 export const DRAG_MIME = "application/netweave-op";
@@ -83,9 +83,11 @@ function useFlowElements(far: boolean) {
   // Mid-drag positions live here until the drop commits them to the document.
   const placed = useMemo(() => withPositions(scope.nodes, dragged), [scope.nodes, dragged]);
   const nodes = toFlowNodes(placed, scope.edges, selSet, byOp, doc.blocks, shown, errors, sizes, far);
+  // A block's `in`/`out` aliases in edges attach to its Input/Output handles.
+  const handleOf = useMemo(() => handleResolver(scope.nodes, doc.blocks), [scope.nodes, doc.blocks]);
   const edges = useMemo(
-    () => toFlowEdges(scope.edges, shown, errors, new Set(edgeSel), far),
-    [scope.edges, shown, errors, edgeSel, far, toFlowEdges],
+    () => toFlowEdges(scope.edges, shown, errors, new Set(edgeSel), far, handleOf),
+    [scope.edges, shown, errors, edgeSel, far, toFlowEdges, handleOf],
   );
   const farEdges = far ? toFarEdges(nodes, edges) : null;
   return { scope, nodes, edges, farEdges, onNodesChange };

@@ -5,15 +5,15 @@
  * top of the saved version, so Undo shows what the server has.
  */
 import { useEffect, useState } from "react";
-import { graphStore } from "../../stores/graph";
+import { graphStore, isDirty } from "../../stores/graph";
 import { beforeSessionEnd } from "../../stores/session";
 import { dropDraft, keepDraft, readDraft, type Draft } from "../../lib/drafts";
 
 export function useKeepDraft(graphId: number, base: number | null) {
   useEffect(
     () => beforeSessionEnd(() => {
-      const { doc, revision, savedRevision } = graphStore.getState();
-      if (revision !== savedRevision) keepDraft(graphId, { doc, base, at: new Date().toISOString() });
+      const state = graphStore.getState();
+      if (isDirty(state)) keepDraft(graphId, { doc: state.doc, base, at: new Date().toISOString() });
     }),
     [graphId, base],
   );

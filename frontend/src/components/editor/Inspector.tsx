@@ -7,10 +7,20 @@ import { scopeReport } from "../../lib/scopeReport";
 import * as ops from "../../lib/graphOps";
 import { formatBytes, formatCount, formatShape } from "../../lib/format";
 import type { Node } from "../../schemas/graph";
+import type { ParamSpec } from "../../schemas/catalogue";
+import { blockPorts, shownOutputs } from "../../lib/ports";
 import { ParamField } from "./ParamField";
 import { VariablesPanel } from "./VariablesPanel";
 import { blockParamSpecs, SelectionForm } from "./BlockForms";
 import { BlockSettings } from "./BlockSettings";
+
+const REPEAT: ParamSpec = { name: "repeat", type: "int", min: 1, help: "Stack this many copies in series (a number or =expression)", inferred: false };
+
+/** Empty (or 1) removes `repeat`: one copy is the default. */
+function withRepeat(node: Node, value: unknown): Node {
+  const { repeat: _old, ...rest } = node;
+  return value === undefined || value === 1 ? rest : { ...rest, repeat: value as Node["repeat"] };
+}
 
 function RenameField({ node }: { node: Node }) {
   const [text, setText] = useState(node.id);
@@ -51,6 +61,7 @@ function NodeForm({ node }: { node: Node }) {
   const errors = errorsByNode(shown).get(node.id) ?? [];
   const set = (name: string, value: unknown) => graphStore.getState().edit((sc) => ops.setParam(sc, node.id, name, value));
   const isBlock = node.op.startsWith("block:");
+  const ports = block ? blockPorts(block) : { inputs: [], outputs: registered?.outputs.map((p) => p.name) ?? [] };
   return (
     <div className="inspector-body" data-testid="inspector">
       <div className="inspector-title">
@@ -65,18 +76,16 @@ function NodeForm({ node }: { node: Node }) {
       ))}
       {isBlock && (
         <>
-          <label className="field">
-            <span className="field-label">repeat<span className="field-help">Stack this many copies in series</span></span>
-            <input type="number" min={1} value={typeof node.repeat === "number" ? node.repeat : 1}
-              onChange={(e) => graphStore.getState().edit((sc) => ops.updateNode(sc, node.id, (n) => ({ ...n, repeat: Math.max(1, Number(e.target.value) || 1) })))} />
-          </label>
+          {/* A number or an =expression over the graph's variables (=depth), as the node shows it. */}
+          <ParamField key={`${node.id}.repeat`} spec={REPEAT} value={node.repeat} inferredValue={undefined}
+            onChange={(v) => graphStore.getState().edit((sc) => ops.updateNode(sc, node.id, (n) => withRepeat(n, v)))} />
           <button className="btn" onClick={() => graphStore.getState().openScope(node.op.slice("block:".length))}>Open block</button>
         </>
       )}
       {nodeReport && (
         <dl className="facts">
-          {Object.entries(nodeReport.outputs).map(([port, shape]) => (
-            <div key={port}><dt>{port}</dt><dd>{formatShape(shape)}</dd></div>
+          {shownOutputs(nodeReport.outputs, ports).map((port) => (
+            <div key={port}><dt>{port}</dt><dd>{formatShape(nodeReport.outputs[port])}</dd></div>
           ))}
           <div><dt>params</dt><dd>{formatCount(nodeReport.params)}</dd></div>
           <div><dt>FLOPs</dt><dd>{formatCount(nodeReport.flops)}</dd></div>

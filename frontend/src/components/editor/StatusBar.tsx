@@ -1,5 +1,5 @@
 /** Bottom bar: validity, totals (params, FLOPs, memory), document-level errors and the last hint. */
-import { graphStore, useGraph } from "../../stores/graph";
+import { graphStore, isDirty, useGraph } from "../../stores/graph";
 import { useValidation } from "../../stores/validation";
 import { formatBytes, formatCount } from "../../lib/format";
 
@@ -8,7 +8,7 @@ export function StatusBar() {
   const failure = useValidation((s) => s.failure);
   const stale = useValidation((s) => s.reportRevision) < useGraph((s) => s.structureRevision);
   const hint = useGraph((s) => s.hint);
-  const dirty = useGraph((s) => s.revision !== s.savedRevision);
+  const dirty = useGraph(isDirty);
   const docErrors = report?.errors.filter((e) => !e.node) ?? [];
   const count = report?.errors.length ?? 0;
   return (

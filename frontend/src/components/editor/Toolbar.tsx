@@ -1,11 +1,11 @@
 /** The editor's toolbar: back to the project, the graph's name and state, edit tools, export, history, save, launch. */
 import type { GraphDetail } from "../../api/types";
 import { Link } from "../../router";
-import { graphStore, useGraph } from "../../stores/graph";
+import { graphStore, isDirty, useGraph } from "../../stores/graph";
 
 export type Panel = "inspector" | "history";
 export type Dialog = "save" | "launch" | "help";
-export type ExportFormat = "py" | "torchscript" | "onnx";
+export type ExportFormat = "json" | "py" | "torchscript" | "onnx";
 
 interface Props {
   graph: GraphDetail;
@@ -29,6 +29,7 @@ function EditTools({ layout, fit, exportAs }: Pick<Props, "layout" | "fit" | "ex
       <button className="btn btn-ghost" onClick={fit} title="Zoom to fit (F)">Fit</button>
       <select className="btn btn-ghost" value="" aria-label="Export" onChange={(e) => e.target.value && exportAs(e.target.value as ExportFormat)}>
         <option value="">Export…</option>
+        <option value="json">Graph document (.json)</option>
         <option value="py">Python (.py)</option>
         <option value="torchscript">TorchScript (.pt)</option>
         <option value="onnx">ONNX (.onnx)</option>
@@ -39,7 +40,7 @@ function EditTools({ layout, fit, exportAs }: Pick<Props, "layout" | "fit" | "ex
 
 export function EditorToolbar({ graph, panel, setPanel, setDialog, layout, fit, exportAs }: Props) {
   const scope = useGraph((s) => s.scope);
-  const dirty = useGraph((s) => s.revision !== s.savedRevision);
+  const dirty = useGraph(isDirty);
   return (
     <div className="toolbar">
       <Link to={`/projects/${graph.project}`} className="btn btn-ghost">← Project</Link>

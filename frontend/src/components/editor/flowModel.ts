@@ -8,7 +8,7 @@ import type { Block, Edge, Node } from "../../schemas/graph";
 import { edgeKey } from "../../schemas/graph";
 import type { LayerSpec } from "../../schemas/catalogue";
 import type { EdgeReport, GraphErrorItem, ValidationReport } from "../../schemas/report";
-import { nodePorts, type Ports } from "../../lib/ports";
+import { handleFor, nodePorts, type Ports } from "../../lib/ports";
 import { formatShape } from "../../lib/format";
 import type { LayerFlowNode } from "./LayerNode";
 
@@ -97,13 +97,23 @@ export function createNodeCache() {
   };
 }
 
+/** Which handle an edge end attaches to (ports.handleFor, bound to the scope's nodes and the blocks). */
+export type HandleOf = (nodeId: string, port: string, side: "in" | "out") => string;
+const samePort: HandleOf = (_id, port) => port;
+
+export function handleResolver(nodes: Node[], blocks: Record<string, Block>): HandleOf {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  return (nodeId, port, side) => handleFor(byId.get(nodeId), port, side, blocks);
+}
+
 /** Edges keep their object while what they show is unchanged, like nodes. */
 export function createEdgeCache() {
   const cache = new Map<string, FlowEdge>();
-  return function cached(edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>, hideLabels = false) {
-    const next = toFlowEdges(edges, report, errors, selected, hideLabels).map((e) => {
+  return function cached(edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>, hideLabels = false, handleOf: HandleOf = samePort) {
+    const next = toFlowEdges(edges, report, errors, selected, hideLabels, handleOf).map((e) => {
       const old = cache.get(e.id);
-      return old && old.label === e.label && old.className === e.className && old.selected === e.selected ? old : e;
+      return old && old.label === e.label && old.className === e.className && old.selected === e.selected
+        && old.sourceHandle === e.sourceHandle && old.targetHandle === e.targetHandle ? old : e;
     });
     cache.clear();
     for (const e of next) cache.set(e.id, e);
@@ -113,6 +123,7 @@ export function createEdgeCache() {
 
 export function toFlowEdges(
   edges: Edge[], report: ValidationReport | null, errors: Map<string, GraphErrorItem[]>, selected: Set<string>, hideLabels = false,
+  handleOf: HandleOf = samePort,
 ): FlowEdge[] {
   const shapes = new Map<string, EdgeReport>();
   if (!hideLabels) for (const e of report?.edges ?? []) shapes.set(edgeKey(e), e);
@@ -124,9 +135,9 @@ export function toFlowEdges(
     return {
       id,
       source: e.source,
-      sourceHandle: e.source_port,
+      sourceHandle: handleOf(e.source, e.source_port, "out"),
       target: e.target,
-      targetHandle: e.target_port,
+      targetHandle: handleOf(e.target, e.target_port, "in"),
       selected: selected.has(id),
       className: broken ? "edge-error" : undefined,
       label: info?.shape && !hideLabels ? formatShape(info.shape) : undefined,

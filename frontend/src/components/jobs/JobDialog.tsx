@@ -5,9 +5,9 @@
  */
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../../api/client";
-import { datasets as datasetsApi, type DatasetRef } from "../../api/endpoints";
+import type { DatasetRef } from "../../api/endpoints";
 import type { Dataset, JobKind } from "../../api/types";
-import { useAsync } from "../../lib/useAsync";
+import { errorText, useDatasets } from "../../api/queries";
 import { FormActions, Modal } from "../ui/Modal";
 import { ErrorNote, Spinner } from "../ui/Spinner";
 import { recall, remember } from "./remembered";
@@ -130,7 +130,8 @@ export function JobDialog(props: JobDialogProps) {
 }
 
 function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, submitLabel, onClose, onSubmit }: Omit<JobDialogProps, "kind"> & { kind: JobKind }) {
-  const { data, error, loading } = useAsync(() => datasetsApi.list(projectId), [projectId]);
+  const { data, error: failure, isPending: loading } = useDatasets(projectId);
+  const error = errorText(failure);
   const remembered = useMemo(() => (rememberAs && !initial ? recall(rememberAs, kind.kind) : {}), [rememberAs, initial, kind.kind]);
   const defaults = useMemo(() => defaultsOf(kind.config_schema), [kind]);
   const [config, setConfig] = useState(() => merged(defaults, initial?.config ?? remembered.config));

@@ -5,7 +5,7 @@
  */
 import { runs as runsApi } from "../../api/endpoints";
 import type { JobKind, Run } from "../../api/types";
-import { useAsync } from "../../lib/useAsync";
+import { useQuery } from "@tanstack/react-query";
 import { formatBytes, formatTime } from "../../lib/format";
 import { Link, navigate } from "../../router";
 import { StateBadge } from "../runs/RunList";
@@ -57,7 +57,8 @@ export function JobButtons({ run, busy, onPick }: { run: Run; busy: boolean; onP
 
 /** Runs whose inputs include this one (evaluations, ...), with their headline figures. */
 export function DerivedRuns({ runId }: { runId: number }) {
-  const { data } = useAsync(() => runsApi.list({ input: runId }), [runId]);
+  // Under ["runs", id]: the run page's SSE events refresh it (useRunEvents).
+  const { data } = useQuery({ queryKey: ["runs", runId, "derived"], queryFn: () => runsApi.list({ input: runId }) });
   if (!data?.length) return null;
   return (
     <>

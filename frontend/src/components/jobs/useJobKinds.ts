@@ -1,31 +1,12 @@
 /** The job kinds (GET /api/jobs), fetched once per page load: they change only with a deploy. */
-import { useEffect, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { jobs } from "../../api/endpoints";
+import { errorText } from "../../api/queries";
 import type { JobKind } from "../../api/types";
 
-let cached: Promise<JobKind[]> | null = null;
-
-export function loadJobKinds(): Promise<JobKind[]> {
-  cached ??= jobs.list().catch((err) => {
-    cached = null; // a failed load is tried again next time
-    throw err;
-  });
-  return cached;
-}
-
 export function useJobKinds(): { kinds: JobKind[] | null; error: string | null } {
-  const [state, setState] = useState<{ kinds: JobKind[] | null; error: string | null }>({ kinds: null, error: null });
-  useEffect(() => {
-    let live = true;
-    loadJobKinds().then(
-      (kinds) => live && setState({ kinds, error: null }),
-      (err: unknown) => live && setState({ kinds: null, error: err instanceof Error ? err.message : String(err) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return state;
+  const { data, error } = useQuery({ queryKey: ["jobs"], queryFn: jobs.list, staleTime: Infinity });
+  return { kinds: data ?? null, error: errorText(error) };
 }
 
 /** Kinds a person starts from one finished run (evaluate, compress, ...): one button each. */

@@ -4,12 +4,31 @@
  * stream is closed for good (a proxy, a restart), we open a new one from the
  * last applied id (`?after=`), and the runs store drops any event it has
  * already applied. Closed once the run ends.
+ *
+ * The stream is also what refreshes the page's other reads (insights, system
+ * charts: ["runs", id] in the query cache): a checkpoint, an artifact or a
+ * state change at once, system metrics at most every few seconds. No timers.
  */
 import { useEffect } from "react";
 import { runs as runsApi } from "../../api/endpoints";
 import { runsStore, TERMINAL } from "../../stores/runs";
+import { keys, queryClient, REFRESH_MS } from "../../api/queries";
 
-const EVENT_TYPES = ["metrics", "state", "log", "message"];
+const REFRESHES = ["state", "checkpoint", "artifact"];
+
+/** What an event makes stale in the query cache: called for each applied event. */
+function refresher(runId: number) {
+  let systemAt = 0;
+  return (type: string, data: unknown) => {
+    const points = (data as { points?: { key?: string }[] } | null)?.points ?? [];
+    const system = type === "metrics" && points.some((p) => p.key?.startsWith("system/"));
+    if (!REFRESHES.includes(type) && !(system && Date.now() - systemAt >= REFRESH_MS)) return;
+    if (system) systemAt = Date.now();
+    void queryClient.invalidateQueries({ queryKey: keys.run(runId) });
+  };
+}
+
+const EVENT_TYPES = ["metrics", "state", "phase", "log", "message"];
 
 export function useRunEvents(runId: number) {
   useEffect(() => {
@@ -17,20 +36,21 @@ export function useRunEvents(runId: number) {
     let retry: ReturnType<typeof setTimeout> | null = null;
     let stopped = false;
     const store = runsStore.getState;
+    const refresh = refresher(runId);
 
     const open = () => {
       if (stopped) return;
       source = new EventSource(runsApi.eventsUrl(runId, store().lastEventId), { withCredentials: true });
       source.onopen = () => store().setConnection("open");
       const handle = (e: MessageEvent) => {
-        let data: unknown = null;
+        let data: unknown;
         try {
           data = JSON.parse(e.data);
         } catch {
           data = { message: e.data };
         }
         const id = e.lastEventId ? Number(e.lastEventId) : null;
-        store().applyEvent(Number.isFinite(id) ? id : null, e.type, data);
+        if (store().applyEvent(Number.isFinite(id) ? id : null, e.type, data)) refresh(e.type, data);
         const state = store().run?.state;
         if (state && TERMINAL.includes(state)) {
           stopped = true;

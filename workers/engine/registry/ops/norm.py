@@ -6,7 +6,7 @@ from torch import nn
 from ..core import OpSpec, register, register_op
 from ..params import Bool, Float, Inferred, Int
 from ..shapes import ShapeError, numel
-from ._helpers import channels, elementwise_flops, same_shape
+from ._helpers import channels, elementwise_flops
 
 EPS = Float("eps", 1e-5, "Added to the variance for numerical stability", min=0, max=1)
 MOMENTUM = Float("momentum", 0.1, "Running statistics update rate", min=0, max=1)

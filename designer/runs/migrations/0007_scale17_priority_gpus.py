@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('graphs', '0001_initial'),
-        ('runs', '0005_harden16_unique_metric_points'),
+        ('runs', '0006_editor15_event_phase'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
