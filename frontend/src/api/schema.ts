@@ -877,6 +877,58 @@ export interface components {
             /** Format: date-time */
             created?: string;
         };
+        Devices: {
+            cpus?: number;
+            memory_mb?: number;
+            gpus?: components["schemas"]["GpuNow"][];
+        };
+        Fleet: {
+            workers: components["schemas"]["FleetWorker"][];
+            queues: components["schemas"]["FleetQueue"][];
+        };
+        FleetJob: {
+            /** @description null for a run of a project you cannot see */
+            id: number | null;
+            hidden: boolean;
+            state: string;
+            queue: string;
+            name?: string;
+            kind?: string;
+            project?: components["schemas"]["ProjectRef"];
+            user?: string | null;
+            devices?: number;
+            priority?: number;
+            /** @description GPU indices */
+            gpus?: number[];
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            started?: string | null;
+            /** Format: date-time */
+            heartbeat?: string | null;
+        };
+        FleetQueue: {
+            name: string;
+            /** @description waiting in the broker; null: it cannot be asked */
+            messages: number | null;
+            /** @description in the order workers take them */
+            queued: components["schemas"]["FleetJob"][];
+            workers: number;
+        };
+        FleetWorker: {
+            name: string;
+            host: string;
+            pid: number;
+            queues: string[];
+            devices: components["schemas"]["Devices"];
+            /** @description idle, busy, lost (silent past the heartbeat timeout) or stopped */
+            state: string;
+            /** Format: date-time */
+            started: string;
+            /** Format: date-time */
+            heartbeat: string;
+            jobs: components["schemas"]["FleetJob"][];
+        };
         /**
          * @description * `min` - min
          *     * `max` - max
@@ -890,6 +942,16 @@ export interface components {
             index: number;
             uuid: string;
             name: string;
+        };
+        /** @description A GPU a job ran on (designer/runs/placement.py). */
+        GpuNow: {
+            /** @description NVML index on its worker's machine */
+            index: number;
+            uuid: string;
+            name: string;
+            memory_mb: number;
+            memory_used_mb: number;
+            utilization_percent: number;
         };
         Graph: {
             readonly id: number;
@@ -1201,6 +1263,10 @@ export interface components {
             next: string | null;
             previous: string | null;
             results: components["schemas"]["ProjectBlock"][];
+        };
+        ProjectRef: {
+            id: number;
+            name: string;
         };
         ProjectRequest: {
             name: string;
@@ -1732,12 +1798,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {workers: [...], queues: [...]} */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Fleet"];
+                };
             };
         };
     };
