@@ -1,9 +1,10 @@
 """Submit -> first training step on the CPU, digits CNN: warm worker vs cold child (goal <= 1 s warm).
 
-Two real Celery workers on Redis: one forks each job from its zygote
-(NETWEAVE_WARM_START=true, designer/runs/warm.py), the baseline starts a
-fresh `python -m workers.engine.jobs` per job (NETWEAVE_WARM_START=false);
-submissions alternate between them. "Submit" is the launch transaction
+A real Celery worker on Redis forks each job from its zygote
+(NETWEAVE_WARM_START=true, designer/runs/warm.py); then, in the same run, a
+worker that starts a fresh `python -m workers.engine.jobs` per job
+(NETWEAVE_WARM_START=false) is the baseline. (Both on the cpu queue, one after
+the other: a gpu-queue run now asks for a GPU.) "Submit" is the launch transaction
 (row, event, enqueue on commit); "first step" is the time the child stamps
 on its first `train/loss` point (the meter's first flush: the end of the
 first epoch here, 10 steps of about 2 ms). Also printed: when that point is
@@ -62,6 +63,8 @@ def submit(version, queue: str) -> tuple[float, float]:
         services.enqueue(run)
     while (first := MetricPoint.objects.filter(run_id=run.pk, key="train/loss").order_by("step")
            .values_list("time", flat=True).first()) is None:
+        if Run.objects.filter(pk=run.pk, state__in=["failed", "cancelled"]).exists():
+            raise SystemExit(f"run {run.pk} ended without training: {Run.objects.get(pk=run.pk).error}")
         time.sleep(0.002)
     stored = time.time()
     while not Run.objects.get(pk=run.pk).is_terminal:  # one job at a time per worker
@@ -80,21 +83,15 @@ def main() -> None:
     redis.Redis.from_url(settings.REDIS_URL).delete("cpu", "gpu", "unacked", "unacked_index")
     with scratch_database() as database, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        base = {"OMP_NUM_THREADS": "1"}
-        workers = [start_worker("warm", env_for(database, tmp, NETWEAVE_WARM_START="true", **base), tmp,
-                                queues=["cpu"]),
-                   start_worker("cold", env_for(database, tmp, NETWEAVE_WARM_START="false", **base), tmp,
-                                queues=["gpu"])]
-        try:
-            version = graph_version()
-            submit(version, "cpu")  # let the zygote finish importing, warm the page cache
-            submit(version, "gpu")
-            figures = {"warm": [], "cold": []}
-            for _ in range(args.repeats):
-                figures["warm"].append(submit(version, "cpu"))
-                figures["cold"].append(submit(version, "gpu"))
-        finally:
-            for worker in workers:
+        figures = {}
+        for mode, warm in (("warm", "true"), ("cold", "false")):
+            env = env_for(database, tmp, NETWEAVE_WARM_START=warm, OMP_NUM_THREADS="1")
+            worker = start_worker(mode, env, tmp, queues=["cpu"])
+            try:
+                version = graph_version()
+                submit(version, "cpu")  # the zygote finishes importing, the page cache warms
+                figures[mode] = [submit(version, "cpu") for _ in range(args.repeats)]
+            finally:
                 worker.stop()
     step = {mode: statistics.median(f[0] for f in runs) for mode, runs in figures.items()}
     stored = {mode: statistics.median(f[1] for f in runs) for mode, runs in figures.items()}
