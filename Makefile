@@ -48,8 +48,10 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 
 # The editor's API types (frontend/src/api/schema.ts) are generated from the
 # OpenAPI schema; tests/api/test_openapi_types.py fails when they drift.
+# Generated against the test database: DRF reads integer ranges from the database
+# backend (PostgreSQL's int32 vs SQLite's int64), and the drift test runs there.
 api-types: deps
-	$(PY) manage.py spectacular --format openapi-json --file frontend/openapi.json
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py spectacular --format openapi-json --file frontend/openapi.json
 	cd frontend && npx openapi-typescript openapi.json -o src/api/schema.ts && rm openapi.json
 
 bench: deps

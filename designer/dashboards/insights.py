@@ -12,6 +12,8 @@ from designer.runs.serializers import CheckpointSerializer, SummarySerializer
 MATRIX_KINDS = ("test_confusion_matrix", "confusion_matrix", "val_confusion_matrix", "train_confusion_matrix")
 PER_CLASS_KINDS = ("test_per_class", "per_class", "val_per_class", "train_per_class")
 CALIBRATION_KINDS = ("test_calibration", "val_calibration", "train_calibration")
+# Image grids of the recipes (PNG in base64): a GAN's samples, an autoencoder's reconstructions.
+IMAGE_KINDS = ("samples", "reconstructions")
 
 
 def latest_artifact(run: Run, kinds: tuple[str, ...]) -> dict | None:
@@ -52,7 +54,11 @@ def insights(run: Run) -> dict:
         "confusion_matrix": matrix and {**matrix, "labels": labels},
         "per_class": per_class,
         "calibration": latest_artifact(run, CALIBRATION_KINDS),
+        "ensemble": latest_artifact(run, ("ensemble",)),
+        "images": [found for kind in IMAGE_KINDS if (found := latest_artifact(run, (kind,)))],
         "system": SummarySerializer(run.metric_summaries.filter(key__startswith="system/"), many=True).data,
         "model": model_summary(run),
         "checkpoints": CheckpointSerializer(run.artifacts.filter(kind="checkpoint"), many=True).data,
+        "compress_report": latest_artifact(run, ("compress_report",)),
+        "produced_version": latest_artifact(run, ("graph_version",)),
     }

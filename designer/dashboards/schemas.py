@@ -218,15 +218,110 @@ class ModelSummary(s.Serializer):
     errors = GraphErrorItem(many=True)
 
 
+class EnsembleMember(s.Serializer):
+    run = s.IntegerField()
+    name = s.CharField()
+    test_accuracy = s.FloatField()
+    test_loss = s.FloatField()
+    test_f1 = s.FloatField()
+    weight = s.FloatField(help_text="its weight in the weighted method (fitted on the validation split)")
+
+
+class EnsembleData(s.Serializer):
+    method = s.CharField()
+    members = EnsembleMember(many=True)
+    methods = s.DictField(child=s.DictField(child=s.FloatField()), help_text="each method's test metrics")
+    best_member_test_accuracy = s.FloatField()
+
+
+class Ensemble(s.Serializer):
+    """An ensemble run's members and methods (docs/contracts.md section 7)."""
+
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = EnsembleData()
+
+
+class ImageGridData(s.Serializer):
+    png = s.CharField(help_text="a PNG, base64")
+    width = s.IntegerField()
+    height = s.IntegerField()
+    rows = s.IntegerField()
+    columns = s.IntegerField()
+    caption = s.CharField(allow_blank=True)
+
+
+class ImageGrid(s.Serializer):
+    """A recipe's image grid: a GAN's samples or an autoencoder's reconstructions."""
+
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = ImageGridData()
+
+
+class CompressRatios(s.Serializer):
+    params = s.FloatField(allow_null=True)
+    flops = s.FloatField(allow_null=True)
+    file = s.FloatField()
+    latency_b1 = s.FloatField()
+    latency_b64 = s.FloatField()
+
+
+class CompressRow(s.Serializer):
+    """One model of a compress run's report, measured like the others (docs/contracts.md section 3)."""
+
+    model = s.CharField(help_text="source, pruned, sparse, fp16, bf16, int8_static, int8_qat, int8_dynamic")
+    metrics = s.DictField(child=s.FloatField())
+    params = s.IntegerField()
+    flops = s.IntegerField(allow_null=True)
+    file_bytes = s.IntegerField()
+    latency_b1_ms = s.FloatField()
+    latency_b64_ms = s.FloatField()
+    notes = s.ListField(child=s.CharField())
+    extra = s.DictField()
+    ratios = CompressRatios()
+
+
+class CompressReportData(s.Serializer):
+    metric = s.CharField(help_text="the row's headline metric: accuracy, or loss; <metric>_change is its change")
+    rows = CompressRow(many=True)
+
+
+class CompressReport(s.Serializer):
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = CompressReportData()
+
+
+class ProducedVersionData(s.Serializer):
+    graph = s.IntegerField()
+    version = s.IntegerField()
+    version_id = s.IntegerField()
+    source_version = s.IntegerField()
+    source_version_id = s.IntegerField()
+
+
+class ProducedVersion(s.Serializer):
+    """The graph version a run's model became (a compress run with structured pruning)."""
+
+    kind = s.CharField()
+    step = s.IntegerField(allow_null=True)
+    data = ProducedVersionData()
+
+
 class InsightsAnswer(s.Serializer):
     run = s.IntegerField()
     state = s.ChoiceField(RunState.choices)
     confusion_matrix = ConfusionMatrix(allow_null=True)
     per_class = PerClass(allow_null=True)
     calibration = Calibration(allow_null=True)
+    ensemble = Ensemble(allow_null=True)
+    images = ImageGrid(many=True)
     system = SummarySerializer(many=True)
     model = ModelSummary()
     checkpoints = CheckpointSerializer(many=True)
+    compress_report = CompressReport(allow_null=True)
+    produced_version = ProducedVersion(allow_null=True)
 
 
 def query(name: str, help_text: str, type_=str) -> OpenApiParameter:

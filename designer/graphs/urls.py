@@ -1,6 +1,6 @@
 from django.urls import path
 
-from designer.graphs.views import catalogue, graphs, projects
+from designer.graphs.views import catalogue, graphs, projects, weights
 
 urlpatterns = [
     path("projects", projects.ProjectList.as_view(), name="projects"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<int:pk>/graphs", graphs.ProjectGraphList.as_view(), name="project-graphs"),
     path("projects/<int:pk>/graphs/import", graphs.GraphImport.as_view(), name="graph-import"),
     path("projects/<int:pk>/blocks", graphs.ProjectBlocks.as_view(), name="project-blocks"),
+    path("projects/<int:pk>/weights", weights.ProjectWeights.as_view(), name="project-weights"),
     path("graphs/validate", catalogue.Validate.as_view(), name="graph-validate"),
     path("graphs/<int:pk>", graphs.GraphDetail.as_view(), name="graph"),
     path("graphs/<int:pk>/versions", graphs.VersionList.as_view(), name="versions"),

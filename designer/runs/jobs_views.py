@@ -19,6 +19,8 @@ JOB_KIND = inline_serializer("JobKind", many=True, fields={
     "distributed": serializers.BooleanField(help_text="may run as N processes (DDP)"),
     "resumable": serializers.BooleanField(help_text="a stopped run may resume from last.pt"),
     "checkpoints": serializers.BooleanField(help_text="a finished run leaves a checkpoint jobs can start from"),
+    "binds_input": serializers.BooleanField(required=False, help_text="false where the graph's Input is not "
+                                            "bound to the dataset (a GAN's generator takes noise)"),
     "config_schema": serializers.JSONField(help_text="JSON Schema of the kind's config"),
 })
 

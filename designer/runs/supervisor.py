@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 from designer.fleet import devices
-from designer.runs import lifecycle, placement, scheduling, services, warm
+from designer.runs import lifecycle, outputs, placement, scheduling, services, warm
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import EventKind, Run, RunState
@@ -112,9 +112,11 @@ def write_job(claimed: Claim) -> Path:
 
 def job_inputs(run: Run) -> list[dict]:
     """The runs this job starts from, with their checkpoint files (checked at launch)."""
-    sources = Run.objects.in_bulk([i["run"] for i in run.inputs])
+    sources = Run.objects.select_related("graph_version").in_bulk([i["run"] for i in run.inputs])
     # A source deleted since the launch gets no path: the job says which run is gone.
-    return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])) if i["run"] in sources else ""}
+    # Each input carries its own graph: an ensemble's members may differ from the run's.
+    return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])) if i["run"] in sources else "",
+             "graph": sources[i["run"]].graph_version.document if i["run"] in sources else None}
             for i in run.inputs]
 
 
@@ -239,6 +241,9 @@ class Supervisor:
             state, error = RunState.SUCCEEDED, ""
         else:
             state, error = RunState.FAILED, describe_exit(outcome.returncode, stderr_tail)
+        if state == RunState.SUCCEEDED and not outcome.lost:
+            error = outputs.publish(self.run)  # a graph the job produced becomes a version
+            state = RunState.FAILED if error else state
         if outcome.lost:
             log.warning("run %s was taken from this worker; not recording %s", self.run.pk, state)
             return state

@@ -122,7 +122,7 @@ def pinned_dataset(run: Run) -> tuple[dict, dict]:
     return datasets.resolve(spec, run.project)
 
 
-def check_same_data(description: dict, source: Run, source_description: dict) -> None:
+def check_same_data(description: dict, source: Run, source_description: dict, field: str = "dataset") -> None:
     """An input run's model only fits data with its input shape and classes."""
     mine = (description.get("input_shape"), description.get("num_classes"))
     theirs = (source_description.get("input_shape"), source_description.get("num_classes"))
@@ -131,7 +131,7 @@ def check_same_data(description: dict, source: Run, source_description: dict) ->
             f"dataset {description.get('name')!r} gives input {mine[0]} with {mine[1] or 'no'} classes, but "
             f"run {source.pk} was trained on {source_description.get('name')!r} (input {theirs[0]}, "
             f"{theirs[1] or 'no'} classes): pick a dataset with the same input shape and classes",
-            field="dataset")])
+            field=field)])
 
 
 def check_graph(version: GraphVersion) -> dict:
@@ -191,8 +191,26 @@ def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: 
         spec, description = datasets.resolve(dataset, project)
     if source_data is not None:
         check_same_data(description, sources[0], source_data[1])
+    for i, source in enumerate(sources[1:], start=1):  # every input must fit the same data
+        theirs = source_data[1] if source.dataset == sources[0].dataset else pinned_dataset(source)[1]
+        check_same_data(description, source, theirs, field=f"inputs[{i}].run")
     report = check_graph(version)
-    check_binding(version.document, description)
-    task = full_config.get("task") or (sources[0].config.get("task") if sources else None)
-    check_outputs(version.document, report, description, task)
+    if entry.extra.get("binds_input", True):
+        check_binding(version.document, description)
+        task = full_config.get("task") or (sources[0].config.get("task") if sources else None)
+        check_outputs(version.document, report, description, task)
+    check_kind(entry, full_config, version.document, description)
     return Launch(dataset=spec, config=full_config, inputs=pinned)
+
+
+def check_kind(kind, config: dict, document: dict, description: dict) -> None:
+    """A kind's own checks of graph and data (its config model's ``check_job``), before anything runs."""
+    check = getattr(kind.parse_config(config), "check_job", None)
+    if check is None:
+        return
+    try:
+        check(document, description)
+    except ValueError as exc:  # JobError and the engine's other bad-input errors carry `errors`
+        if not getattr(exc, "errors", None):
+            raise
+        raise InputProblem(exc.errors) from None

@@ -6,8 +6,9 @@ from typing import Callable
 
 PASSWORD = "correct-horse-battery"  # the `ada` fixture's (tests/e2e/conftest.py)
 # Where each layer is dropped on the canvas (pixels from its top-left corner).
-LAYOUT = {"Input": (50, 40), "Conv2d": (50, 260), "ReLU": (330, 40), "Flatten": (330, 260),
-          "Linear": (610, 40), "Output": (610, 260)}
+# Rows far enough apart that a node grown by its shape and an error does not cover the port below it.
+LAYOUT = {"Input": (50, 40), "Conv2d": (50, 330), "ReLU": (330, 40), "Flatten": (330, 330),
+          "Linear": (610, 40), "Output": (610, 330)}
 CHAIN = ["input_1", "conv2d_1", "relu_1", "flatten_1", "linear_1", "output_1"]
 
 

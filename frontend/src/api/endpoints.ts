@@ -74,6 +74,20 @@ export const datasets = {
   remove: (id: number) => request<void>("DELETE", `/datasets/${id}`),
 };
 
+/** Pretrained weights for a backbone node, checked by the server (docs/contracts.md section 7). */
+export interface WeightsAnswer { path: string; op: string; node: string | null; size: number; keys: number; parameters: number; fits: string }
+
+export const weights = {
+  upload: (project: number, file: File, node: { id: string; op: string; params: Record<string, unknown> }) => {
+    const form = new FormData();
+    form.append("file", file);
+    form.append("op", node.op);
+    form.append("node", node.id);
+    form.append("params", JSON.stringify(node.params));
+    return request<WeightsAnswer>("POST", `/projects/${project}/weights`, form);
+  },
+};
+
 /** A dataset as a launch names it: a built-in {kind, options} or an upload {id}. */
 export type DatasetRef = { kind: string; options: Record<string, unknown> } | { id: number };
 

@@ -473,6 +473,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["projects_weights_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -831,6 +847,48 @@ export interface components {
             steps_per_epoch: number | null;
             series: components["schemas"]["SeriesLine"][];
         };
+        CompressRatios: {
+            /** Format: double */
+            params: number | null;
+            /** Format: double */
+            flops: number | null;
+            /** Format: double */
+            file: number;
+            /** Format: double */
+            latency_b1: number;
+            /** Format: double */
+            latency_b64: number;
+        };
+        CompressReport: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["CompressReportData"];
+        };
+        CompressReportData: {
+            /** @description the row's headline metric: accuracy, or loss; <metric>_change is its change */
+            metric: string;
+            rows: components["schemas"]["CompressRow"][];
+        };
+        /** @description One model of a compress run's report, measured like the others (docs/contracts.md section 3). */
+        CompressRow: {
+            /** @description source, pruned, sparse, fp16, bf16, int8_static, int8_qat, int8_dynamic */
+            model: string;
+            metrics: {
+                [key: string]: number;
+            };
+            params: number;
+            flops: number | null;
+            file_bytes: number;
+            /** Format: double */
+            latency_b1_ms: number;
+            /** Format: double */
+            latency_b64_ms: number;
+            notes: string[];
+            extra: {
+                [key: string]: unknown;
+            };
+            ratios: components["schemas"]["CompressRatios"];
+        };
         ConfusionMatrix: {
             kind: string;
             step: number | null;
@@ -881,6 +939,39 @@ export interface components {
             cpus?: number;
             memory_mb?: number;
             gpus?: components["schemas"]["GpuNow"][];
+        };
+        /** @description An ensemble run's members and methods (docs/contracts.md section 7). */
+        Ensemble: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["EnsembleData"];
+        };
+        EnsembleData: {
+            method: string;
+            members: components["schemas"]["EnsembleMember"][];
+            /** @description each method's test metrics */
+            methods: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Format: double */
+            best_member_test_accuracy: number;
+        };
+        EnsembleMember: {
+            run: number;
+            name: string;
+            /** Format: double */
+            test_accuracy: number;
+            /** Format: double */
+            test_loss: number;
+            /** Format: double */
+            test_f1: number;
+            /**
+             * Format: double
+             * @description its weight in the weighted method (fitted on the validation split)
+             */
+            weight: number;
         };
         Fleet: {
             workers: components["schemas"]["FleetWorker"][];
@@ -1041,6 +1132,21 @@ export interface components {
             name: string;
             values: unknown[];
         };
+        /** @description A recipe's image grid: a GAN's samples or an autoencoder's reconstructions. */
+        ImageGrid: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["ImageGridData"];
+        };
+        ImageGridData: {
+            /** @description a PNG, base64 */
+            png: string;
+            width: number;
+            height: number;
+            rows: number;
+            columns: number;
+            caption: string;
+        };
         Input: {
             /** @description the source run (null once deleted) */
             run: number | null;
@@ -1052,9 +1158,13 @@ export interface components {
             confusion_matrix: components["schemas"]["ConfusionMatrix"] | null;
             per_class: components["schemas"]["PerClass"] | null;
             calibration: components["schemas"]["Calibration"] | null;
+            ensemble: components["schemas"]["Ensemble"] | null;
+            images: components["schemas"]["ImageGrid"][];
             system: components["schemas"]["Summary"][];
             model: components["schemas"]["ModelSummary"];
             checkpoints: components["schemas"]["Checkpoint"][];
+            compress_report: components["schemas"]["CompressReport"] | null;
+            produced_version: components["schemas"]["ProducedVersion"] | null;
         };
         JobInputs: {
             min: number;
@@ -1071,6 +1181,8 @@ export interface components {
             resumable: boolean;
             /** @description a finished run leaves a checkpoint jobs can start from */
             checkpoints: boolean;
+            /** @description false where the graph's Input is not bound to the dataset (a GAN's generator takes noise) */
+            binds_input?: boolean;
             /** @description JSON Schema of the kind's config */
             config_schema: unknown;
         };
@@ -1231,6 +1343,19 @@ export interface components {
             recall: number[];
             f1: number[];
             support: number[];
+        };
+        /** @description The graph version a run's model became (a compress run with structured pruning). */
+        ProducedVersion: {
+            kind: string;
+            step: number | null;
+            data: components["schemas"]["ProducedVersionData"];
+        };
+        ProducedVersionData: {
+            graph: number;
+            version: number;
+            version_id: number;
+            source_version: number;
+            source_version_id: number;
         };
         Project: {
             readonly id: number;
@@ -1595,6 +1720,15 @@ export interface components {
             blocks_changed?: string[];
             a: number;
             b: number;
+        };
+        WeightsUploadRequest: {
+            /** Format: binary */
+            file: string;
+            /** @description The backbone node's op, e.g. ResNet18 */
+            op: string;
+            node?: string;
+            /** @description The node's params as JSON, e.g. {"head": "features"} */
+            params?: string;
         };
         /**
          * @description * `step` - step
@@ -2554,6 +2688,33 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+        };
+    };
+    projects_weights_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["WeightsUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };

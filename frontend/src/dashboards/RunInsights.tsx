@@ -9,6 +9,7 @@ import { ErrorNote } from "../components/ui/Spinner";
 import { dashboards } from "./api";
 import { align, prepare } from "./chartData";
 import { OverlayChart } from "./OverlayChart";
+import { EnsembleMembers, ImageGrids } from "./RecipeInsights";
 import { useInsights, useSystemSeries } from "./queries";
 import { errorText } from "../api/queries";
 import type { Insights } from "./types";
@@ -119,6 +120,8 @@ export function RunInsights({ runId }: { runId: number }) {
   const systemKeys = data.system.map((s) => s.key);
   return (
     <div className="run-insights" data-testid="run-insights">
+      {data.ensemble && <><h2>Ensemble</h2><EnsembleMembers ensemble={data.ensemble} /></>}
+      {data.images?.length ? <><h2>Images</h2><ImageGrids images={data.images} /></> : null}
       {(data.confusion_matrix || data.per_class) && (
         <>
           <h2>Classes</h2>

@@ -14,6 +14,8 @@ import { useRunsTable } from "./queries";
 import { VirtualTable } from "./VirtualTable";
 import type { TableQuery, TableRow } from "./types";
 import { parseTags } from "./params";
+import { EnsembleButton } from "../components/jobs/EnsembleButton";
+import { TradeOffChart } from "../components/compress/TradeOffChart";
 import "./dashboards.css";
 
 const STATES = ["", "queued", "running", "succeeded", "failed", "cancelled", "pruned"];
@@ -101,6 +103,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
         <h1>Runs {answer && <span className="muted small">{answer.count} {answer.count > TABLE_ROWS ? `(first ${TABLE_ROWS})` : ""}</span>}</h1>
         <div className="actions">
           <button className="btn" onClick={exportCsv}>Export CSV</button>
+          <EnsembleButton projectId={project} runs={[...selected]} />
           <button className="btn btn-primary" disabled={selected.size < 1} data-testid="compare-button"
             onClick={() => navigate(`/compare?runs=${[...selected].join(",")}`)}>
             Compare {selected.size || ""} {selected.size === 1 ? "run" : "runs"}
@@ -119,6 +122,7 @@ export function RunsTablePage({ params }: { params: Record<string, string> }) {
         <VirtualTable rows={rows} columns={columns} sort={filters.sort} selected={selected} onSelect={select}
           onSort={(sort) => setFilters({ ...filters, sort })} />
       )}
+      <TradeOffChart projectId={project} />
     </div>
   );
 }

@@ -20,6 +20,8 @@ export type CompareRun = Schemas["CompareRun"];
 export type GraphDiff = Schemas["GraphDiff"];
 export type CompareAnswer = Schemas["CompareAnswer"];
 export type Insights = Schemas["InsightsAnswer"];
+/** One model in a compress run's report (docs/contracts.md section 3). */
+export type CompressRow = Schemas["CompressRow"];
 export type ManySeries = Schemas["ManySeriesAnswer"];
 
 /** The runs table's query (the page's controls), sent as query parameters. */

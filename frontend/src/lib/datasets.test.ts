@@ -24,6 +24,8 @@ describe("uploadOptions", () => {
   it("sends a CSV's target and normalisation", () => {
     expect(uploadOptions("csv", { target: "label", normalize: false })).toEqual({ target: "label", normalize: false });
     expect(uploadOptions("csv", {})).toEqual({ normalize: true });
+    expect(uploadOptions("csv", { sequences: true, target: "label", time: "t", normalize: true }))
+      .toEqual({ layout: "sequences", target: "label", time: "t" });
   });
   it("sends an image zip's size only when both sides are given", () => {
     expect(uploadOptions("image_zip", { height: 28, width: 32, channels: 1 })).toEqual({ size: [28, 32], channels: 1 });

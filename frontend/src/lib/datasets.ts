@@ -44,6 +44,10 @@ export function csvColumns(firstLine: string, delimiter = ","): string[] {
 export interface UploadChoices {
   target?: string;
   normalize?: boolean;
+  /** A CSV of time series, one row per time step (docs/contracts.md section 7). */
+  sequences?: boolean;
+  /** Its column of time stamps ("" = file order). */
+  time?: string;
   height?: number;
   width?: number;
   channels?: "auto" | 1 | 3;
@@ -51,6 +55,8 @@ export interface UploadChoices {
 
 /** The `options` object sent with an upload of this kind. */
 export function uploadOptions(kind: UploadKind, c: UploadChoices): Record<string, unknown> {
+  if (kind === "csv" && c.sequences)
+    return { layout: "sequences", ...(c.target ? { target: c.target } : {}), ...(c.time ? { time: c.time } : {}) };
   if (kind === "csv") return { ...(c.target ? { target: c.target } : {}), normalize: c.normalize ?? true };
   if (kind === "image_zip") {
     const size = c.height && c.width ? { size: [c.height, c.width] } : {};

@@ -123,7 +123,7 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings, save: (message: 
   let version = graph.latest_version ?? null;
   if (isDirty(graphStore.getState()) || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
   const run = await runs.create({
-    graph: graph.id, version, kind: "train", dataset: s.datasetRef, config: s.config, devices: s.devices,
+    graph: graph.id, version, kind: s.kind, dataset: s.datasetRef, config: s.config, devices: s.devices,
     queue: s.queue, priority: s.priority, name: s.name, tags: s.tags,
   });
   navigate(`/runs/${run.id}`);
@@ -173,7 +173,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
         <Palette />
         <Canvas />
         <aside className="inspector">
-          {panel === "history" ? <HistoryPanel graphId={graph.id} versions={versions} loading={versions === null} onRestore={restore} /> : <Inspector />}
+          {panel === "history" ? <HistoryPanel graphId={graph.id} versions={versions} loading={versions === null} onRestore={restore} /> : <Inspector projectId={graph.project} />}
         </aside>
       </div>
       <StatusBar />

@@ -11,6 +11,8 @@ import { formatTime } from "../lib/format";
 import type { JobKind, Run } from "../api/types";
 import { CloneDialog, DerivedRuns, FromRunDialog, JobButtons, RunSummary } from "../components/jobs/RunJobs";
 import { RunInsights } from "../dashboards/RunInsights";
+import { CompressReport } from "../components/compress/CompressReport";
+import { DistillDialog } from "../components/compress/DistillDialog";
 
 /**
  * The run's charts, in fixed places from the start (a chart filling in moves
@@ -179,20 +181,23 @@ export function RunPage({ params }: { params: Record<string, string> }) {
       <ErrorNote message={error} />
       {run?.error && <div className="error-note"><b>The run failed:</b> {run.error}</div>}
       <RunFacts run={run} lines={lines} />
-      {run && <RunSummary run={run} />}
       <div className="charts">
         {groups.map(([title, keys]) => (
           <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`}
             empty={waiting ? `${waiting}…` : "No points recorded"} />
         ))}
       </div>
+      {/* Below the charts: results that arrive with the end of a run move no chart. */}
+      {run && <RunSummary run={run} />}
+      <CompressReport runId={id} />
       <RunInsights runId={id} />
       <DerivedRuns runId={id} />
       <h2>Log</h2>
       <pre className="log" data-testid="log">{[run?.log_tail ?? "", ...log].filter(Boolean).join("\n") || "No log lines yet."}</pre>
       {run && dialog && ("clone" in dialog
         ? <CloneDialog run={run} onClose={() => setDialog(null)} />
-        : <FromRunDialog run={run} kind={dialog.kind} onClose={() => setDialog(null)} />)}
+        : dialog.kind.kind === "distill" ? <DistillDialog run={run} kind={dialog.kind} onClose={() => setDialog(null)} />
+          : <FromRunDialog run={run} kind={dialog.kind} onClose={() => setDialog(null)} />)}
     </div>
   );
 }

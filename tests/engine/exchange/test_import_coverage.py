@@ -123,3 +123,50 @@ def test_indexing_by_a_tensor_is_refused_with_the_node_named():
         import_module(Gather(), torch.randn(2, 3))
     assert "indexes the batch dimension" in info.value.errors[0]["message"] or \
         "only ints and slices" in info.value.errors[0]["message"]
+
+
+class BatchNormAct(nn.BatchNorm2d):
+    """timm's BatchNormAct2d: a BatchNorm2d subclass whose forward calls F.batch_norm with
+    its own tensors, then an activation."""
+
+    def __init__(self, channels):
+        super().__init__(channels)
+        self.act = nn.SiLU()
+
+    def forward(self, x):
+        x = nn.functional.batch_norm(x, self.running_mean, self.running_var, self.weight,
+                                     self.bias, self.training, self.momentum, self.eps)
+        return self.act(x)
+
+
+class Head(nn.Linear):
+    def forward(self, x):
+        return nn.functional.linear(nn.functional.dropout(x, 0.2, self.training), self.weight,
+                                    self.bias)
+
+
+def test_norm_and_linear_calls_with_their_modules_tensors_become_those_layers():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), BatchNormAct(4), nn.Flatten(), Head(64, 5))
+    model[1].running_mean.uniform_(-1, 1)
+    doc, diff = round_trip(model, torch.randn(2, 3, 6, 6))
+    assert diff <= 1e-5
+    ops = [n["op"] for n in doc["nodes"] if n["op"] not in ("Input", "Output")]
+    assert ops == ["Conv2d", "BatchNorm2d", "SiLU", "Flatten", "Dropout", "Linear"]
+    assert doc["metadata"]["import"]["modules"]["batch_norm"] == "1"
+
+
+def test_a_norm_call_on_tensors_of_no_single_module_keeps_them_as_parameters():
+    class Borrowed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(torch.ones(4))
+            self.shift = nn.Parameter(torch.zeros(4))
+
+        def forward(self, x):
+            return nn.functional.layer_norm(x, (4,), self.scale, self.shift)
+
+    torch.manual_seed(0)
+    doc, diff = round_trip(Borrowed(), torch.randn(2, 4))  # scale and shift as Parameters
+    assert diff <= 1e-6
+    assert [n["op"] for n in doc["nodes"]].count("Parameter") == 2

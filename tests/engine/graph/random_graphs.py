@@ -23,6 +23,7 @@ SKIPPED_CATEGORIES = {"Backbone", "IO"}  # backbones have their own tests; they 
 # Every op that reads a tensor (a Parameter reads none; its tests use it with others).
 OPS = {o["op"]: o for o in catalogue() if o["category"] not in SKIPPED_CATEGORIES
        and o["inputs"]}
+PARAMETER = next(o for o in catalogue() if o["op"] == "Parameter")
 SMALL_INTS = (-3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 8)
 FLOATS = (-1.0, 0.0, 0.05, 0.3, 0.5, 1.0, 1.5, 2.0)
 
@@ -118,6 +119,11 @@ def random_graph(rng: random.Random, max_ops: int = 6) -> dict:
     nodes = [_input(rng, "x0")]
     if rng.random() < 0.3:
         nodes.append(_input(rng, "x1"))
+    if rng.random() < 0.25:  # a tensor of the model itself, shaped to meet x0
+        shape = nodes[0]["params"]["shape"]
+        nodes.append({"id": "p0", "op": "Parameter", "params": {
+            "shape": rng.choice([[1, *shape], list(shape), list(shape[-1:])]),
+            "init": "normal", "trainable": rng.random() < 0.8}})
     edges, values = [], [(n["id"], "out") for n in nodes]
     for i in range(rng.randint(1, max_ops)):
         for _ in range(8):
@@ -144,7 +150,8 @@ def _size(value):
 
 
 def _defaults(op: str, params: dict) -> dict:
-    out = {p["name"]: p["default"] for p in OPS[op]["params"] if not p["inferred"]}
+    spec = PARAMETER if op == "Parameter" else OPS[op]
+    out = {p["name"]: p["default"] for p in spec["params"] if not p["inferred"]}
     out.update(params)
     return out
 
@@ -274,11 +281,23 @@ def _order(doc: dict) -> list[dict]:
     return order, sources
 
 
-def reference(doc: dict, inputs: dict, modules: nn.ModuleDict | None = None
-              ) -> tuple[nn.ModuleDict, dict]:
-    """(the layers by node id, every (node id, port) -> tensor); raises what PyTorch raises.
-    ``modules`` from an earlier call are reused (to run again in eval mode)."""
-    modules, values = nn.ModuleDict() if modules is None else modules, {}
+def _parameter(holder: nn.Module, nid: str, p: dict) -> torch.Tensor:
+    if not hasattr(holder, nid):
+        value = torch.randn(p["shape"]) * 0.02 if p["init"] == "normal" else \
+            torch.full(p["shape"], 1.0 if p["init"] == "ones" else 0.0)
+        if p["trainable"]:
+            holder.register_parameter(nid, nn.Parameter(value))
+        else:
+            holder.register_buffer(nid, value)
+    return getattr(holder, nid)
+
+
+def reference(doc: dict, inputs: dict, modules: nn.Module | None = None
+              ) -> tuple[nn.Module, dict]:
+    """(a module holding the layers and tensors by node id, every (node id, port) ->
+    tensor); raises what PyTorch raises. ``modules`` from an earlier call are reused (to
+    run again in eval mode)."""
+    modules, values = nn.Module() if modules is None else modules, {}
     order, sources = _order(doc)
     for node in order:
         op, nid = node["op"], node["id"]
@@ -292,6 +311,9 @@ def reference(doc: dict, inputs: dict, modules: nn.ModuleDict | None = None
             continue
         if op == "Output":
             continue
+        if op == "Parameter":
+            values[(nid, "out")] = _parameter(modules, nid, _defaults(op, node["params"]))
+            continue
         p = _defaults(op, node["params"])
         if op in FUNCTIONS:
             values[(nid, "out")] = FUNCTIONS[op](p, args)
@@ -301,8 +323,8 @@ def reference(doc: dict, inputs: dict, modules: nn.ModuleDict | None = None
         else:
             if op == "TransformerDecoderLayer":
                 args = [values[ports["in"]], values[ports["memory"]]]
-            if nid not in modules:
-                modules[nid] = _module(op, p, args[0])
-            for port, value in _call(op, modules[nid], p, args).items():
+            if nid not in modules._modules:
+                modules.add_module(nid, _module(op, p, args[0]))
+            for port, value in _call(op, modules._modules[nid], p, args).items():
                 values[(nid, port)] = value
     return modules, values

@@ -203,3 +203,11 @@ def test_matmul_of_2d_inputs_would_mix_the_batch_and_is_refused():
     doc = inputs_into("MatMul", ["float32", "float32"], shape=(2,))
     assert "the rows of a 2-D input are the batch" in refused(doc, "op")
     runs_as_reported(inputs_into("MatMul", ["float32", "float32"], shape=(2, 2)))
+
+
+def test_broadcasting_that_would_line_up_the_batch_with_a_size_is_refused():
+    doc = inputs_into("Multiply", ["float32", "float32"], shape=(4,))
+    doc["nodes"][0]["params"]["shape"] = [1, 4]  # (N, 1, 4) * (N, 4): N meets the 1
+    assert "line up the batch" in refused(doc, "op")
+    doc["nodes"][0]["op"], doc["nodes"][0]["params"] = "Parameter", {"shape": [1, 4]}
+    runs_as_reported(doc)  # a Parameter (1, 4) has no batch: it broadcasts as PyTorch does

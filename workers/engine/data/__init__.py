@@ -4,7 +4,7 @@
 a description); ``describe_dataset(spec)`` and ``inspect_upload(path, kind,
 options)`` are what the service calls to show and check datasets.
 """
-from . import builtin, uploads, vision  # noqa: F401  (register the kinds)
+from . import builtin, sequences, uploads, vision  # noqa: F401  (register the kinds)
 from .base import DatasetBundle, DatasetError, TensorSplit, split_indices
 from .registry import (describe_dataset, inspect_upload, list_datasets, load_dataset,
                        register_dataset)

@@ -90,8 +90,12 @@ def _csv_rows(path: str | None, options: dict[str, Any]) -> list[list[str]]:
 
 
 @register_dataset("csv", task="classification", source="upload",
-                  help="CSV with a header; options target (column, default last), task, normalize, delimiter")
+                  help="CSV with a header; options target (column, default last), task, normalize, delimiter; "
+                       "layout \"sequences\" for time series (id, label, time columns)")
 def load_csv(path: str | None, options: dict[str, Any]) -> DatasetBundle:
+    if options.get("layout") == "sequences":  # one row per time step: see sequences.py
+        from .sequences import load_sequence_csv
+        return load_sequence_csv(path, options)
     rows = _csv_rows(path, options)
     header = [h.strip() for h in rows[0]]
     target = options.get("target", header[-1])

@@ -247,6 +247,14 @@ def alias(args, kwargs):
     return _tensor(args[0])
 
 
+def _without(name: str, rule):
+    """``rule`` after dropping the argument ``name`` (positional third or keyword)."""
+    def drop(args, kwargs):
+        kwargs = {k: v for k, v in kwargs.items() if k != name}
+        return rule(args[:2] + args[3:], kwargs)
+    return drop
+
+
 def _pool_rules(table: dict) -> None:
     for n in (1, 2, 3):
         window = {"stride": None, "padding": 0, "ceil_mode": False}
@@ -285,8 +293,10 @@ def _activation_rules(table: dict) -> None:
         rule = unary(op, ("input", "dim", "_stacklevel", "dtype"),
                      fixed={"_stacklevel": 3, "dtype": None}, _stacklevel=3, dtype=None)
         table[getattr(F, fn)] = table[getattr(torch, fn)] = table[fn] = rule
-    table[F.dropout] = unary("Dropout", ("input", "p", "training", "inplace"),
-                             fixed={"training": True}, p=0.5, training=True, inplace=False)
+    # ``training`` is the module's flag at trace time: the Dropout node follows the
+    # compiled module's own mode, as the original's F.dropout(..., self.training) did.
+    table[F.dropout] = _without("training", unary("Dropout", ("input", "p", "inplace"),
+                                                  p=0.5, inplace=False))
 
 
 def _table() -> dict:

@@ -26,6 +26,7 @@ from .function_rules import rules as function_rules
 from .function_rules import Op, Ref, Tuple
 from .layout import layered_positions
 from .module_rules import Unmappable, module_rule
+from .norm_rules import ARGS, Attr, absorbed
 from .trace import trace
 from torch.fx._symbolic_trace import _assert_is_none
 from .static_rules import FOLD, Nothing, fold, index, size_read, static_shape  # noqa: F401
@@ -129,13 +130,26 @@ class _Importer:
         # The rule is looked up before the inputs, so an unmappable op is reported even
         # when something upstream failed too.
         if node.op == "get_attr":
-            return self.tensor(node)
+            if node.users and all(u.target in ARGS for u in node.users):
+                return Attr(node.target)  # a norm call may take it over (norm_rules)
+            return self.tensor(node.target, node.name)
         if node.op == "call_module":
             return self.call_module(node)
         rule = function_rules().get(node.target)
-        if rule is None and node.target not in STATIC:
+        if rule is None and node.target not in STATIC and node.target not in ARGS:
             raise Unmappable("no registry op matches it")
         args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
+        if node.target in ARGS:
+            found = absorbed(node.target, args, kwargs, len(static_shape(node) or ()) or None,
+                             self._module_at)
+            if found is not None:
+                node_id = self.add(node.name, found[0], found[1], [_tensor_arg(args)])
+                self.modules[node_id] = found[2]
+                return Ref(node_id)
+            args, kwargs = self.tensors(args), self.tensors(kwargs)
+            if rule is None:
+                raise Unmappable("no registry op matches it (its tensors are not one "
+                                 "module's own under their usual names)")
         for static in (size_read, fold):
             value = static(node, args, kwargs)
             if value is not None:
@@ -155,18 +169,34 @@ class _Importer:
         node_id = self.add(node.name, result.op, result.params, result.inputs)
         return _result(node_id, result.op, result.params)
 
-    def tensor(self, node: fx.Node) -> Ref:
+    def _module_at(self, path: str):
+        try:  # the original's: the trace keeps only the attributes forward reads
+            return self.root.get_submodule(path)
+        except AttributeError:
+            return None
+
+    def tensors(self, value):
+        """``value`` with every Attr made a Parameter node."""
+        if isinstance(value, Attr):
+            return self.tensor(value.target, value.target.replace(".", "_"))
+        if isinstance(value, (tuple, list)) and not isinstance(value, Ref):
+            return type(value)(self.tensors(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.tensors(v) for k, v in value.items()}
+        return value
+
+    def tensor(self, target: str, name: str) -> Ref:
         """A tensor the model holds itself (``self.class_token``): a Parameter node."""
         value = self.traced
-        for part in node.target.split("."):
+        for part in target.split("."):
             value = getattr(value, part)
         if not isinstance(value, torch.Tensor) or value.dtype not in DTYPES or not value.dim():
             raise Unmappable("reads an attribute that is not a float32 or int64 tensor with "
                              "at least one dim")
-        node_id = self.add(node.name, "Parameter", {
+        node_id = self.add(name, "Parameter", {
             "shape": list(value.shape), "dtype": DTYPES[value.dtype],
             "trainable": isinstance(value, nn.Parameter)}, [])
-        self.modules[node_id] = node.target
+        self.modules[node_id] = target
         return Ref(node_id)
 
     def call_module(self, node: fx.Node):
@@ -220,6 +250,12 @@ class _Importer:
             self.nodes.append({"id": node_id, "op": "Output", "params": {}})
             self.edges.append({"source": ref.node, "source_port": ref.port,
                                "target": node_id, "target_port": "in"})
+
+
+def _tensor_arg(args) -> Ref:
+    if not args or not isinstance(args[0], Ref):
+        raise Unmappable("normalises a value that is not a tensor of the graph")
+    return args[0]
 
 
 class _Skipped(Exception):

@@ -108,8 +108,8 @@ CHECKPOINT_LOAD = ['    checkpoint = torch.load(path, map_location="cpu", weight
                    '    model.load_state_dict(checkpoint["model"])']
 
 
-def render(c: Compiled) -> str:
-    cls = class_name(c.name)
+def class_source(c: Compiled, cls: str) -> tuple[list[str], list[str]]:
+    """``(imports, lines)``: the module's class named ``cls``, standalone but for the imports."""
     # The graph's name is text a person typed; in a file others will run it must never
     # close the docstring, so only plain characters are kept.
     title = _UNSAFE.sub("_", c.name)[:80]
@@ -124,6 +124,13 @@ def render(c: Compiled) -> str:
             f"{INDENT}def __init__(self):", f"{INDENT * 2}super().__init__()"]
     body += [INDENT * 2 + line for line in init] + [""]
     body += [INDENT + line if line else "" for line in forward.splitlines()]
+    return imports, body
+
+
+def render(c: Compiled) -> str:
+    cls = class_name(c.name)
+    title = _UNSAFE.sub("_", c.name)[:80]
+    imports, body = class_source(c, cls)
     header = [f'"""{title}: exported from Netweave (runs with PyTorch alone).',
               "", "Load a run's trained weights (a checkpoint from the run page, checkpoints/last.pt",
               "or best.pt: a dict whose \"model\" entry holds the weights) with",

@@ -1,2 +1,2 @@
 """The built-in job kinds: importing a kind's module registers it."""
-from . import evaluate, train_job  # noqa: F401
+from . import compress, distill, ensemble, evaluate, finetune, gan, train_job  # noqa: F401

@@ -36,9 +36,14 @@ class TrainJob:
         check_input_shape(ctx.graph, data.input_shape, data.name)
         ctx.sink.emit({"type": "phase", "phase": "building the model"})
         model = compile_graph(ctx.graph, seed=cfg.seed)
-        self.recipe = TrainRecipe(model, data, cfg, run_dir=ctx.run_dir, placement=placement,
-                                  sink=ctx.sink, should_stop=ctx.should_stop)
+        self.recipe = self.build(model, data, placement)
         self.recipe.setup(resume_from=resume_from)
+
+    def build(self, model, data, placement) -> TrainRecipe:
+        """The training recipe; a kind that trains differently (finetune) builds its own."""
+        ctx = self.ctx
+        return TrainRecipe(model, data, ctx.config, run_dir=ctx.run_dir, placement=placement,
+                           sink=ctx.sink, should_stop=ctx.should_stop)
 
     def run(self) -> dict[str, Any]:
         return self.recipe.train()

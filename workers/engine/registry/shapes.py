@@ -60,11 +60,17 @@ def conv_out(size: int, k: int, s: int, p: int, d: int = 1, ceil: bool = False) 
 
 
 def broadcast(shapes: list) -> tuple:
+    if len({len(s) for s in shapes if None in s}) > 1:  # batches right-aligned apart
+        raise ShapeError("would line up the batch (N) of one input with a size of another; "
+                         "give batched inputs the same number of dims")
     rank = max(len(s) for s in shapes)
     out = []
     for i in range(rank):
         dims = {s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0}
         dims.discard(1)
+        if len(dims) > 1 and None in dims:  # right-aligned, N would meet another size
+            raise ShapeError("would line up the batch (N) of one input with a size of "
+                             "another; give batched inputs the same number of dims")
         if len(dims) > 1:
             raise ShapeError("gets shapes that do not broadcast together")
         out.append(dims.pop() if dims else 1)

@@ -19,6 +19,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ..data import DatasetBundle
+from ..recipes.images import reconstructions
 from .checkpoint import CheckpointWriter, cpu_copy, load_checkpoint, rng_state, set_rng_state
 from .config import ConfigError, TrainConfig
 from .loaders import eval_loader, to_device, train_loader
@@ -178,7 +179,7 @@ class TrainRecipe:
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         cfg, st = self.cfg, self.state
         with self.autocast():
-            loss = compute_loss(self.task, first_output(self.net(x)), x, y)
+            loss = self.loss(x, y)
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
@@ -200,6 +201,10 @@ class TrainRecipe:
             self._save(["best"])
         if self._stop_requested():
             raise Cancelled()
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The training loss of one batch (a subclass may change it: distillation)."""
+        return compute_loss(self.task, first_output(self.net(x)), x, y)
 
     def _stop_requested(self) -> bool:
         stop = self.should_stop()
@@ -245,6 +250,9 @@ class TrainRecipe:
         acc.all_reduce()
         values, details = acc.result()
         self._emit_metric(split, values)
+        if self.task == "reconstruction" and split == "val" and self.place.is_main \
+                and len(self.data.input_shape) == 3:  # images (C, H, W): a grid a person can look at
+            self._emit_artifact("reconstructions", reconstructions(self.module, self.data.val, self.place.device))
         if details is not None:
             # Test figures get their own kinds: the service names artifacts
             # "<kind>/<step>", and the test runs at the last validation's step.

@@ -32,9 +32,22 @@ function CsvOptions({ columns, choices, choose }: OptionProps & { columns: strin
         )}
       </label>
       <label className="field field-check">
-        <input type="checkbox" checked={choices.normalize ?? true} onChange={(e) => choose({ normalize: e.target.checked })} />
+        <input type="checkbox" checked={choices.normalize ?? true} disabled={choices.sequences} onChange={(e) => choose({ normalize: e.target.checked })} />
         <span className="field-label">Standardise numeric columns</span>
       </label>
+      <label className="field field-check">
+        <input type="checkbox" checked={choices.sequences ?? false} onChange={(e) => choose({ sequences: e.target.checked })} />
+        <span className="field-label">Time series: one row per time step, grouped by an "id" column (shorter ones left-padded)</span>
+      </label>
+      {choices.sequences && columns.length > 0 && (
+        <label className="field">
+          <span className="field-label">Time column</span>
+          <select value={choices.time ?? ""} onChange={(e) => choose({ time: e.target.value })} aria-label="Time column">
+            <option value="">none (file order)</option>
+            {columns.map((c) => <option key={c} value={c}>{c}</option>)}
+          </select>
+        </label>
+      )}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { ParamField } from "./ParamField";
 import { VariablesPanel } from "./VariablesPanel";
 import { blockParamSpecs, SelectionForm } from "./BlockForms";
 import { BlockSettings } from "./BlockSettings";
+import { WeightsUpload } from "./WeightsUpload";
 
 const REPEAT: ParamSpec = { name: "repeat", type: "int", min: 1, help: "Stack this many copies in series (a number or =expression)", inferred: false };
 
@@ -48,7 +49,7 @@ function RenameField({ node }: { node: Node }) {
   );
 }
 
-function NodeForm({ node }: { node: Node }) {
+function NodeForm({ node, projectId }: { node: Node; projectId?: number }) {
   const registered = useCatalogue((s) => s.byOp[node.op]);
   const block = useGraph((s) => (node.op.startsWith("block:") ? s.doc.blocks[node.op.slice("block:".length)] : undefined));
   // A block's form is made from its exposed params, in the registry's shape.
@@ -74,6 +75,9 @@ function NodeForm({ node }: { node: Node }) {
         <ParamField key={`${node.id}.${p.name}`} spec={p} value={node.params[p.name]} inferredValue={nodeReport?.inferred?.[p.name]}
           onChange={(v) => set(p.name, v)} />
       ))}
+      {registered?.category === "Backbone" && projectId !== undefined && (
+        <WeightsUpload node={node} projectId={projectId} onPath={(path) => set("weights_file", path)} />
+      )}
       {isBlock && (
         <>
           {/* A number or an =expression over the graph's variables (=depth), as the node shows it. */}
@@ -96,14 +100,14 @@ function NodeForm({ node }: { node: Node }) {
   );
 }
 
-export function Inspector() {
+export function Inspector({ projectId }: { projectId?: number } = {}) {
   const selection = useGraph((s) => s.selection);
   const doc = useGraph((s) => s.doc);
   const scope = useGraph((s) => s.scope);
   const nodes = scopeOf(doc, scope).nodes;
   if (selection.length === 1) {
     const node = nodes.find((n) => n.id === selection[0]);
-    if (node) return <NodeForm node={node} />;
+    if (node) return <NodeForm node={node} projectId={projectId} />;
   }
   if (selection.length > 1) return <SelectionForm ids={selection} />;
   if (scope !== null) return <BlockSettings block={scope} />;

@@ -41,6 +41,8 @@ export interface JobDialogProps {
   fromRun?: { id: number; datasetName: string };
   /** Under the dataset: e.g. the editor's "bind the input" choice. */
   datasetExtra?: (dataset: Dataset) => ReactNode;
+  /** Beside the input run's checkpoint and the dataset: e.g. Distill's student graph. */
+  inputsExtra?: ReactNode;
   submitLabel?: string;
   onClose: () => void;
   onSubmit: (s: JobSettings) => Promise<void>;
@@ -129,7 +131,7 @@ export function JobDialog(props: JobDialogProps) {
   );
 }
 
-function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, submitLabel, onClose, onSubmit }: Omit<JobDialogProps, "kind"> & { kind: JobKind }) {
+function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, inputsExtra, submitLabel, onClose, onSubmit }: Omit<JobDialogProps, "kind"> & { kind: JobKind }) {
   const { data, error: failure, isPending: loading } = useDatasets(projectId);
   const error = errorText(failure);
   const remembered = useMemo(() => (rememberAs && !initial ? recall(rememberAs, kind.kind) : {}), [rememberAs, initial, kind.kind]);
@@ -176,6 +178,7 @@ function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, 
             </select></label>
         )}
         {data && <DatasetSelect data={data} value={datasetId ?? ""} onChange={setDatasetId} fromRun={fromRun} />}
+        {inputsExtra}
       </div>
       {dataset?.help && <p className="muted small">{dataset.help}</p>}
       {dataset && datasetExtra?.(dataset)}

@@ -80,7 +80,7 @@ export function DerivedRuns({ runId }: { runId: number }) {
   );
 }
 
-const base = (s: JobSettings) => ({ config: s.config, devices: s.devices, queue: s.queue, priority: s.priority, name: s.name, tags: s.tags });
+export const base = (s: JobSettings) => ({ config: s.config, devices: s.devices, queue: s.queue, priority: s.priority, name: s.name, tags: s.tags });
 
 /** Clone: the same kind, graph version and inputs, with every setting open to change. */
 export function CloneDialog({ run, onClose }: { run: Run; onClose: () => void }) {

@@ -1,0 +1,1 @@
+"""Recipes beyond plain training: ensembles (more to come: GANs, fine-tuning)."""
