@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "designer.runs",
     "designer.dashboards",
     "designer.tuning",
+    "designer.fleet",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,22 @@ NETWEAVE_MAX_ATTEMPTS = envint("NETWEAVE_MAX_ATTEMPTS", 3, minimum=1)
 NETWEAVE_REQUEUE_AFTER = envfloat("NETWEAVE_REQUEUE_AFTER", 600.0)
 # Seconds between SIGTERM and SIGKILL when a run is cancelled.
 NETWEAVE_CANCEL_GRACE = envfloat("NETWEAVE_CANCEL_GRACE", 10.0)
+# Warm starts: each worker process keeps a pre-imported fork server (zygote)
+# that forks single-device job children in well under a second; off, every
+# job starts a fresh interpreter (the cold path multi-device runs always take).
+NETWEAVE_WARM_START = envbool("NETWEAVE_WARM_START", True)
+# How long a job waits for its worker's zygote to finish importing before
+# starting cold instead.
+NETWEAVE_WARM_WAIT = envfloat("NETWEAVE_WARM_WAIT", 120.0)
+# Seconds between a worker process's announcements on the fleet page (a
+# worker silent for NETWEAVE_HEARTBEAT_TIMEOUT shows as lost).
+NETWEAVE_FLEET_HEARTBEAT = envfloat("NETWEAVE_FLEET_HEARTBEAT", 3.0)
+# Where the workers of one machine hold their GPUs' lock files (one job per
+# GPU); empty: <tmp>/netweave-gpus. Containers sharing GPUs share this folder.
+NETWEAVE_GPU_LOCK_DIR = envstr("NETWEAVE_GPU_LOCK_DIR", "")
+# The most jobs one person's runs may hold at once across the fleet (a sweep
+# waits behind everyone else's runs beyond it); 0: no cap.
+NETWEAVE_MAX_RUNNING_PER_USER = envint("NETWEAVE_MAX_RUNNING_PER_USER", 0, minimum=0)
 
 LOGIN_URL = "/login"
 CSRF_FAILURE_VIEW = "designer.core.views.csrf_failure"

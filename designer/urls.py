@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("designer.runs.urls")),
     path("api/", include("designer.dashboards.urls")),
     path("api/", include("designer.tuning.urls")),
+    path("api/", include("designer.fleet.urls")),
     # core last: it holds auth endpoints and the SPA catch-all.
     path("", include("designer.core.urls")),
 ]

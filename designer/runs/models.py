@@ -44,6 +44,9 @@ class Run(models.Model):
     config = models.JSONField(default=dict)
     devices = models.PositiveSmallIntegerField(default=1)
     queue = models.CharField(max_length=16, default="cpu")
+    # Queued runs of a queue start highest priority first, then oldest first
+    # (designer/runs/scheduling.py); a person's cap on running jobs applies.
+    priority = models.SmallIntegerField(default=0)
     state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.QUEUED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -59,6 +62,8 @@ class Run(models.Model):
     worker_hostname = models.CharField(max_length=255, blank=True)
     worker_pid = models.IntegerField(null=True, blank=True)
     child_pgid = models.IntegerField(null=True, blank=True)
+    # The GPUs the job ran on ([{"index", "uuid", "name"}]; empty on the CPU).
+    gpus = models.JSONField(default=list, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
     # How many times a worker has started the training child for this run
     # (more than one after a worker was lost and the message came again).
@@ -81,6 +86,7 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["project", "-created"], name="run_project_created"),
             models.Index(fields=["state", "heartbeat"], name="run_state_heartbeat"),
+            models.Index(fields=["state", "queue", "-priority", "created"], name="run_queue_order"),
         ]
 
     def __str__(self) -> str:

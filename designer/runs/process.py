@@ -4,6 +4,8 @@ The child runs in its own session (start_new_session=True), so a signal for
 the run (cancel) reaches every process of it — torch.distributed.run and
 all its ranks — and a crash or kill of the child never touches the worker.
 The worker never imports torch, so it never touches torch.cuda before forking.
+This is the cold path; designer/runs/warm.py forks single-device children
+from a pre-imported zygote with the same isolation.
 """
 from __future__ import annotations
 
@@ -19,8 +21,18 @@ from django.conf import settings
 JOB_MODULE = "workers.engine.jobs"
 
 
-def child_command(run_dir: Path, devices: int) -> list[str]:
-    """One device: a plain process; several: torch.distributed.run (DDP)."""
+def child_command(run_dir: Path, devices: int, nodes: int = 1, rendezvous: str = "",
+                  rendezvous_id: str = "") -> list[str]:
+    """One device: a plain process; several: torch.distributed.run (DDP).
+
+    Several nodes: one torch.distributed.run per node, each started with the
+    same c10d rendezvous endpoint (`host:port` of the first node) and id; they
+    meet there, agree on ranks, and global rank 0 prints the job's events.
+    """
+    if nodes > 1:
+        return [sys.executable, "-m", "torch.distributed.run", "--nnodes", str(nodes),
+                "--nproc_per_node", str(devices), "--rdzv_backend", "c10d", "--rdzv_endpoint", rendezvous,
+                "--rdzv_id", rendezvous_id, "--max_restarts", "0", "-m", JOB_MODULE, str(run_dir)]
     if devices > 1:
         return [sys.executable, "-m", "torch.distributed.run", "--standalone",
                 "--nproc_per_node", str(devices), "-m", JOB_MODULE, str(run_dir)]
@@ -52,15 +64,21 @@ def _die_with_worker():
 PR_SET_PDEATHSIG = 1
 
 
-def start_child(command: list[str], run_dir: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The worker's environment for a job process (or the zygote), plus `extra`."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra or {})}
     # The child must find `workers.engine` whatever the worker's cwd is.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.BASE_DIR), env.get("PYTHONPATH")]))
+    return env
+
+
+def start_child(command: list[str], run_dir: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     stderr = open(run_dir / "stderr.log", "ab")
     try:
         return subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
-            cwd=str(settings.BASE_DIR), env=env, start_new_session=True, preexec_fn=_die_with_worker(),
+            cwd=str(settings.BASE_DIR), env=child_env(env), start_new_session=True,
+            preexec_fn=_die_with_worker(),
         )
     finally:
         stderr.close()
@@ -93,12 +111,17 @@ def kill_group(pgid: int, grace: float, proc: subprocess.Popen | None = None) ->
 
 
 def is_training_child(pid: int, run_dir: Path) -> bool:
-    """Is `pid` still the training child of `run_dir` (and not a reused pid)?"""
+    """Is `pid` still the training child of `run_dir` (and not a reused pid)?
+
+    A cold child names its run folder on its command line; a child forked
+    by the zygote has the zygote's, but both write stderr to the run's log.
+    """
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if str(run_dir).encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+            return True
+        return os.readlink(f"/proc/{pid}/fd/2") == str(run_dir / "stderr.log")
     except OSError:
         return False
-    return str(run_dir).encode() in cmdline
 
 
 def tail(path: Path, limit: int = 8000) -> str:

@@ -12,8 +12,17 @@ class InputSerializer(serializers.Serializer):
     checkpoint = serializers.ChoiceField(choices=["best", "last"])
 
 
+class GpuSerializer(serializers.Serializer):
+    """A GPU a job ran on (designer/runs/placement.py)."""
+
+    index = serializers.IntegerField(help_text="NVML index on its worker's machine")
+    uuid = serializers.CharField()
+    name = serializers.CharField()
+
+
 class RunSerializer(serializers.ModelSerializer):
     inputs = InputSerializer(many=True, read_only=True)
+    gpus = GpuSerializer(many=True, read_only=True, help_text="the GPUs the job ran on; empty on the CPU")
     graph = serializers.IntegerField(source="graph_version.graph_id", read_only=True)
     version = serializers.IntegerField(source="graph_version.number", read_only=True)
     graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
@@ -29,7 +38,8 @@ class RunSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "graph", "graph_version", "version", "graph_name", "project_name", "kind", "name",
                   "dataset", "config", "devices", "queue", "state", "created_by", "created", "started",
                   "finished", "heartbeat", "worker_hostname", "worker_pid", "attempts",
-                  "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from", "inputs"]
+                  "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from", "inputs",
+                  "priority", "gpus"]
         read_only_fields = fields
 
 
@@ -61,6 +71,8 @@ class RunCreateSerializer(serializers.Serializer):
                                    help_text='finished runs the job starts from: [{"run": 5, "checkpoint": "best"}]')
     devices = serializers.IntegerField(default=1)
     queue = serializers.CharField(default="cpu")
+    priority = serializers.IntegerField(default=0, min_value=-100, max_value=100,
+                                        help_text="higher starts first among the queue's waiting runs")
     tags = serializers.ListField(child=serializers.CharField(max_length=MAX_TAG), max_length=MAX_TAGS,
                                  required=False, default=list)
     notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")

@@ -93,7 +93,7 @@ def housekeeping() -> dict:
 
 
 def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str = "train", devices: int = 1,
-           queue: str = "cpu", name: str = "", tags=(), notes: str = "", inputs=None) -> Run:
+           queue: str = "cpu", name: str = "", tags=(), notes: str = "", inputs=None, priority: int = 0) -> Run:
     """Check everything, then create the run and send its task on commit.
 
     `inputs` name the finished runs the job starts from; a job with inputs
@@ -103,7 +103,7 @@ def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str 
         run = Run.objects.create(
             project=version.graph.project, graph_version=version, kind=kind, name=name,
             dataset=checked.dataset, config=checked.config, devices=devices, queue=queue,
-            created_by=user, tags=list(tags), notes=notes,
+            created_by=user, tags=list(tags), notes=notes, priority=priority,
         )
         run.set_inputs(checked.inputs)
         lifecycle.add_event(run.pk, "state", {"state": run.state, "error": ""})
@@ -116,7 +116,7 @@ def _copy(run: Run, user, **fields) -> Run:
         new = Run.objects.create(
             project=run.project, graph_version=run.graph_version, kind=run.kind, name=run.name,
             dataset=run.dataset, config=run.config, devices=run.devices, queue=run.queue,
-            created_by=user, tags=list(run.tags), parent=run, **fields,
+            created_by=user, tags=list(run.tags), parent=run, priority=run.priority, **fields,
         )
         new.set_inputs(run.inputs)
         lifecycle.add_event(new.pk, "state", {"state": new.state, "error": ""})

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from designer.runs import hooks, lifecycle, outputs, services
+from designer.fleet import devices
+from designer.runs import hooks, lifecycle, outputs, placement, scheduling, services, warm
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
-from designer.runs.models import Run, RunState
+from designer.runs.models import EventKind, Run, RunState
 from designer.runs.outage import TRANSIENT, Outage
-from designer.runs.process import child_command, describe_exit, kill_group, start_child, tail
+from designer.runs.process import describe_exit, kill_group, start_child, tail
 
 log = logging.getLogger("netweave.runs.supervisor")
 
@@ -33,7 +34,39 @@ _EOF = object()
 
 
 def execute(run_id: int, command: list[str] | None = None) -> str | None:
-    """Run the job of `run_id` to its end; return the final state (None: not ours)."""
+    """Start a run for a message about `run_id` and see it to its end; its final state (None: none).
+
+    The run started is the queue's next (designer/runs/scheduling.py), which
+    may be another than `run_id`; a run passed over has its task sent again.
+    `command` replaces the job's process (tests run a stand-in); by default
+    the job is forked warm from this worker's zygote or started cold.
+    """
+    chosen = scheduling.next_run(run_id)
+    if chosen != run_id:
+        queue = Run.objects.filter(pk=run_id).values_list("queue", flat=True).first()
+        scheduling.send_again(run_id, queue, delay=scheduling.DEFER_S if chosen is None else 0)
+    if chosen is None:
+        return None
+    run = Run.objects.filter(pk=chosen).first()
+    if run is None or run.is_terminal:
+        return _execute(chosen, placement.Placement({}), command)  # claim() says why not
+    try:
+        placed = placement.place(run, devices.gpus())
+    except placement.Busy as busy:
+        if run.state == RunState.QUEUED:  # a running run's duplicate needs nothing; a lost one the housekeeping sends
+            log.info("%s; its task comes back in %.0f s", busy, scheduling.DEFER_S)
+            scheduling.send_again(chosen, run.queue, delay=scheduling.DEFER_S)
+        return None
+    except placement.Unplaceable as never:
+        placed = never
+    try:
+        return _execute(chosen, placed, command)
+    finally:
+        if isinstance(placed, placement.Placement):
+            placed.release()
+
+
+def _execute(run_id: int, placed, command: list[str] | None) -> str | None:
     claimed = lifecycle.claim(run_id, Holder.me())
     if claimed is None:
         return None
@@ -42,9 +75,16 @@ def execute(run_id: int, command: list[str] | None = None) -> str | None:
     if step is not None:  # a coordinating run (a sweep) holds no process: its first step, then any worker's
         hooks.take_step(step, run.pk)
         return RunState.RUNNING
+    if isinstance(placed, placement.Unplaceable):
+        lifecycle.finish(run.pk, holder, RunState.FAILED, str(placed))
+        return RunState.FAILED
     try:
+        if placed.gpus:
+            Run.objects.filter(pk=run.pk).update(gpus=placed.gpus)
+            lifecycle.add_event(run.pk, EventKind.LOG, {
+                "level": "info", "message": placement.describe(placed.gpus, holder.hostname)})
         write_job(claimed)
-        return Supervisor(run, holder).supervise(command or child_command(run.run_dir, run.devices))
+        return Supervisor(run, holder, placed.env).supervise(command)
     except Exception as exc:
         # One place for the worker's own failures: the run ends failed with
         # the traceback, the worker lives on, Celery logs the exception.
@@ -89,13 +129,15 @@ def job_inputs(run: Run) -> list[dict]:
 @dataclass
 class Outcome:
     returncode: int
-    cancelled: bool
-    lost: bool
+    cancelled: bool  # asked for by a person
+    lost: bool  # the run was taken from this worker
+    # The warm process died under the job: its SIGTERM to the child is no cancel.
+    zygote_lost: bool = False
 
 
 class Supervisor:
-    def __init__(self, run: Run, holder: Holder):
-        self.run, self.holder = run, holder
+    def __init__(self, run: Run, holder: Holder, env: dict[str, str] | None = None):
+        self.run, self.holder, self.env = run, holder, env or {}
         self.ingest = Ingest(run.pk)
         self.lines: queue.Queue = queue.Queue()
         now = time.monotonic()
@@ -105,8 +147,13 @@ class Supervisor:
         self.cancelled = self.lost = False
         self.outage = Outage(run.pk)
 
-    def supervise(self, command: list[str]) -> str:
-        proc = start_child(command, self.run.run_dir)
+    def supervise(self, command: list[str] | None = None) -> str:
+        run_dir = self.run.run_dir
+        proc = (start_child(command, run_dir, self.env) if command else
+                warm.start_job(run_dir, self.run.devices, self.env))
+        how = "forked from this worker's warm process" if isinstance(proc, warm.ForkedChild) else "started"
+        lifecycle.add_event(self.run.pk, EventKind.LOG, {
+            "level": "info", "message": f"job process {proc.pid} {how} on {self.holder.hostname}"})
         Run.objects.filter(pk=self.run.pk).update(child_pgid=proc.pid)
         reader = threading.Thread(target=self._read, args=(proc,), daemon=True)
         reader.start()
@@ -122,7 +169,8 @@ class Supervisor:
             reader.join(timeout=5)
         self._drain(block=False)
         self.outage.call(self.ingest.flush)
-        return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost))
+        return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost,
+                                        getattr(proc, "zygote_lost", False)))
 
     def _read(self, proc) -> None:
         for raw in proc.stdout:
@@ -200,7 +248,7 @@ class Supervisor:
         summary = done.get("summary") if isinstance(done.get("summary"), dict) else {}
         # A `done`/cancelled is trusted whatever the exit code: torch.distributed.run
         # exits 1 after its ranks saved last.pt on SIGTERM (docs/contracts.md section 3).
-        if outcome.cancelled or done.get("status") == "cancelled":
+        if outcome.cancelled or (done.get("status") == "cancelled" and not outcome.zygote_lost):
             state, error = RunState.CANCELLED, ""
         elif done.get("status") == "pruned":
             state, error = RunState.PRUNED, ""

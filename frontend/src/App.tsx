@@ -35,7 +35,14 @@ export function App() {
         <Link to="/" className="brand">
           <span className="brand-mark">◆</span> Netweave
         </Link>
-        <nav className="topnav">{user && <Link to="/">Projects</Link>}</nav>
+        <nav className="topnav">
+          {user && (
+            <>
+              <Link to="/">Projects</Link>
+              <Link to="/fleet">Fleet</Link>
+            </>
+          )}
+        </nav>
         <div className="topbar-right">
           {user && (
             <>

@@ -8,6 +8,7 @@ import { RunPage } from "./pages/RunPage";
 import { RunsTablePage } from "./dashboards/RunsTablePage";
 import { ComparePage } from "./dashboards/ComparePage";
 import { SweepPage } from "./sweeps/SweepPage";
+import { FleetPage } from "./fleet/FleetPage";
 
 export const routes: Route[] = [
   { path: "/login", page: LoginPage, public: true },
@@ -18,4 +19,5 @@ export const routes: Route[] = [
   { path: "/graphs/:id", page: EditorPage },
   { path: "/runs/:id", page: RunPage },
   { path: "/sweeps/:id", page: SweepPage },
+  { path: "/fleet", page: FleetPage },
 ];

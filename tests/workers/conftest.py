@@ -30,8 +30,8 @@ def make_run(version, owner, runs_root):
 
     def make(**fields):
         fields.setdefault("dataset", {"kind": "digits", "options": {}})
-        return Run.objects.create(project=version.graph.project, graph_version=version,
-                                  created_by=owner, **fields)
+        fields.setdefault("created_by", owner)
+        return Run.objects.create(project=version.graph.project, graph_version=version, **fields)
 
     return make
 

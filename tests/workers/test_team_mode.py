@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from designer.runs.lifecycle import pid_alive
 from designer.runs.models import Artifact, MetricPoint, MetricSummary, Run, RunEvent
 from tests.api import documents
 from tests.workers.processes import (
@@ -75,6 +76,12 @@ def launch(team, settings, owner, owner_client, project):
     return make
 
 
+def _forked_warm(run_id: int) -> bool:
+    """Did the worker fork this run's job from its zygote (designer/runs/warm.py)?"""
+    return RunEvent.objects.filter(run_id=run_id, kind="log",
+                                   data__contains="forked from this worker's warm process").exists()
+
+
 def _ended(run_id: int):
     run = Run.objects.get(pk=run_id)
     return run if run.is_terminal else None
@@ -127,6 +134,7 @@ def test_cancel_mid_run_stops_training_and_keeps_last_checkpoint(team, launch, o
     run = wait_until(lambda: _ended(run_id), what="the run to end")
     assert run.state == "cancelled" and run.error == ""
     assert (run.run_dir / "checkpoints" / "last.pt").is_file()
+    assert _forked_warm(run_id)
     assert team.worker.proc.poll() is None
 
 
@@ -137,6 +145,7 @@ def test_killing_the_training_child_fails_the_run_and_spares_the_worker(team, la
     run = wait_until(lambda: _ended(run_id), what="the run to end")
     assert run.state == "failed"
     assert run.error == "training process was killed by SIGKILL"
+    assert _forked_warm(run_id)
     assert team.worker.proc.poll() is None
 
 
@@ -145,7 +154,10 @@ def test_a_run_whose_worker_is_killed_resumes_from_its_checkpoint_on_another_wor
     run_id, _ = launch(epochs=5, config={**FAST, "epochs": 5, "batch_size": 32})
     wait_until(lambda: Artifact.objects.filter(run_id=run_id, name="checkpoints/last.pt").exists(),
                what="the first epoch's checkpoint")
+    child = Run.objects.get(pk=run_id).child_pgid
     team.worker.kill()
+    # The job, forked by the worker's zygote, dies with the worker (it saves last.pt first).
+    wait_until(lambda: not pid_alive(child), timeout=30, what="the job to end with its worker")
     # The replacement serves the module's later tests too.
     team.worker = start_worker("cpuworker2", team.env, team.base, queues=["cpu"])
     run = wait_until(lambda: _ended(run_id), timeout=180, what="the resumed run to end")

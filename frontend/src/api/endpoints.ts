@@ -2,6 +2,7 @@
 import { Catalogue, type LayerSpec } from "../schemas/catalogue";
 import type { GraphDocument } from "../schemas/graph";
 import { ValidationReport } from "../schemas/report";
+import type { Fleet } from "../fleet/types";
 import { download, request } from "./client";
 import type { Dataset, GraphDetail, GraphSummary, JobKind, Page, Project, ProjectBlock, Run, RunSeriesAnswer, Template, User, Version } from "./types";
 
@@ -103,6 +104,7 @@ export interface LaunchRequest {
   inputs?: { run: number; checkpoint: "best" | "last" }[];
   devices: number;
   queue: string;
+  priority?: number;
   tags?: string[];
 }
 
@@ -120,4 +122,9 @@ export const runs = {
   resume: (id: number) => request<Run>("POST", `/runs/${id}/resume`),
   series: (id: number, keys: string[]) => request<RunSeriesAnswer>("GET", `/runs/${id}/series${q({ keys: keys.join(","), points: 1000, x: "step" })}`),
   eventsUrl: (id: number, after = 0) => `/api/runs/${id}/events${after > 0 ? q({ after }) : ""}`,
+};
+
+export const fleet = {
+  /** Workers, their jobs, the queues and the runs waiting in them (polled by the fleet page). */
+  get: () => request<Fleet>("GET", "/fleet"),
 };

@@ -5,7 +5,7 @@
  * SSE stream (components/runs/useRunEvents), never on a timer.
  */
 import { QueryClient, useQuery } from "@tanstack/react-query";
-import { catalogue, datasets, projects, runs } from "./endpoints";
+import { catalogue, datasets, fleet, projects, runs } from "./endpoints";
 
 export const queryClient = new QueryClient({
   defaultOptions: {
@@ -22,6 +22,7 @@ export const keys = {
   datasets: (project: number) => ["datasets", project] as const,
   templates: ["templates"] as const,
   run: (id: number) => ["runs", id] as const,
+  fleet: ["fleet"] as const,
 };
 
 /** How long a list showing live runs waits before asking again. */
@@ -44,3 +45,7 @@ export const useProjectRuns = (id: number) => useQuery({
 });
 export const useDatasets = (project: number) => useQuery({ queryKey: keys.datasets(project), queryFn: () => datasets.list(project) });
 export const useTemplates = () => useQuery({ queryKey: keys.templates, queryFn: catalogue.templates, staleTime: Infinity });
+
+/** How often the fleet page asks again: workers announce themselves every few seconds. */
+export const FLEET_REFRESH_MS = 2000;
+export const useFleet = () => useQuery({ queryKey: keys.fleet, queryFn: fleet.get, refetchInterval: FLEET_REFRESH_MS });

@@ -119,6 +119,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/fleet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["fleet_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{id}": {
         parameters: {
             query?: never;
@@ -983,6 +999,11 @@ export interface components {
             /** Format: date-time */
             created?: string;
         };
+        Devices: {
+            cpus?: number;
+            memory_mb?: number;
+            gpus?: components["schemas"]["GpuNow"][];
+        };
         /** @description An ensemble run's members and methods (docs/contracts.md section 7). */
         Ensemble: {
             kind: string;
@@ -1016,6 +1037,53 @@ export interface components {
              */
             weight: number;
         };
+        Fleet: {
+            workers: components["schemas"]["FleetWorker"][];
+            queues: components["schemas"]["FleetQueue"][];
+        };
+        FleetJob: {
+            /** @description null for a run of a project you cannot see */
+            id: number | null;
+            hidden: boolean;
+            state: string;
+            queue: string;
+            name?: string;
+            kind?: string;
+            project?: components["schemas"]["ProjectRef"];
+            user?: string | null;
+            devices?: number;
+            priority?: number;
+            /** @description GPU indices */
+            gpus?: number[];
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            started?: string | null;
+            /** Format: date-time */
+            heartbeat?: string | null;
+        };
+        FleetQueue: {
+            name: string;
+            /** @description waiting in the broker; null: it cannot be asked */
+            messages: number | null;
+            /** @description in the order workers take them */
+            queued: components["schemas"]["FleetJob"][];
+            workers: number;
+        };
+        FleetWorker: {
+            name: string;
+            host: string;
+            pid: number;
+            queues: string[];
+            devices: components["schemas"]["Devices"];
+            /** @description idle, busy, lost (silent past the heartbeat timeout) or stopped */
+            state: string;
+            /** Format: date-time */
+            started: string;
+            /** Format: date-time */
+            heartbeat: string;
+            jobs: components["schemas"]["FleetJob"][];
+        };
         /**
          * @description * `min` - min
          *     * `max` - max
@@ -1023,6 +1091,23 @@ export interface components {
          * @enum {string}
          */
         GoalEnum: "min" | "max" | "none";
+        /** @description A GPU a job ran on (designer/runs/placement.py). */
+        Gpu: {
+            /** @description NVML index on its worker's machine */
+            index: number;
+            uuid: string;
+            name: string;
+        };
+        /** @description A GPU a job ran on (designer/runs/placement.py). */
+        GpuNow: {
+            /** @description NVML index on its worker's machine */
+            index: number;
+            uuid: string;
+            name: string;
+            memory_mb: number;
+            memory_used_mb: number;
+            utilization_percent: number;
+        };
         Graph: {
             readonly id: number;
             readonly project: number;
@@ -1370,6 +1455,10 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["ProjectBlock"][];
         };
+        ProjectRef: {
+            id: number;
+            name: string;
+        };
         ProjectRequest: {
             name: string;
             description?: string;
@@ -1437,6 +1526,9 @@ export interface components {
             readonly parent: number | null;
             readonly resume_from: string;
             readonly inputs: components["schemas"]["Input"][];
+            readonly priority: number;
+            /** @description the GPUs the job ran on; empty on the CPU */
+            readonly gpus: components["schemas"]["Gpu"][];
         };
         RunCreateRequest: {
             /**
@@ -1463,6 +1555,11 @@ export interface components {
             devices: number;
             /** @default cpu */
             queue: string;
+            /**
+             * @description higher starts first among the queue's waiting runs
+             * @default 0
+             */
+            priority: number;
             tags?: string[];
             /** @default  */
             notes: string;
@@ -1511,6 +1608,9 @@ export interface components {
             readonly parent: number | null;
             readonly resume_from: string;
             readonly inputs: components["schemas"]["Input"][];
+            readonly priority: number;
+            /** @description the GPUs the job ran on; empty on the CPU */
+            readonly gpus: components["schemas"]["Gpu"][];
             readonly log_tail: string;
             /** @description the run stopped (failed or cancelled) and saved checkpoints/last.pt: Resume can work */
             readonly resumable: boolean;
@@ -1911,6 +2011,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    fleet_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fleet"];
+                };
             };
         };
     };

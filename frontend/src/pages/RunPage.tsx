@@ -119,6 +119,11 @@ function RunFacts({ run, lines }: { run: Run | null; lines: Record<string, Line>
       {loss !== undefined && <div><span className="muted">loss</span> {loss.toFixed(4)}</div>}
       {accuracy !== undefined && <div><span className="muted">val accuracy</span> {(accuracy * 100).toFixed(1)}%</div>}
       {run?.queue && <div><span className="muted">queue</span> {run.queue} × {run.devices ?? 1}</div>}
+      {run?.gpus && run.gpus.length > 0 && (
+        <div data-testid="run-gpus">
+          <span className="muted">ran on</span> {run.worker_hostname} GPU {run.gpus.map((g) => `${g.index} (${g.name})`).join(", ")}
+        </div>
+      )}
       {run?.kind && run.kind !== "train" && <div><span className="muted">kind</span> {run.kind}</div>}
       {run?.kind === "tune" && <div><Link to={`/sweeps/${run.id}`} data-testid="sweep-link">sweep page: trials, history, importance</Link></div>}
       {run?.parent && <div><span className="muted">parent</span> <Link to={`/runs/${run.parent}`}>run #{run.parent}</Link></div>}

@@ -135,7 +135,7 @@ def _backbone(op: str, p: dict, attr: str) -> tuple[str, list[str]]:
         lines.append(f"{head_ref} = nn.Identity()")
     elif p["num_classes"] != 1000:
         lines.append(f"{head_ref} = nn.Linear({features}, {p['num_classes']})")
-    return f"torchvision.models.{factory.__name__}(weights=None)", lines
+    return f"torchvision.models.{factory}(weights=None)", lines
 
 
 def constructor(key: str, op: str, module: nn.Module, p: dict, shapes: list,

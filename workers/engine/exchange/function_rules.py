@@ -7,6 +7,7 @@ the batch size). What has no registry counterpart raises ``Unmappable``.
 """
 from __future__ import annotations
 
+import functools
 import operator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -325,4 +326,8 @@ def _table() -> dict:
     return table
 
 
-RULES = _table()
+@functools.cache
+def rules() -> dict:
+    """The table, built at the first import (it imports torchvision.ops, which
+    importing the engine must not)."""
+    return _table()

@@ -22,7 +22,7 @@ from torch import fx, nn
 from ..graph.api import validate_graph
 from ..registry import get_op
 from ..schema import SCHEMA_ID, GraphError, error, sanitize_id
-from .function_rules import RULES as FUNCTION_RULES
+from .function_rules import rules as function_rules
 from .function_rules import Op, Ref, Tuple
 from .layout import layered_positions
 from .module_rules import Unmappable, module_rule
@@ -135,7 +135,7 @@ class _Importer:
             return self.tensor(node.target, node.name)
         if node.op == "call_module":
             return self.call_module(node)
-        rule = FUNCTION_RULES.get(node.target)
+        rule = function_rules().get(node.target)
         if rule is None and node.target not in STATIC and node.target not in ARGS:
             raise Unmappable("no registry op matches it")
         args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)

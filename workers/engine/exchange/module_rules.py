@@ -8,6 +8,8 @@ forward computes something else and is refused.
 """
 from __future__ import annotations
 
+import functools
+
 import torch.nn.functional as F
 from torch import nn
 
@@ -207,13 +209,17 @@ def _table() -> dict[type, object]:
     return table
 
 
-RULES = _table()
+@functools.cache
+def rules() -> dict:
+    """The table, built at the first import: it imports torchvision (Swin, StochasticDepth),
+    which importing the engine must not (it costs a job's start seconds)."""
+    return _table()
 
 
 def module_rule(m: nn.Module):
     """The rule for ``m``'s class, or None."""
     for cls in type(m).__mro__:
-        rule = RULES.get(cls)
+        rule = rules().get(cls)
         if rule is not None:
             return rule if type(m).forward is cls.forward else None
     return None

@@ -22,6 +22,8 @@ export interface JobSettings {
   config: Record<string, unknown>;
   devices: number;
   queue: string;
+  /** Higher starts first among the queue's waiting runs (-100..100). */
+  priority: number;
   name: string;
   tags: string[];
   checkpoint: "best" | "last";
@@ -34,7 +36,7 @@ export interface JobDialogProps {
   /** Where the last settings are remembered ("graph-12"); none: not remembered. */
   rememberAs?: string;
   /** Pre-filled settings (a clone): they win over remembered ones. */
-  initial?: { config?: Record<string, unknown>; dataset?: Record<string, unknown> | null; devices?: number; queue?: string; name?: string; tags?: string[] };
+  initial?: { config?: Record<string, unknown>; dataset?: Record<string, unknown> | null; devices?: number; queue?: string; priority?: number; name?: string; tags?: string[] };
   /** The run a job with inputs starts from (its dataset is the default). */
   fromRun?: { id: number; datasetName: string };
   /** Under the dataset: e.g. the editor's "bind the input" choice. */
@@ -111,6 +113,8 @@ function RunFields({ kind, s, set }: { kind: JobKind; s: Omit<JobSettings, "data
         <input type="number" name="devices" min={1} max={64} value={s.devices} disabled={!kind.distributed} onChange={(e) => set({ devices: Number(e.target.value) })} /></label>
       <label className="field"><span className="field-label">Queue</span>
         <select name="queue" value={s.queue} onChange={(e) => set({ queue: e.target.value })}><option value="cpu">cpu</option><option value="gpu">gpu</option></select></label>
+      <label className="field"><span className="field-label">Priority (higher starts first)</span>
+        <input type="number" name="priority" min={-100} max={100} value={s.priority} onChange={(e) => set({ priority: Number(e.target.value) })} /></label>
     </div>
   );
 }
@@ -136,6 +140,7 @@ function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, 
   const [datasetId, setDatasetId] = useState<string | null>(fromRun ? "" : (datasetIdOf(initial?.dataset) ?? remembered.datasetId ?? null));
   const [s, setS] = useState({
     devices: kind.distributed ? (initial?.devices ?? remembered.devices ?? 1) : 1, queue: initial?.queue ?? remembered.queue ?? "cpu",
+    priority: initial?.priority ?? 0,
     name: initial?.name ?? "", tags: initial?.tags ?? remembered.tags ?? [], checkpoint: "best" as "best" | "last",
   });
   const [busy, setBusy] = useState(false);

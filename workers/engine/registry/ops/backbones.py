@@ -2,28 +2,30 @@
 
 ``weights_file`` is a local state_dict (loaded with ``weights_only=True``);
 nothing is ever downloaded. Parameter counts are constants taken from
-torchvision so that the budget check never builds a model.
+torchvision so that the budget check never builds a model. torchvision.models
+(and the torch._dynamo it pulls in, about 4 s on a slow machine) is imported
+when a backbone is built, not when the registry loads.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 
 import torch
 from torch import nn
-from torchvision import models
 
 from ..core import OpSpec, register
 from ..params import Bool, Choice, Int, Path
 from ..shapes import ShapeError
 
-# op name: (factory, parameters without the final Linear, its in_features, head path)
+# op name: (torchvision.models factory, parameters without the final Linear, its in_features, head path)
 BACKBONES = {
-    "ResNet18": (models.resnet18, 11_176_512, 512, ("fc",)),
-    "ResNet34": (models.resnet34, 21_284_672, 512, ("fc",)),
-    "ResNet50": (models.resnet50, 23_508_032, 2048, ("fc",)),
-    "MobileNetV3Small": (models.mobilenet_v3_small, 1_517_856, 1024, ("classifier", 3)),
-    "EfficientNetB0": (models.efficientnet_b0, 4_007_548, 1280, ("classifier", 1)),
+    "ResNet18": ("resnet18", 11_176_512, 512, ("fc",)),
+    "ResNet34": ("resnet34", 21_284_672, 512, ("fc",)),
+    "ResNet50": ("resnet50", 23_508_032, 2048, ("fc",)),
+    "MobileNetV3Small": ("mobilenet_v3_small", 1_517_856, 1024, ("classifier", 3)),
+    "EfficientNetB0": ("efficientnet_b0", 4_007_548, 1280, ("classifier", 1)),
 }
 PARAMS = (Int("num_classes", 1000, "Outputs of the new classification head", min=1,
               max=1 << 20),
@@ -91,7 +93,8 @@ def _build(name: str):
 
 def _model(name: str, p: dict, state) -> nn.Module:
     factory, _, feat, head_path = BACKBONES[name]
-    model = factory(weights=None)
+    # A constant of this table, never user input.
+    model = getattr(importlib.import_module("torchvision.models"), factory)(weights=None)
     if state is not None:
         # ImageNet weights fit the 1000-class model; a file saved from this node's
         # own configuration fits after the head is replaced, so try both.
@@ -119,7 +122,7 @@ def _try_load(model: nn.Module, state) -> bool:
 
 for _name in BACKBONES:
     register(OpSpec(name=_name, category="Backbone",
-                    help=f"torchvision {BACKBONES[_name][0].__name__} as one node",
+                    help=f"torchvision {BACKBONES[_name][0]} as one node",
                     params=PARAMS, build=_build(_name), shape=_shape(_name),
                     count=_count(_name), rank=(4,), layout="(N, 3, H, W)",
                     flops=lambda p, s, o: 0))

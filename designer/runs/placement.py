@@ -1,0 +1,74 @@
+"""Where a run's job runs on this worker: the GPUs it holds and what CUDA_VISIBLE_DEVICES says.
+
+A run asks for GPUs by its queue (`gpu`) or its config (`device: cuda`), as
+many as its `devices`. The worker gives it that many of its own GPUs that no
+other job on the machine holds (designer/fleet/gpus.py) and names them by
+UUID in the job's CUDA_VISIBLE_DEVICES; any other job on a GPU machine gets
+CUDA_VISIBLE_DEVICES="" so that it cannot take a GPU by accident
+(`device: auto`). A run that asks for a GPU on a worker without one starts
+all the same: the job finds no GPU and fails with its clear error (the
+engine's, workers/engine/jobs/distributed.py), never training on the CPU.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from designer.fleet.gpus import Reservation, reserve
+from designer.runs.models import Run
+from designer.runs.queues import Queue
+
+
+class Busy(Exception):
+    """The GPUs the run needs are held by other jobs now: try again later."""
+
+
+class Unplaceable(Exception):
+    """This worker can never run it (it asks for more GPUs than the worker has)."""
+
+
+@dataclass
+class Placement:
+    env: dict[str, str]
+    reservation: Reservation | None = None
+
+    @property
+    def gpus(self) -> list[dict]:
+        return self.reservation.gpus if self.reservation else []
+
+    def release(self) -> None:
+        if self.reservation:
+            self.reservation.release()
+
+
+def gpus_wanted(run: Run) -> int:
+    asks = run.queue == Queue.GPU.value or (run.config or {}).get("device") == "cuda"
+    return max(1, run.devices) if asks else 0
+
+
+def lock_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.NETWEAVE_GPU_LOCK_DIR or Path(tempfile.gettempdir()) / "netweave-gpus")
+
+
+def place(run: Run, available: list[dict]) -> Placement:
+    """The placement of `run` among this worker's GPUs (`available`, from NVML)."""
+    wanted = gpus_wanted(run)
+    if not wanted:
+        return Placement({"CUDA_VISIBLE_DEVICES": ""} if available else {})
+    if not available:
+        return Placement({})
+    if wanted > len(available):
+        names = ", ".join(f"{g['index']} ({g['name']})" for g in available)
+        raise Unplaceable(f"run {run.pk} asks for {wanted} GPUs but this worker has {len(available)}: {names}; "
+                          f"ask for at most {len(available)} devices")
+    reservation = reserve(available, wanted, lock_dir())
+    if reservation is None:
+        raise Busy(f"run {run.pk} waits for {wanted} free GPU(s) of this worker")
+    return Placement({"CUDA_VISIBLE_DEVICES": reservation.visible_devices}, reservation)
+
+
+def describe(gpus: list[dict], host: str) -> str:
+    return f"on {host}, GPU " + ", ".join(f"{g['index']} ({g['name']})" for g in gpus)

@@ -1,0 +1,68 @@
+"""Which queued run a worker starts: priorities first, then age, and a cap per person.
+
+The broker hands a worker a message about one run; the database decides
+which run it starts. `next_run` takes the first run of that queue in
+`QUEUE_ORDER` whose person runs fewer than NETWEAVE_MAX_RUNNING_PER_USER
+jobs, so a sweep of a hundred trials cannot hold every worker while another
+person's run waits. A run passed over keeps a message: the worker sends its
+task again (`send_again`), and a message for a run that already started finds
+it running and does nothing (the task is idempotent).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from designer.runs.models import Run, RunState
+from designer.runs.queues import EXECUTE_RUN
+
+log = logging.getLogger("netweave.runs.scheduling")
+
+# Highest priority first, then the oldest.
+QUEUE_ORDER = ("-priority", "created", "id")
+# How far down a queue a worker looks for a run it may start.
+LOOK_AHEAD = 200
+# Seconds before a passed-over message comes back when nothing may start now.
+DEFER_S = 5.0
+
+
+def running_per_person(user_ids: set[int]) -> dict[int, int]:
+    rows = (Run.objects.filter(state=RunState.RUNNING, created_by_id__in=user_ids)
+            .values("created_by_id").annotate(n=Count("id")))
+    return {row["created_by_id"]: row["n"] for row in rows}
+
+
+def next_run(message_run_id: int) -> int | None:
+    """The run to start for a message about `message_run_id`; None when none may start now.
+
+    A message for a run that is not queued (running, finished, unknown) is
+    that run's: claim() knows what to do with it (resume, ignore).
+    """
+    run = Run.objects.filter(pk=message_run_id).values("state", "queue").first()
+    if run is None or run["state"] != RunState.QUEUED:
+        return message_run_id
+    cap = settings.NETWEAVE_MAX_RUNNING_PER_USER
+    with transaction.atomic():
+        # Locked rows are being taken by another worker right now: skip them.
+        waiting = list(Run.objects.select_for_update(skip_locked=True)
+                       .filter(state=RunState.QUEUED, queue=run["queue"], cancel_requested=False)
+                       .order_by(*QUEUE_ORDER).values_list("pk", "created_by_id")[:LOOK_AHEAD])
+        if not cap:
+            return waiting[0][0] if waiting else None
+        running = running_per_person({user for _, user in waiting if user is not None})
+        for pk, user in waiting:
+            if user is None or running.get(user, 0) < cap:
+                return pk
+    return None
+
+
+def send_again(run_id: int, queue: str, delay: float = 0.0) -> None:
+    """Send the task of a run that stays queued (it was passed over, or its GPUs are busy)."""
+    from designer.celery import app
+
+    Run.objects.filter(pk=run_id, state=RunState.QUEUED).update(enqueued=timezone.now())
+    app.send_task(EXECUTE_RUN, (run_id,), queue=queue, countdown=delay or None)

@@ -1,0 +1,67 @@
+"""The fleet with real workers: two Celery workers announce themselves, run two jobs in parallel,
+and the fleet endpoint shows both, each on its worker; cancel from there ends them."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from designer.fleet.models import Worker
+from designer.runs.models import Run
+from tests.api import documents
+from tests.workers.processes import database_url_for_children, start_worker, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+        pytest.skip("the fleet test needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).delete("cpu", "gpu", "unacked", "unacked_index")
+    env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(tmp_path / "runs"),
+           "NETWEAVE_FLEET_HEARTBEAT": "0.5", "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "OMP_NUM_THREADS": "1"}
+    settings.RUNS_ROOT = tmp_path / "runs"
+    workers = [start_worker(f"fleet{i}", env, tmp_path, queues=["cpu"], wait=False) for i in (1, 2)]
+    for worker in workers:
+        worker.wait_for_output(" ready.")
+    yield workers
+    for worker in workers:
+        worker.stop()
+
+
+def fleet(client) -> dict:
+    response = client.get("/api/fleet")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_two_workers_run_two_jobs_in_parallel_and_the_fleet_shows_both(two_workers, owner_client, project):
+    graph = owner_client.post(f"/api/projects/{project.pk}/graphs",
+                              {"name": "digits-cnn", "document": documents.tiny_cnn()}, format="json").json()
+    body = {"graph": graph["id"], "dataset": {"kind": "digits"},
+            "config": {"epochs": 40, "batch_size": 16, "system_every_s": 1.0}}
+    runs = [owner_client.post("/api/runs", body, format="json").json()["id"] for _ in range(2)]
+    wait_until(lambda: Run.objects.filter(pk__in=runs, state="running").count() == 2, timeout=120,
+               what="both runs to be running")
+
+    def ours_busy():
+        ours = [w for w in fleet(owner_client)["workers"] if w["name"].startswith("fleet")]
+        return ours if sorted(w["name"].split("@")[0] for w in ours if w["jobs"]) == ["fleet1", "fleet2"] else None
+
+    # Each worker's next announcement (every 0.5 s here) shows it; give a loaded machine time.
+    ours = wait_until(ours_busy, timeout=60, what="both workers busy on the fleet")
+    assert all(w["state"] == "busy" and w["queues"] == ["cpu"] and w["devices"]["cpus"] >= 1 for w in ours)
+    assert sorted(job["id"] for w in ours for job in w["jobs"]) == sorted(runs)
+    assert all(len(w["jobs"]) == 1 for w in ours)
+    # Cancel from the fleet: the page calls the run's cancel for the job it shows.
+    for w in ours:
+        assert owner_client.post(f"/api/runs/{w['jobs'][0]['id']}/cancel").status_code == 200
+    wait_until(lambda: Run.objects.filter(pk__in=runs, state="cancelled").count() == 2, what="both cancelled")
+    wait_until(lambda: all(w["state"] == "idle" for w in fleet(owner_client)["workers"]
+                           if w["name"].startswith("fleet")), what="both idle again")
+    two_workers[0].stop()
+    assert Worker.objects.get(name__startswith="fleet1").state == "stopped"
