@@ -65,6 +65,24 @@ def check_resources(kind, devices: int, queue: str) -> None:
         raise InputProblem(problems)
 
 
+def check_capacity(queue: str, devices: int, device: str | None) -> None:
+    """A run that needs GPUs is refused while no live worker on its queue has that many.
+
+    Read from the workers' own announcements (designer/fleet): a run must never
+    wait for a GPU nobody has, nor train on the CPU in silence."""
+    if queue != Queue.GPU and device != "cuda":
+        return
+    from designer.fleet.services import workers_serving
+
+    most = max((len(w.devices.get("gpus") or []) for w in workers_serving(queue)), default=0)
+    if most < devices:
+        have = f"the most any has is {most}" if most else "none has a GPU"
+        raise InputProblem([error(
+            f"this run needs {devices} GPU(s) but of the workers serving queue {queue!r} now {have}: "
+            f"start a GPU worker on that queue (docker compose's worker-gpu), ask for fewer devices, "
+            f"or launch on the cpu queue with device 'auto' or 'cpu'", field="queue")])
+
+
 def parse_inputs(raw) -> list[dict]:
     """`[5, {"run": 6, "checkpoint": "last"}]` → `[{"run": 5, "checkpoint": "best"}, ...]`."""
     if raw is None:
@@ -181,6 +199,7 @@ def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: 
     entry = job_kind(kind)
     check_resources(entry, devices, queue)
     full_config = check_config(entry, config)
+    check_capacity(queue, devices, full_config.get("device"))
     project = version.graph.project
     pinned = parse_inputs(inputs)
     sources = check_inputs(entry, pinned, project)

@@ -150,3 +150,33 @@ def test_a_run_that_leaves_no_checkpoint_cannot_be_an_input(editor_client, finis
     response = editor_client.post("/api/runs", evaluate(evaluation), format="json")
     assert response.status_code == 400
     assert "leaves no model checkpoint" in response.json()["errors"][0]["message"]
+
+
+def _gpu_worker(gpus: int):
+    from django.utils import timezone
+
+    from designer.fleet.models import Worker
+
+    now = timezone.now()
+    devices = {"cpus": 8, "memory_mb": 64000, "gpus": [{"index": i, "uuid": f"GPU-{i}", "name": "NVIDIA H200"}
+                                                       for i in range(gpus)]}
+    Worker.objects.create(name="gpu@box", host="box", pid=7, queues=["gpu"], devices=devices, state="running",
+                          started=now, heartbeat=now)
+
+
+@pytest.mark.parametrize("fields", [{"queue": "gpu"}, {"config": {"device": "cuda"}}])
+def test_a_run_that_needs_a_gpu_is_refused_while_no_worker_has_one(editor_client, graph, fields):
+    response = editor_client.post("/api/runs", {"graph": graph.pk, "dataset": {"kind": "digits"}, **fields},
+                                  format="json")
+    assert response.status_code == 400
+    [problem] = response.json()["errors"]
+    assert problem["field"] == "queue" and "none has a GPU" in problem["message"]
+    assert not Run.objects.exists()
+
+
+def test_a_gpu_run_is_accepted_when_a_worker_on_its_queue_has_the_gpus(editor_client, graph):
+    _gpu_worker(gpus=1)
+    body = {"graph": graph.pk, "dataset": {"kind": "digits"}, "queue": "gpu"}
+    assert editor_client.post("/api/runs", body, format="json").status_code == 201
+    too_many = editor_client.post("/api/runs", {**body, "devices": 2}, format="json")
+    assert too_many.status_code == 400 and "the most any has is 1" in too_many.json()["errors"][0]["message"]
