@@ -69,12 +69,17 @@ def test_a_run_says_its_phase_then_shows_its_test_figures_and_its_checkpoint_loa
         graph_id, page, shoot, tmp_path):
     page.add_init_script(WATCH_PHASE)
     log_in(page)
+    # A warm worker starts a run in well under a second: keep it busy with another run, so this
+    # one waits queued while its page opens, and let it go once the page watches.
+    blocker = launch(page, graph_id, epochs=500)
     run_id = launch(page, graph_id, epochs=2)
     page.goto(f"/runs/{run_id}")
     chart = page.get_by_test_id("chart-loss")
     page.get_by_test_id("chart-loss-empty").wait_for()
     empty_box = chart.bounding_box()
     shoot("waiting-for-the-first-point")
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    assert page.request.post(f"/api/runs/{blocker}/cancel", headers={"X-CSRFToken": csrf}).ok
 
     page.get_by_test_id("run-state").filter(has_text="succeeded").wait_for(timeout=120_000)
     phases = page.evaluate("window.__phases")
@@ -138,6 +143,8 @@ def test_cancel_asks_first_and_resume_is_offered_once_a_checkpoint_exists(graph_
     new_run = int(page.url.rsplit("/", 1)[1])
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     page.request.post(f"/api/runs/{new_run}/cancel", headers={"X-CSRFToken": csrf})
+    # Wait for it to end: a worker still writing its rows deadlocks the database flush after the test.
+    page.get_by_test_id("run-state").filter(has_text=re.compile("cancelled|failed|succeeded")).wait_for(timeout=120_000)
 
 
 @pytest.fixture

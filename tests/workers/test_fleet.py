@@ -43,7 +43,8 @@ def test_two_workers_run_two_jobs_in_parallel_and_the_fleet_shows_both(two_worke
     graph = owner_client.post(f"/api/projects/{project.pk}/graphs",
                               {"name": "digits-cnn", "document": documents.tiny_cnn()}, format="json").json()
     body = {"graph": graph["id"], "dataset": {"kind": "digits"},
-            "config": {"epochs": 40, "batch_size": 16, "system_every_s": 1.0}}
+            # Long enough never to end on its own: a warm worker trains 40 epochs in seconds; the test cancels.
+            "config": {"epochs": 5000, "batch_size": 16, "system_every_s": 1.0}}
     runs = [owner_client.post("/api/runs", body, format="json").json()["id"] for _ in range(2)]
     wait_until(lambda: Run.objects.filter(pk__in=runs, state="running").count() == 2, timeout=120,
                what="both runs to be running")

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..registry.ops.backbones import BACKBONES, _set_head
+from ..registry.ops.backbones import BACKBONES, _set_head, constructor
 
 
 class WeightsError(ValueError):
@@ -36,9 +36,9 @@ class WeightsError(ValueError):
 
 def _reference(op: str, params: dict[str, Any]) -> tuple[dict[str, torch.Size], dict[str, torch.Size]]:
     """Key → shape of torchvision's model and of this node's own (head replaced), on the meta device."""
-    factory, _, feat, head_path = BACKBONES[op]
+    _, _, feat, head_path = BACKBONES[op]
     with torch.device("meta"):
-        model = factory(weights=None)
+        model = constructor(op)(weights=None)
         full = {k: v.shape for k, v in model.state_dict().items()}
         head = params.get("head", "classifier")
         if head == "features":

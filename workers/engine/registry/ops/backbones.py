@@ -91,10 +91,15 @@ def _build(name: str):
     return build
 
 
+def constructor(name: str):
+    """torchvision's constructor of backbone ``name``, imported on first use (a constant of
+    this table, never user input)."""
+    return getattr(importlib.import_module("torchvision.models"), BACKBONES[name][0])
+
+
 def _model(name: str, p: dict, state) -> nn.Module:
-    factory, _, feat, head_path = BACKBONES[name]
-    # A constant of this table, never user input.
-    model = getattr(importlib.import_module("torchvision.models"), factory)(weights=None)
+    _, _, feat, head_path = BACKBONES[name]
+    model = constructor(name)(weights=None)
     if state is not None:
         # ImageNet weights fit the 1000-class model; a file saved from this node's
         # own configuration fits after the head is replaced, so try both.
