@@ -97,16 +97,24 @@ class Zygote:
         self.owner = os.getpid()
         self.folder = Path(tempfile.mkdtemp(prefix="netweave-zygote-"))  # mode 0700: ours alone
         self.path = self.folder / "socket"
+        env = child_env()
+        # numpy's OpenBLAS would start a thread pool at import; the zygote stays one
+        # thread (a job's numpy work is data preparation; torch has its own threads).
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", ZYGOTE_MODULE, str(self.path)], env=child_env(),
+            [sys.executable, "-m", ZYGOTE_MODULE, str(self.path)], env=env,
             cwd=str(settings.BASE_DIR), stdin=subprocess.DEVNULL, start_new_session=True,
             preexec_fn=_die_with_worker())
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def connect(self, wait: float) -> socket.socket | None:
-        """A connection once the zygote has imported everything (it binds only then)."""
+    def connect(self, wait: float, waiting=None) -> socket.socket | None:
+        """A connection once the zygote has imported everything (it binds only then).
+
+        `waiting()` is called while it is not ready yet (a busy machine can take
+        tens of seconds to import torch): the supervisor keeps its heartbeat.
+        """
         deadline = time.monotonic() + wait
         while self.alive():
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -117,11 +125,13 @@ class Zygote:
                 conn.close()
             if time.monotonic() >= deadline:
                 return None
+            if waiting is not None:
+                waiting()
             time.sleep(0.02)
         return None
 
-    def fork(self, run_dir: Path, env: dict[str, str], wait: float) -> ForkedChild | None:
-        conn = self.connect(wait)
+    def fork(self, run_dir: Path, env: dict[str, str], wait: float, waiting=None) -> ForkedChild | None:
+        conn = self.connect(wait, waiting)
         if conn is None:
             return None
         read, write = os.pipe()
@@ -184,11 +194,14 @@ def shutdown(**_kwargs) -> None:
     _zygote = None
 
 
-def start_job(run_dir: Path, devices: int, env: dict[str, str] | None = None):
-    """The job's process: forked from the zygote (one device) or started cold."""
+def start_job(run_dir: Path, devices: int, env: dict[str, str] | None = None, waiting=None):
+    """The job's process: forked from the zygote (one device) or started cold.
+
+    `waiting()` is called now and then while the zygote is still importing.
+    """
     env = env or {}
     if devices == 1 and settings.NETWEAVE_WARM_START:
-        child = zygote().fork(run_dir, env, settings.NETWEAVE_WARM_WAIT)
+        child = zygote().fork(run_dir, env, settings.NETWEAVE_WARM_WAIT, waiting)
         if child is not None:
             return child
         log.warning("run folder %s: no warm process to fork from; starting the job cold", run_dir)

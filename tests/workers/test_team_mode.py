@@ -149,8 +149,6 @@ def test_killing_the_training_child_fails_the_run_and_spares_the_worker(team, la
     assert team.worker.proc.poll() is None
 
 
-@pytest.mark.xfail(strict=False,
-                   reason="known gap (issue #17): a job forked from the warm zygote can outlive its killed worker and finish on its own, so the resumed run stores none of its last steps; the cold path passes this test")
 def test_a_run_whose_worker_is_killed_resumes_from_its_checkpoint_on_another_worker(team, launch):
     # Small batches and epochs to spare: the kill lands mid-run even on a fast machine.
     run_id, _ = launch(epochs=5, config={**FAST, "epochs": 5, "batch_size": 32})

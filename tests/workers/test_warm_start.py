@@ -129,3 +129,21 @@ def test_a_warm_child_dies_with_its_zygote_and_the_run_says_why(make_run, settin
     # The next job finds the zygote dead and starts another.
     following = make_run(config=QUICK)
     assert execute(following.pk) == "succeeded" and "forked" in started(following)
+
+
+def test_the_heartbeat_goes_on_while_a_cold_zygote_imports(make_run, settings):
+    """A busy machine can take tens of seconds to import torch: a silent wait
+    looked like a lost worker, and the run was sent to a second worker."""
+    settings.NETWEAVE_WARM_START = True
+    settings.NETWEAVE_HEARTBEAT_SECONDS = 0.1
+    warm.shutdown()  # the next job finds no zygote: it starts one and waits for it to import
+    run = make_run(config=QUICK)
+    thread, outcome = in_thread(run)
+    beats = set()
+    while thread.is_alive() and not RunEvent.objects.filter(run=run, data__contains="job process").exists():
+        if (heartbeat := Run.objects.filter(pk=run.pk).values_list("heartbeat", flat=True).first()) is not None:
+            beats.add(heartbeat)
+        time.sleep(0.05)
+    thread.join(timeout=120)
+    assert outcome["state"] == "succeeded" and "forked" in started(run)
+    assert len(beats) >= 3, f"heartbeats written while the zygote imported: {len(beats)}"

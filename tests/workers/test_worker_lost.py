@@ -50,8 +50,6 @@ def _holder(workers, run: Run):
     raise AssertionError(f"no worker holds pid {run.worker_pid}")
 
 
-@pytest.mark.xfail(strict=False,
-                   reason="known gap (issue #17): a job forked from the warm zygote can outlive its killed worker and finish on its own, so the resumed run stores none of its last steps; the cold path passes this test")
 def test_a_killed_workers_run_trains_again_within_seconds(fleet, owner_client, project):
     graph = owner_client.post(f"/api/projects/{project.pk}/graphs",
                               {"name": "digits-cnn", "document": documents.tiny_cnn()}, format="json").json()

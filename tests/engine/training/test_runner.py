@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +75,30 @@ def test_event_writer_sends_nan_as_null_and_one_line_per_event():
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     assert json.loads(lines[0])["values"] == {"loss": None, "lr": 0.1}
+
+
+def test_event_writer_stops_the_job_once_when_nobody_reads_its_events():
+    read, write = os.pipe()
+    os.close(read)  # the worker that read the events was killed
+    lost = []
+    writer = EventWriter(os.fdopen(write, "w", encoding="utf-8", buffering=1), on_lost=lambda: lost.append(1))
+    writer.emit({"type": "metric", "values": {"loss": 1.0}})
+    writer.emit({"type": "log", "message": "dropped"})
+    writer.close()
+    assert lost == [1] and writer.lost
+
+
+def test_a_job_whose_reader_is_gone_saves_last_checkpoint_and_exits_as_cancelled(tmp_path):
+    """The job process itself (as a worker starts it): its reader disappears mid-training."""
+    run_dir = _job(tmp_path / "run", config={"epochs": 50, "batch_size": 16})
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3]), "OMP_NUM_THREADS": "1"}
+    with open(run_dir / "stderr.log", "wb") as stderr:
+        child = subprocess.Popen([sys.executable, "-m", "workers.engine.jobs", str(run_dir)], env=env,
+                                 stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL)
+    for line in child.stdout:
+        if json.loads(line)["type"] == "metric":
+            break
+    child.stdout.close()  # nobody reads any more: the next event meets a broken pipe
+    assert child.wait(timeout=120) == 143
+    assert (run_dir / "checkpoints" / "last.pt").is_file()
+    assert "stopped reading this job's events" in (run_dir / "stderr.log").read_text()

@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import IO, Any
 
 
@@ -26,19 +27,28 @@ def _finite(value: Any) -> Any:
 
 
 class EventWriter:
-    """Thread-safe JSON-lines writer (the training loop and the system monitor share it)."""
+    """Thread-safe JSON-lines writer (the training loop and the system monitor share it).
 
-    def __init__(self, stream: IO[str]):
+    When nobody reads the events any more (the worker was killed: a broken
+    pipe), further events are dropped and `on_lost` is called once, so the
+    job stops as it would on SIGTERM and saves checkpoints/last.pt for the
+    worker that resumes it, instead of failing on the write or training on
+    unseen.
+    """
+
+    def __init__(self, stream: IO[str], on_lost: Callable[[], None] | None = None):
         self.stream = stream
         self.lock = threading.Lock()
+        self.on_lost = on_lost
+        self.lost = False
 
     @classmethod
-    def capture(cls) -> "EventWriter":
+    def capture(cls, on_lost: Callable[[], None] | None = None) -> "EventWriter":
         sys.stdout.flush()
         events = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
         os.dup2(2, 1)
         sys.stdout = sys.stderr
-        return cls(events)
+        return cls(events, on_lost)
 
     def emit(self, event: dict[str, Any]) -> None:
         try:
@@ -46,8 +56,29 @@ class EventWriter:
         except ValueError:
             line = json.dumps(_finite(event), separators=(",", ":"))
         with self.lock:
-            self.stream.write(line + "\n")
+            if self.lost:
+                return
+            try:
+                self.stream.write(line + "\n")
+            except BrokenPipeError:
+                self._reader_gone()
 
     def close(self) -> None:
         with self.lock:
-            self.stream.flush()
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        """Point the stream at /dev/null (what it still buffers goes nowhere) and say so once."""
+        if self.lost:
+            return
+        self.lost = True
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, self.stream.fileno())
+        os.close(null)
+        print("the worker stopped reading this job's events (it is gone): stopping, saving "
+              "checkpoints/last.pt for the worker that resumes the run", file=sys.stderr, flush=True)
+        if self.on_lost is not None:
+            self.on_lost()

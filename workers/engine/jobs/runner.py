@@ -35,9 +35,12 @@ class StopFlag:
     def __call__(self) -> bool:
         return self.set
 
+    def trip(self) -> None:
+        self.set = True
+
     def install(self) -> None:
         def handler(signum, frame):
-            self.set = True
+            self.trip()
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
@@ -131,7 +134,7 @@ def _failed(exc: Exception, sink) -> int:
 def main(argv: list[str]) -> int:
     stop = StopFlag()
     stop.install()  # first, so a cancel during start-up is not lost
-    writer = EventWriter.capture()
+    writer = EventWriter.capture(on_lost=stop.trip)
     sink = writer if os.environ.get("RANK", "0") == "0" else None
     if len(argv) != 1:
         print("usage: python -m workers.engine.jobs <run_dir>", file=sys.stderr)

@@ -15,7 +15,8 @@ section 3) with the same isolation as a cold child:
 
 The zygote never touches ``torch.cuda`` (CUDA cannot be forked) and runs no
 torch operation, so no thread pool exists when it forks: it stays a single
-thread. ``CUDA_VISIBLE_DEVICES`` and other per-job variables arrive with the
+thread. (numpy's OpenBLAS starts a pool when it loads unless
+``OPENBLAS_NUM_THREADS=1``, which whoever starts the zygote sets.) ``CUDA_VISIBLE_DEVICES`` and other per-job variables arrive with the
 request and are set in the child before anything reads them.
 
 Protocol on an AF_UNIX SOCK_SEQPACKET socket, one connection per job:
