@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 from designer.core import store
+from designer.datasets.models import Dataset
 from designer.runs.models import Run
 
 log = logging.getLogger("netweave.runs.files")
@@ -32,7 +33,7 @@ WEIGHTS = re.compile(r"(?:^|/)(weights/\d+/[0-9a-f]{32}\.pt)$")
 CHECKPOINT = re.compile(r"(?:^|/)(\d+)/(checkpoints/[^/]+)$")
 
 
-def prepare(run: Run, job: dict) -> dict:
+def prepare(job: dict) -> dict:
     """job.json's fields with this host's paths, the files fetched (the job as it is when local)."""
     if not store.remote():
         return job
@@ -49,8 +50,6 @@ def _dataset(spec):
     """An upload's spec pointing at this host's copy of the file."""
     if not isinstance(spec, dict) or not isinstance(spec.get("upload"), int):
         return spec
-    from designer.datasets.models import Dataset
-
     name = Dataset.objects.filter(pk=spec["upload"]).values_list("file", flat=True).first()
     return {**spec, "path": str(store.media_file(name))} if name else spec
 

@@ -109,7 +109,7 @@ def write_job(claimed: Claim) -> Path:
         "resume_from": str(claimed.resume_from) if claimed.resume_from else None,
         **hooks.child_job(run),  # a sweep's trial: its graph and its Optuna trial
     }
-    job = files.prepare(run, job)  # this host's copies of the files it names (object store)
+    job = files.prepare(job)  # this host's copies of the files it names (object store)
     path = run.run_dir / "job.json"
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(job, indent=1))
