@@ -175,14 +175,22 @@ def open_run_file(run_id: int, name: str):
 
 # --- Getting files out ------------------------------------------------------
 
+def _tag(path: Path) -> Path:
+    """Beside a fetched copy: the ETag of the object it came from (hidden: never sent back)."""
+    return path.with_name(f".{path.name}.etag")
+
+
 def _current(path: Path, head: dict) -> bool:
-    """Is the local copy at least as new as the object? A copy fetched earlier
-    carries the object's time (set below); one a job wrote here after the
-    object was sent is newer, and kept."""
+    """Is the local copy the object, or newer? A fetched copy says which object it is
+    (its ETag); a file a job wrote here counts when it is no older than the object."""
     try:
-        return path.stat().st_mtime >= head["LastModified"].timestamp()
+        modified = path.stat().st_mtime
     except OSError:
         return False
+    try:
+        return _tag(path).read_text() == head["ETag"]
+    except OSError:
+        return modified >= head["LastModified"].timestamp()
 
 
 def fetch(key: str, path: Path) -> bool:
@@ -200,9 +208,8 @@ def fetch(key: str, path: Path) -> bool:
     try:
         with open(partial, "wb") as fh:
             _client().download_fileobj(_bucket(), key, fh)
-        stamp = head["LastModified"].timestamp()
-        os.utime(partial, (stamp, stamp))
         partial.replace(path)
+        _tag(path).write_text(head["ETag"])
     finally:
         partial.unlink(missing_ok=True)
     log.info("fetched %s (%s bytes) into %s", key, head["ContentLength"], path)
