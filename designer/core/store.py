@@ -48,6 +48,16 @@ def _bucket() -> str:
     return _storage().bucket_name
 
 
+def _transfer():
+    """boto3's transfer manager settings: 8 MiB parts, 4 at a time (memory stays near 4 parts
+    whatever the file's size; benches/bench_store.py)."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_chunksize=8 * CHUNK, max_concurrency=4, io_chunksize=CHUNK)
+    config.max_in_memory_upload_chunks = 4  # parts read ahead of the uploads (s3transfer's default: 10)
+    return config
+
+
 @contextlib.contextmanager
 def reachable():
     """The store's failures as a 503 that says so (requests), never a 500."""
@@ -93,7 +103,7 @@ def put(key: str, path: Path) -> None:
     """Send a local file to the store under `key` (read from one open file:
     a file replaced meanwhile is sent as it was when opened)."""
     with open(path, "rb") as fh:
-        _client().upload_fileobj(fh, _bucket(), key)
+        _client().upload_fileobj(fh, _bucket(), key, Config=_transfer())
 
 
 def write_upload(name: str, upload) -> Path:
@@ -207,7 +217,7 @@ def fetch(key: str, path: Path) -> bool:
     partial = path.with_name(f".{path.name}.{os.getpid()}.download")
     try:
         with open(partial, "wb") as fh:
-            _client().download_fileobj(_bucket(), key, fh)
+            _client().download_fileobj(_bucket(), key, fh, Config=_transfer())
         partial.replace(path)
         _tag(path).write_text(head["ETag"])
     finally:
