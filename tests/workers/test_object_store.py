@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
+import socket
 from pathlib import Path
 
 import httpx
@@ -56,17 +58,22 @@ def test_a_worker_with_its_own_var_trains_on_an_upload_and_another_resumes_from_
         hosts, s3_bucket, owner, project, tmp_path):
     from rest_framework.authtoken.models import Token
 
-    web, url = start_web(hosts("web"), tmp_path)
-    worker = start_worker("hosta", hosts("a"), tmp_path, queues=["cpu"], wait=False)
-    api = httpx.Client(base_url=url, headers={"Authorization": f"Token {Token.objects.create(user=owner).key}"},
-                       timeout=180)
+    # Host B starts beside A on a queue of its own (its start overlaps A's work) and takes
+    # the cpu queue from A later, through Celery's remote control.
+    a = start_worker("hosta", hosts("a"), tmp_path, queues=["cpu"], wait=False)
+    b = start_worker("hostb", hosts("b"), tmp_path, queues=["hostb"], wait=False)
+    started = [a, b]
     try:
+        web, url = start_web(hosts("web"), tmp_path)
+        started.append(web)
+        api = httpx.Client(base_url=url, headers={"Authorization": f"Token {Token.objects.create(user=owner).key}"},
+                           timeout=180)
         graph = api.post(f"/api/projects/{project.pk}/graphs", json={"name": "cnn", "document": documents.tiny_cnn()})
         upload = api.post(f"/api/projects/{project.pk}/datasets", data={"kind": "npz", "name": "digits"},
                           files={"file": ("digits.npz", _digits_npz())})
         assert upload.status_code == 201, upload.text
         [dataset_key] = s3_bucket.keys("media/datasets/")
-        worker.wait_for_output(" ready.")
+        a.wait_for_output(" ready.")
         launched = api.post("/api/runs", json={"graph": graph.json()["id"], "dataset": {"id": upload.json()["id"]},
                                                "config": {"epochs": 12, "batch_size": 16, "system_every_s": 1.0}})
         assert launched.status_code == 201, launched.text
@@ -78,31 +85,41 @@ def test_a_worker_with_its_own_var_trains_on_an_upload_and_another_resumes_from_
         # Host A fetched the upload into its own media folder and sent its checkpoint to the store.
         assert (tmp_path / "a" / dataset_key).is_file()
         assert f"runs/{first}/checkpoints/last.pt" in s3_bucket.keys(f"runs/{first}/")
-        worker.stop()
-
-        worker = start_worker("hostb", hosts("b"), tmp_path, queues=["cpu"])
+        _move_queue("cpu", a, b)
         resumed = api.post(f"/api/runs/{first}/resume")
         assert resumed.status_code == 201, resumed.text
         second = resumed.json()["id"]
         run = wait_until(lambda: _ended(second), timeout=300, what="the resumed run on host B")
         assert run.state == "succeeded", run.error
-        b = tmp_path / "b"
-        job = json.loads((b / "runs" / str(second) / "job.json").read_text())
+        host_b = tmp_path / "b"
+        job = json.loads((host_b / "runs" / str(second) / "job.json").read_text())
         # Host B read the dataset and the first run's checkpoint from its own copies.
-        assert job["dataset"]["path"] == str(b / dataset_key)
-        assert job["resume_from"] == str(b / "runs" / str(first) / "checkpoints" / "last.pt")
+        assert job["dataset"]["path"] == str(host_b / dataset_key)
+        assert job["resume_from"] == str(host_b / "runs" / str(first) / "checkpoints" / "last.pt")
         assert Path(job["resume_from"]).read_bytes() == s3_bucket.read(f"runs/{first}/checkpoints/last.pt")
         assert RunEvent.objects.filter(run_id=second, kind="log", data__contains="resumed at epoch").exists()
 
         download = api.get(f"/api/runs/{second}/checkpoints/last.pt")
         assert download.status_code == 200, download.text
-        assert download.content == (b / "runs" / str(second) / "checkpoints" / "last.pt").read_bytes()
+        assert download.content == (host_b / "runs" / str(second) / "checkpoints" / "last.pt").read_bytes()
         assert "model" in torch.load(io.BytesIO(download.content), weights_only=True)
         assert api.get(f"/api/runs/{first}/checkpoints/last.pt").content == s3_bucket.read(
             f"runs/{first}/checkpoints/last.pt")
         # The web host holds no run folder: everything it served came from the store.
         assert not (tmp_path / "web" / "runs").exists()
     finally:
-        api.close()
-        worker.stop()
-        web.stop()
+        for process in started:  # all asked to stop at once, then waited for
+            process.proc.send_signal(signal.SIGTERM)
+        for process in started:
+            process.stop()
+
+
+def _move_queue(queue: str, old, new) -> None:
+    """`old` stops taking the queue's tasks and `new` starts, both confirmed by the workers."""
+    from designer.celery import app
+
+    host = socket.gethostname()
+    new.wait_for_output(" ready.")
+    for process, action in ((old, app.control.cancel_consumer), (new, app.control.add_consumer)):
+        replies = action(queue, destination=[f"{process.name}@{host}"], reply=True, timeout=30)
+        assert replies and all("ok" in answer for reply in replies for answer in reply.values()), replies
