@@ -79,6 +79,33 @@ def envurl(name: str, default: str, schemes: set[str]) -> str:
     return raw
 
 
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise SettingsError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return raw
+
+
+def s3_storage(environ=None) -> dict:
+    """The STORAGES entry of the object store (django-storages' S3Storage), from NETWEAVE_S3_*.
+
+    Path-style addressing and SigV4 suit MinIO and most S3-compatible servers;
+    objects are private (no ACL, no presigned URLs handed out)."""
+    environ = os.environ if environ is None else environ
+    bucket = environ.get("NETWEAVE_S3_BUCKET", "").strip()
+    if not bucket:
+        raise SettingsError("NETWEAVE_STORAGE=s3 needs NETWEAVE_S3_BUCKET (and NETWEAVE_S3_ENDPOINT for MinIO)")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("NETWEAVE_S3_ENDPOINT", "").strip() or None,
+        "access_key": environ.get("NETWEAVE_S3_ACCESS_KEY") or None,
+        "secret_key": environ.get("NETWEAVE_S3_SECRET_KEY") or None,
+        "region_name": environ.get("NETWEAVE_S3_REGION", "").strip() or "us-east-1",
+        "addressing_style": "path", "signature_version": "s3v4",
+        "default_acl": None, "querystring_auth": False, "file_overwrite": True,
+    }}
+
+
 def database_from_url(url: str, base_dir: Path, pool: dict | None = None) -> dict:
     """Translate a DATABASE_URL (sqlite:///path or postgres://...) into Django's dict.
 

@@ -9,11 +9,13 @@ from pathlib import Path
 from designer.env import (
     database_from_url,
     envbool,
+    envchoice,
     envfloat,
     envint,
     envlist,
     envstr,
     envurl,
+    s3_storage,
     secret_key,
 )
 
@@ -123,6 +125,18 @@ FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.exists() else []
 MEDIA_ROOT = Path(envstr("NETWEAVE_MEDIA_ROOT", str(VAR_DIR / "media")))
 RUNS_ROOT = Path(envstr("NETWEAVE_RUNS_ROOT", str(VAR_DIR / "runs")))
+# Where uploads and run files live for every host (designer/core/store.py, docs/storage.md):
+# "local" (the default): MEDIA_ROOT and RUNS_ROOT are the files, so every process must see
+# the same folders; "s3": an S3-compatible bucket (MinIO, ...) holds them and each host's
+# folders are its cache. Nothing in the bucket is public: every read goes through the API.
+NETWEAVE_STORAGE = envchoice("NETWEAVE_STORAGE", "local", ("local", "s3"))
+NETWEAVE_STORE_SYNC_SECONDS = envfloat("NETWEAVE_STORE_SYNC_SECONDS", 5.0)
+if NETWEAVE_STORAGE == "s3":
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "netweave": s3_storage(),
+    }
 
 # Limits: bad or oversized input is refused with a 400 that says which limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("NETWEAVE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)

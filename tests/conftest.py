@@ -146,3 +146,7 @@ def outsider_client(clients):
 @pytest.fixture
 def anon_client(clients):
     return clients["anonymous"]
+
+
+# The object store's fixtures: a real S3 endpoint (moto's server) and a bucket per test.
+from tests.objectstore import object_store, s3_bucket, s3_endpoint  # noqa: E402, F401

@@ -37,6 +37,13 @@ class Conflict(APIException):
     default_detail = "The request conflicts with the current state."
 
 
+class StoreUnavailable(APIException):
+    """The object store (NETWEAVE_STORAGE=s3) did not answer: nothing was changed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The file store cannot be reached; try again shortly."
+
+
 def _flatten(detail, prefix: str = "") -> list[dict]:
     """DRF's nested {field: [messages]} → a flat list in the shared shape."""
     if isinstance(detail, dict):

@@ -4,10 +4,10 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 
+from designer.core import store
 from designer.core.errors import InputProblem, error
 from designer.datasets.inspection import inspect_in_child
 from designer.datasets.models import UPLOAD_KINDS, Dataset
@@ -62,21 +62,19 @@ def _public(description: dict) -> dict:
 
 
 def store_upload(project, user, name: str, kind: str, upload, options: dict) -> Dataset:
-    """Save the file under MEDIA_ROOT, let the engine check it, keep it only if sound."""
+    """Save the file under MEDIA_ROOT, let the engine check it, keep it only if sound
+    (and, with the object store, only once the store has it too)."""
     if kind not in UPLOAD_KINDS:
         raise InputProblem([error(f"kind must be one of {', '.join(UPLOAD_KINDS)}", field="kind")])
     if upload.size > settings.NETWEAVE_MAX_UPLOAD_BYTES:
         raise InputProblem([error(
             f"the file is {upload.size:,} bytes; the limit is {settings.NETWEAVE_MAX_UPLOAD_BYTES:,}",
             field="file")])
-    relative = Path("datasets") / str(project.pk) / f"{uuid.uuid4().hex}{SUFFIX[kind]}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as fh:
-        for chunk in upload.chunks():
-            fh.write(chunk)
+    relative = f"datasets/{project.pk}/{uuid.uuid4().hex}{SUFFIX[kind]}"
+    target = store.write_upload(relative, upload)
     try:
         description = inspect_in_child(str(target), kind, options)
+        store.put_media(relative)
     except Exception:
         target.unlink(missing_ok=True)
         raise

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.core import store
 from designer.core.errors import Conflict
 from designer.core.pagination import Pagination
 from designer.core.params import query_int
@@ -116,7 +117,7 @@ class DatasetDetail(APIView):
 
         if Run.objects.filter(dataset__upload=dataset.pk).exists():
             raise Conflict("runs use this dataset (clone and resume need it); delete those runs first")
-        dataset.path.unlink(missing_ok=True)
+        store.drop_media(dataset.file)
         dataset.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from designer.core import store
 from designer.runs import live
 from designer.runs.models import EventKind, Run, RunEvent, RunState
 
@@ -111,7 +112,7 @@ def claim(run_id: int, holder: Holder) -> Claim | None:
                          run_id, run.worker_hostname, run.worker_pid)
                 return None
             stop_stale_child(run)
-            if run.last_checkpoint.exists():
+            if store.has_run_file(run.pk, "checkpoints/last.pt"):  # sent by the lost worker
                 resume = run.last_checkpoint
             add_event(run.pk, EventKind.LOG, {
                 "level": "warning",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from designer.core import store
 from designer.runs.models import Artifact, MetricSummary, Run, RunState
 
 MAX_TAGS, MAX_TAG = 50, 64
@@ -52,7 +53,7 @@ class RunDetailSerializer(RunSerializer):
         read_only_fields = fields
 
     def get_resumable(self, run) -> bool:
-        return run.state in (RunState.FAILED, RunState.CANCELLED) and run.last_checkpoint.is_file()
+        return run.state in (RunState.FAILED, RunState.CANCELLED) and store.has_run_file(run.pk, "checkpoints/last.pt")
 
 
 class RunCreateSerializer(serializers.Serializer):
@@ -102,6 +103,6 @@ class CheckpointSerializer(serializers.ModelSerializer):
 
     def get_size(self, artifact) -> int | None:
         try:
-            return artifact.path.stat().st_size
-        except OSError:
+            return store.run_file_size(artifact.run_id, artifact.name)
+        except ValueError:  # a name that leaves the run folder: nothing to measure
             return None

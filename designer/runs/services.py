@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from designer.core import store
 from designer.core.errors import Conflict
 from designer.graphs.models import GraphVersion
 from designer.runs import hooks, lifecycle
@@ -135,7 +136,7 @@ def resume(run: Run, user) -> Run:
         raise Conflict(f"{run.kind!r} runs cannot be resumed; clone run {run.pk} to run it again")
     if run.state not in (RunState.FAILED, RunState.CANCELLED):
         raise Conflict(f"only failed or cancelled runs can be resumed; run {run.pk} is {run.state}")
-    if not run.last_checkpoint.exists():
+    if not store.has_run_file(run.pk, "checkpoints/last.pt"):
         raise Conflict(f"run {run.pk} saved no checkpoint to resume from; clone it to start again")
     return _copy(run, user, resume_from=str(run.last_checkpoint))
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 from designer.fleet import devices
-from designer.runs import hooks, lifecycle, outputs, placement, scheduling, services, warm
+from designer.runs import files, hooks, lifecycle, outputs, placement, scheduling, services, warm
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import EventKind, Run, RunState
@@ -109,6 +109,7 @@ def write_job(claimed: Claim) -> Path:
         "resume_from": str(claimed.resume_from) if claimed.resume_from else None,
         **hooks.child_job(run),  # a sweep's trial: its graph and its Optuna trial
     }
+    job = files.prepare(job)  # this host's copies of the files it names (object store)
     path = run.run_dir / "job.json"
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(job, indent=1))
@@ -157,6 +158,7 @@ class Supervisor:
         Run.objects.filter(pk=self.run.pk).update(child_pgid=proc.pid)
         reader = threading.Thread(target=self._read, args=(proc,), daemon=True)
         reader.start()
+        publisher = files.Publisher(self.run).start()  # checkpoints to the object store as they change
         try:
             self._watch(proc)
             # Its stdout closes a moment before the child exits (interpreter
@@ -167,8 +169,11 @@ class Supervisor:
                 kill_group(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)
             proc.wait()
             reader.join(timeout=5)
+            unsent = publisher.finish()  # before the end is recorded: a finished run's files are reachable
         self._drain(block=False)
         self.outage.call(self.ingest.flush)
+        if unsent:
+            self.outage.call(lifecycle.add_event, self.run.pk, EventKind.LOG, {"level": "error", "message": unsent})
         return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost,
                                         getattr(proc, "zygote_lost", False)))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from designer.core import store
 from designer.core.errors import InputProblem, error
 from designer.datasets import services as datasets
 from designer.graphs import engine
@@ -123,10 +124,10 @@ def check_inputs(kind, inputs: list[dict], project) -> list[Run]:
         if run.state != RunState.SUCCEEDED:
             raise InputProblem([error(f"run {run.pk} is {run.state}; only succeeded runs can be inputs",
                                       field=field)])
-        if not run.checkpoint_path(item["checkpoint"]).is_file():
+        if not store.has_run_file(run.pk, f"checkpoints/{item['checkpoint']}.pt"):
             other = "last" if item["checkpoint"] == "best" else "best"
-            raise InputProblem([error(f"run {run.pk} has no {item['checkpoint']} checkpoint"
-                                      f"{'' if not run.checkpoint_path(other).is_file() else f'; use {other!r}'}",
+            hint = f"; use {other!r}" if store.has_run_file(run.pk, f"checkpoints/{other}.pt") else ""
+            raise InputProblem([error(f"run {run.pk} has no {item['checkpoint']} checkpoint{hint}",
                                       field=f"inputs[{i}].checkpoint")])
         runs.append(run)
     return runs

@@ -1,6 +1,8 @@
 """Runs API (docs/contracts.md section 5): launch, list, read, tag, cancel, clone, resume."""
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -9,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.core import store
 from designer.core.errors import InputProblem, error
 from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, get_graph, projects_visible_to, require_role
@@ -136,8 +139,14 @@ class CheckpointDownload(APIView):
     def get(self, request, pk, name):
         run = get_run(request.user, pk)
         artifact = run.artifacts.filter(kind="checkpoint", name=f"checkpoints/{name}").first()
-        path = artifact.path.resolve() if artifact else None
-        # The name came from the training child: never serve outside the run folder.
-        if path is None or not path.is_relative_to(run.run_dir.resolve()) or not path.is_file():
+        try:  # from this host's run folder, or streamed from the object store
+            found = store.open_run_file(run.pk, artifact.name) if artifact else None
+        except ValueError:  # the name came from the training child and leaves the run folder
+            found = None
+        if found is None:
             raise NotFound(f"run {pk} has no checkpoint named {name!r}")
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=f"run{pk}-{path.name}")
+        stream, size = found
+        response = FileResponse(stream, as_attachment=True, filename=f"run{pk}-{PurePosixPath(artifact.name).name}")
+        response.block_size = store.CHUNK
+        response["Content-Length"] = str(size)
+        return response

@@ -32,8 +32,10 @@ def test_docker_compose_config_accepts_it():
 def test_it_declares_every_service_with_health_checks():
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
-    assert set(services) == {"web", "postgres", "redis", "worker-cpu", "worker-gpu", "beat"}
-    assert all("healthcheck" in s for s in services.values())
+    assert set(services) == {"web", "postgres", "redis", "minio", "minio-init", "worker-cpu", "worker-gpu", "beat"}
+    # Every long-running service has a health check; minio-init makes the bucket and exits.
+    assert all("healthcheck" in s for name, s in services.items() if name != "minio-init")
+    assert services["minio-init"]["restart"] == "no" and "mc mb" in services["minio-init"]["command"][0]
     [gpu] = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
     assert (gpu["driver"], gpu["capabilities"]) == ("nvidia", ["gpu"])
     for worker, queue in (("worker-cpu", "cpu"), ("worker-gpu", "gpu")):
@@ -44,5 +46,9 @@ def test_it_declares_every_service_with_health_checks():
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert {"postgres-data", "redis-data", "netweave-var"} <= set(spec["volumes"])
+        # Files every host can reach: the bucket exists before any of them starts.
+        assert (env["NETWEAVE_STORAGE"], env["NETWEAVE_S3_ENDPOINT"]) == (
+            "${NETWEAVE_STORAGE:-s3}", "${NETWEAVE_S3_ENDPOINT:-http://minio:9000}")
+        assert services[name]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert {"postgres-data", "redis-data", "minio-data", "netweave-var"} <= set(spec["volumes"])
     assert (ROOT / "Dockerfile").is_file()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
@@ -20,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.core import store
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import get_project
 from designer.graphs.models import Role
@@ -48,13 +48,11 @@ def store_weights(project, upload, op: str, params: dict, node: str | None) -> d
     if upload.size > settings.NETWEAVE_MAX_UPLOAD_BYTES:
         raise InputProblem([error(f"the file is {upload.size:,} bytes; the limit is "
                                   f"{settings.NETWEAVE_MAX_UPLOAD_BYTES:,}", field="file")])
-    target = Path(settings.MEDIA_ROOT) / "weights" / str(project.pk) / f"{uuid.uuid4().hex}.pt"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as fh:
-        for chunk in upload.chunks():
-            fh.write(chunk)
+    name = f"weights/{project.pk}/{uuid.uuid4().hex}.pt"
+    target = store.write_upload(name, upload)
     try:
         report = check_weights(target, op, params, node=node or None)
+        store.put_media(name)  # workers on other hosts fetch it by this name (designer/runs/files.py)
     except WeightsError as exc:
         target.unlink(missing_ok=True)
         raise InputProblem(exc.errors) from None
