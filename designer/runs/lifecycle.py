@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import psutil
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from designer.core import store
@@ -179,6 +181,35 @@ def beat(run_id: int, holder: Holder, heartbeat: bool) -> tuple[bool, bool]:
         return False, False
     cancel, state, hostname, pid = row
     return (state == RunState.RUNNING and (hostname, pid) == (holder.hostname, holder.pid)), cancel
+
+
+@contextmanager
+def beating(run_id: int, holder: Holder):
+    """Keep the run's heartbeat from a thread while the worker does something long
+    before its watch loop beats (fetching files, a warm process still importing).
+
+    A silent minute looked like a lost worker: the housekeeping sent the run
+    again and a second worker trained it beside the first.
+    """
+    done = threading.Event()
+
+    def beat_on() -> None:
+        try:
+            while not done.wait(settings.NETWEAVE_HEARTBEAT_SECONDS):
+                try:
+                    beat(run_id, holder, heartbeat=True)
+                except DatabaseError as exc:  # the database is away: the next beat tries again
+                    log.warning("run %s: heartbeat failed: %s", run_id, exc)
+        finally:
+            connection.close()  # this thread's own
+
+    thread = threading.Thread(target=beat_on, name=f"heartbeat-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=10)
 
 
 def request_cancel(run: Run) -> Run:

@@ -83,7 +83,8 @@ def _execute(run_id: int, placed, command: list[str] | None) -> str | None:
             Run.objects.filter(pk=run.pk).update(gpus=placed.gpus)
             lifecycle.add_event(run.pk, EventKind.LOG, {
                 "level": "info", "message": placement.describe(placed.gpus, holder.hostname)})
-        write_job(claimed)
+        with lifecycle.beating(run.pk, holder):  # fetching its files from the object store may take long
+            write_job(claimed)
         return Supervisor(run, holder, placed.env).supervise(command)
     except Exception as exc:
         # One place for the worker's own failures: the run ends failed with
@@ -150,8 +151,9 @@ class Supervisor:
 
     def supervise(self, command: list[str] | None = None) -> str:
         run_dir = self.run.run_dir
-        proc = (start_child(command, run_dir, self.env) if command else
-                warm.start_job(run_dir, self.run.devices, self.env, waiting=self._beat_while_starting))
+        with lifecycle.beating(self.run.pk, self.holder):  # a busy machine's warm process may still import
+            proc = (start_child(command, run_dir, self.env) if command else
+                    warm.start_job(run_dir, self.run.devices, self.env))
         how = "forked from this worker's warm process" if isinstance(proc, warm.ForkedChild) else "started"
         lifecycle.add_event(self.run.pk, EventKind.LOG, {
             "level": "info", "message": f"job process {proc.pid} {how} on {self.holder.hostname}"})
@@ -176,22 +178,6 @@ class Supervisor:
             self.outage.call(lifecycle.add_event, self.run.pk, EventKind.LOG, {"level": "error", "message": unsent})
         return self._record_end(Outcome(proc.returncode, self.cancelled, self.lost,
                                         getattr(proc, "zygote_lost", False)))
-
-    def _beat_while_starting(self) -> None:
-        """Keep the heartbeat while the warm process is still importing.
-
-        Without it a busy machine's slow start (tens of seconds) looked like a
-        lost worker: the housekeeping sent the run again and a second worker
-        trained it beside the first.
-        """
-        now = time.monotonic()
-        if now < self.next_beat:
-            return
-        self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
-        try:
-            lifecycle.beat(self.run.pk, self.holder, heartbeat=True)
-        except TRANSIENT as exc:  # the database is away: the watch loop deals with it once started
-            log.warning("run %s: heartbeat while starting failed: %s", self.run.pk, exc)
 
     def _read(self, proc) -> None:
         for raw in proc.stdout:

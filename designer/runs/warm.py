@@ -109,12 +109,8 @@ class Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def connect(self, wait: float, waiting=None) -> socket.socket | None:
-        """A connection once the zygote has imported everything (it binds only then).
-
-        `waiting()` is called while it is not ready yet (a busy machine can take
-        tens of seconds to import torch): the supervisor keeps its heartbeat.
-        """
+    def connect(self, wait: float) -> socket.socket | None:
+        """A connection once the zygote has imported everything (it binds only then)."""
         deadline = time.monotonic() + wait
         while self.alive():
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -125,13 +121,11 @@ class Zygote:
                 conn.close()
             if time.monotonic() >= deadline:
                 return None
-            if waiting is not None:
-                waiting()
             time.sleep(0.02)
         return None
 
-    def fork(self, run_dir: Path, env: dict[str, str], wait: float, waiting=None) -> ForkedChild | None:
-        conn = self.connect(wait, waiting)
+    def fork(self, run_dir: Path, env: dict[str, str], wait: float) -> ForkedChild | None:
+        conn = self.connect(wait)
         if conn is None:
             return None
         read, write = os.pipe()
@@ -194,14 +188,11 @@ def shutdown(**_kwargs) -> None:
     _zygote = None
 
 
-def start_job(run_dir: Path, devices: int, env: dict[str, str] | None = None, waiting=None):
-    """The job's process: forked from the zygote (one device) or started cold.
-
-    `waiting()` is called now and then while the zygote is still importing.
-    """
+def start_job(run_dir: Path, devices: int, env: dict[str, str] | None = None):
+    """The job's process: forked from the zygote (one device) or started cold."""
     env = env or {}
     if devices == 1 and settings.NETWEAVE_WARM_START:
-        child = zygote().fork(run_dir, env, settings.NETWEAVE_WARM_WAIT, waiting)
+        child = zygote().fork(run_dir, env, settings.NETWEAVE_WARM_WAIT)
         if child is not None:
             return child
         log.warning("run folder %s: no warm process to fork from; starting the job cold", run_dir)
