@@ -30,12 +30,14 @@ from .norm_rules import ARGS, Attr, absorbed
 from .trace import trace
 from .weight_names import unused
 from torch.fx._symbolic_trace import _assert_is_none
-from .static_rules import FOLD, Nothing, fold, index, size_read, static_shape  # noqa: F401
+from .function_rules import reshape_whole
+from .static_rules import FOLD, Nothing, fold, index, size_read, split_sizes, static_shape  # noqa: F401
 
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
 STATIC = FOLD | {"size", "dim", getattr, torch._assert, _assert_is_none}  # static_rules
 RECURRENT = {"RNN", "LSTM", "GRU"}
 LAST_STEP = (slice(None, None, None), -1)
+RESHAPES = {"view", "reshape", torch.reshape}
 
 
 class _Importer:
@@ -48,6 +50,7 @@ class _Importer:
         self.by_id: dict[str, dict] = {}
         self.modules: dict[str, str] = {}  # node id -> module path in the original
         self.called: set[str] = set()
+        self.unbatched: set[str] = set()  # nodes computed from the model's tensors alone
         self.errors: list[dict] = []
 
     def new_id(self, name: str, is_input: bool = False) -> str:
@@ -76,6 +79,8 @@ class _Importer:
         if len(ports) != len(inputs):
             raise Unmappable(f"is called with {len(inputs)} tensors; {op} takes {len(ports)}")
         node_id = self.new_id(name)
+        if op == "Parameter" or (inputs and all(r.node in self.unbatched for r in inputs)):
+            self.unbatched.add(node_id)
         self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
         self.by_id[node_id] = self.nodes[-1]
         for ref, port in zip(inputs, ports):
@@ -151,6 +156,10 @@ class _Importer:
             if rule is None:
                 raise Unmappable("no registry op matches it (its tensors are not one "
                                  "module's own under their usual names)")
+        args = split_sizes(node, args, kwargs)
+        if node.target in RESHAPES and isinstance(args[0], Ref) and \
+                args[0].node in self.unbatched:
+            rule = reshape_whole
         for static in (size_read, fold):
             value = static(node, args, kwargs)
             if value is not None:
