@@ -30,6 +30,7 @@ from .norm_rules import ARGS, Attr, absorbed
 from .trace import trace
 from .weight_names import unused
 from torch.fx._symbolic_trace import _assert_is_none
+from .blocks import fold as fold_blocks
 from .function_rules import reshape_whole
 from .static_rules import FOLD, Nothing, fold, index, size_read, split_sizes, static_shape  # noqa: F401
 
@@ -51,6 +52,8 @@ class _Importer:
         self.modules: dict[str, str] = {}  # node id -> module path in the original
         self.called: set[str] = set()
         self.unbatched: set[str] = set()  # nodes computed from the model's tensors alone
+        self.owners: dict[str, str] = {}  # node id -> the module it was made in (blocks)
+        self.owner = ""
         self.errors: list[dict] = []
 
     def new_id(self, name: str, is_input: bool = False) -> str:
@@ -83,6 +86,7 @@ class _Importer:
             self.unbatched.add(node_id)
         self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
         self.by_id[node_id] = self.nodes[-1]
+        self.owners[node_id] = self.owner
         for ref, port in zip(inputs, ports):
             self.edges.append({"source": ref.node, "source_port": ref.port,
                                "target": node_id, "target_port": port})
@@ -91,6 +95,7 @@ class _Importer:
     def run(self) -> None:
         placeholders = 0
         for node in self.traced.graph.nodes:
+            self.owner = _owner(node)
             try:
                 if node.op == "placeholder":
                     self.values[node] = self.placeholder(node, placeholders)
@@ -262,6 +267,14 @@ class _Importer:
                                "target": node_id, "target_port": "in"})
 
 
+def _owner(node: fx.Node) -> str:
+    """The path of the module whose code made ``node`` ('' for the model's own forward)."""
+    if node.op in ("call_module", "get_attr"):
+        return node.target
+    stack = node.meta.get("nn_module_stack") or {}
+    return next(reversed(stack.values()))[0] if stack else ""
+
+
 def _tensor_arg(args) -> Ref:
     if not args or not isinstance(args[0], Ref):
         raise Unmappable("normalises a value that is not a tensor of the graph")
@@ -335,10 +348,12 @@ def _where(root: nn.Module, node: fx.Node) -> str:
     return f"'{node.name}' ({node.op} {target}){inside}"
 
 
-def import_module(module: nn.Module, example_inputs, *, name: str | None = None) -> dict:
+def import_module(module: nn.Module, example_inputs, *, name: str | None = None,
+                  blocks: bool = True) -> dict:
     """A ``netweave.graph/1`` document for ``module``; raises GraphError naming every module
     and op that has no registry counterpart. ``example_inputs`` (a tensor or a tuple, one per
-    forward argument, batch first) give the Input shapes."""
+    forward argument, batch first) give the Input shapes. With ``blocks``, submodules that
+    repeat (same class, same nodes and params) become uses of one block (``blocks.py``)."""
     if not isinstance(module, nn.Module):
         raise GraphError([error(f"import_module takes an nn.Module, got "
                                 f"{type(module).__name__}")])
@@ -364,7 +379,19 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
     if dropped:
         doc["description"] += " Left out, as forward never calls them: " + ", ".join(
             f"{path} ({type(module.get_submodule(path)).__name__})" for path in dropped) + "."
+    if blocks:
+        folded = fold_blocks(doc, importer.owners, lambda path: _class_name(module, path))
+        if folded is not doc and validate_graph(folded)["ok"]:
+            return folded
     report = validate_graph(doc)
     if not report["ok"]:
         raise GraphError(report["errors"])
     return doc
+
+
+def _class_name(root: nn.Module, path: str) -> str:
+    try:
+        cls = type(root.get_submodule(path))
+    except AttributeError:  # a tensor read at two places: never a block of its own
+        return f"tensor {path}"
+    return f"{cls.__module__}.{cls.__qualname__}"
