@@ -59,7 +59,7 @@ class Stack(nn.Module):
         x = self.shared(x)
         for unit in self.units:
             x = unit(x)
-        return self.shared(x) * x
+        return self.shared(x)  # the last unit's output is read once, the others' twice
 
 
 def test_only_submodules_alike_in_code_and_config_share_a_block():

@@ -68,7 +68,7 @@ class _Instance:
 
     def _signature(self) -> str:
         nodes = [(self.local[n["id"]], n["op"], n["params"]) for n in self.members]
-        wiring = [self._edge(e) for e in self.edges]
+        wiring = sorted({self._edge(e) for e in self.edges})  # one output read twice: once
         return json.dumps([self.cls, nodes, wiring], sort_keys=True, default=str)
 
     def _edge(self, e: dict) -> tuple:
