@@ -7,11 +7,10 @@ message that names the module and the reason (see REFUSED)."""
 from __future__ import annotations
 
 import pytest
+import timm
 import torch
 
 from workers.engine import GraphError, compile_graph, import_module, state_dict_for_graph
-
-timm = pytest.importorskip("timm")
 
 # model name -> (input size, constructor kwargs): as small as each architecture allows.
 MODELS = {
