@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from torch import nn
+
 from ..schema import sanitize_id
 from .layout import layered_positions
 
@@ -139,12 +141,21 @@ def _outermost(ranked: list[_Instance], banned: set[str]) -> list[_Instance]:
     return chosen
 
 
-def fold(doc: dict, owners: dict, class_of) -> dict:
-    """``doc`` (flat, as imported) with repeated submodules made block uses; ``class_of``
-    names a module path's class. Returns a new document; ``doc`` is left as it is."""
+def _class_name(root: nn.Module, path: str) -> str:
+    try:
+        cls = type(root.get_submodule(path))
+    except AttributeError:  # a tensor read at two places: never a block of its own
+        return f"tensor {path}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def fold(doc: dict, owners: dict, root: nn.Module) -> dict:
+    """``doc`` (flat, as imported from ``root``) with repeated submodules made block uses.
+    Returns a new document; ``doc`` is left as it is."""
     meta = doc["metadata"]["import"]
     modules = dict(meta["modules"])
-    chosen = find_instances(doc["nodes"], doc["edges"], owners, modules, class_of)
+    chosen = find_instances(doc["nodes"], doc["edges"], owners, modules,
+                            lambda path: _class_name(root, path))
     if not chosen:
         return doc
     names = _block_names(chosen)

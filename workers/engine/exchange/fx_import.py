@@ -19,20 +19,20 @@ import operator
 import torch
 from torch import fx, nn
 
+from torch.fx._symbolic_trace import _assert_is_none
+
 from ..graph.api import validate_graph
 from ..registry import get_op
 from ..schema import SCHEMA_ID, GraphError, error, sanitize_id
+from .blocks import fold as fold_blocks
+from .function_rules import Op, Ref, Tuple, reshape_whole
 from .function_rules import rules as function_rules
-from .function_rules import Op, Ref, Tuple
 from .layout import layered_positions
 from .module_rules import Unmappable, module_rule
 from .norm_rules import ARGS, Attr, absorbed
+from .static_rules import FOLD, fold, index, size_read, split_sizes, static_shape
 from .trace import trace
 from .weight_names import unused
-from torch.fx._symbolic_trace import _assert_is_none
-from .blocks import fold as fold_blocks
-from .function_rules import reshape_whole
-from .static_rules import FOLD, Nothing, fold, index, size_read, split_sizes, static_shape  # noqa: F401
 
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
 STATIC = FOLD | {"size", "dim", getattr, torch._assert, _assert_is_none}  # static_rules
@@ -380,7 +380,7 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None,
         doc["description"] += " Left out, as forward never calls them: " + ", ".join(
             f"{path} ({type(module.get_submodule(path)).__name__})" for path in dropped) + "."
     if blocks:
-        folded = fold_blocks(doc, importer.owners, lambda path: _class_name(module, path))
+        folded = fold_blocks(doc, importer.owners, module)
         if folded is not doc and validate_graph(folded)["ok"]:
             return folded
     report = validate_graph(doc)
@@ -388,10 +388,3 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None,
         raise GraphError(report["errors"])
     return doc
 
-
-def _class_name(root: nn.Module, path: str) -> str:
-    try:
-        cls = type(root.get_submodule(path))
-    except AttributeError:  # a tensor read at two places: never a block of its own
-        return f"tensor {path}"
-    return f"{cls.__module__}.{cls.__qualname__}"
