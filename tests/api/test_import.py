@@ -90,3 +90,30 @@ def test_it_lists_blocks_of_newest_versions_only(viewer_client, project, owner, 
     create_graph(project, "plain", owner, documents.tiny_cnn())
     save_version(graph, documents.tiny_cnn(), editor, "blocks removed")
     assert viewer_client.get(f"/api/projects/{project.pk}/blocks").json()["count"] == 0
+
+
+def test_an_imported_model_opens_as_a_graph_of_blocks(editor_client, project):
+    body = {"name": "resnet", "torchvision": "resnet18", "input_shape": [3, 32, 32]}
+    response = editor_client.post(f"/api/projects/{project.pk}/graphs/import", body, format="json")
+    assert response.status_code == 201, response.content
+    graph = Graph.objects.get(project=project, name="resnet")
+    opened = editor_client.get(f"/api/graphs/{graph.pk}/versions/1").json()
+    uses = [n["id"] for n in opened["document"]["nodes"] if n["op"] == "block:BasicBlock"]
+    assert uses == ["layer1_0", "layer1_1"] and graph.head.valid is True
+    listed = editor_client.get(f"/api/projects/{project.pk}/blocks").json()["results"]
+    assert [b["name"] for b in listed] == ["BasicBlock"]
+
+
+def test_a_timm_model_imported_by_the_engine_is_accepted_as_a_document(editor_client, project):
+    import timm
+    import torch
+
+    from workers.engine import import_module
+
+    model = timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=32).eval()
+    document = import_module(model, torch.randn(1, 3, 32, 32), name="vit")
+    body = {"name": "vit", "document": document}
+    response = editor_client.post(f"/api/projects/{project.pk}/graphs/import", body, format="json")
+    assert response.status_code == 201, response.content
+    stored = Graph.objects.get(project=project, name="vit")
+    assert stored.head.valid is True and stored.head.document["blocks"]

@@ -43,7 +43,8 @@ def test_torchvision_models_round_trip(factory):
 
 
 def test_resnet_nodes_are_named_after_the_modules_and_laid_out_by_depth():
-    doc = import_module(torchvision.models.resnet18(weights=None), torch.randn(1, 3, 64, 64))
+    doc = import_module(torchvision.models.resnet18(weights=None), torch.randn(1, 3, 64, 64),
+                        blocks=False)
     by_id = {n["id"]: n for n in doc["nodes"]}
     conv = by_id["layer1_0_conv1"]
     assert conv["op"] == "Conv2d"

@@ -255,6 +255,8 @@ FUNCTIONS = {
     "MatMul": lambda p, a: a[0] @ a[1],
     "Concat": lambda p, a: torch.cat(a, dim=p["dim"]),
     "Reshape": lambda p, a: a[0].reshape(a[0].shape[0], *p["shape"]),
+    "ScaledDotProductAttention": lambda p, a: torch.nn.functional.scaled_dot_product_attention(
+        *a, scale=p["scale"], is_causal=p["is_causal"]),
     "Permute": lambda p, a: a[0].permute(*p["dims"]),
     "Transpose": lambda p, a: a[0].transpose(p["dim0"], p["dim1"]),
     "Squeeze": lambda p, a: a[0].squeeze(p["dim"]),
@@ -298,6 +300,7 @@ def reference(doc: dict, inputs: dict, modules: nn.Module | None = None
     tensor); raises what PyTorch raises. ``modules`` from an earlier call are reused (to
     run again in eval mode)."""
     modules, values = nn.Module() if modules is None else modules, {}
+    unbatched = set()  # the values computed from Parameters alone (Reshape reads them whole)
     order, sources = _order(doc)
     for node in order:
         op, nid = node["op"], node["id"]
@@ -313,10 +316,18 @@ def reference(doc: dict, inputs: dict, modules: nn.Module | None = None
             continue
         if op == "Parameter":
             values[(nid, "out")] = _parameter(modules, nid, _defaults(op, node["params"]))
+            unbatched.add((nid, "out"))
             continue
         p = _defaults(op, node["params"])
-        if op in FUNCTIONS:
+        if op == "ScaledDotProductAttention":
+            args = [values[ports[k]] for k in ("q", "k", "v")]
+        if op == "Reshape" and ports["in"] in unbatched:  # a Parameter is reshaped whole
+            values[(nid, "out")] = args[0].reshape(p["shape"])
+            unbatched.add((nid, "out"))
+        elif op in FUNCTIONS:
             values[(nid, "out")] = FUNCTIONS[op](p, args)
+            if ports and all(src in unbatched for src in ports.values()):
+                unbatched.add((nid, "out"))
         elif op in SPLITS:
             for i, piece in enumerate(SPLITS[op](p, args[0])):
                 values[(nid, f"out{i}")] = piece

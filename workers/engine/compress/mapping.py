@@ -62,7 +62,7 @@ def _rewrite_widths(doc: dict, module: nn.Module) -> dict:
 
 def _flattened(doc: dict, module: fx.GraphModule, example: tuple) -> tuple[dict, dict]:
     """The pruned module imported as a flat graph, and its weights renamed to fit it."""
-    flat = import_module(module, example, name=doc.get("name"))
+    flat = import_module(module, example, name=doc.get("name"), blocks=False)
     flat["description"] = (doc.get("description") or "") + \
         " Pruned: blocks expanded, since their instances now differ in width."
     flat["variables"] = {}

@@ -35,6 +35,13 @@ class Tuple:
     entries: tuple
 
 
+class Unbound:
+    """``x.unbind(dim)``: indexing it picks one slice, a Select node made when used."""
+
+    def __init__(self, ref: Ref, dim: int):
+        self.ref, self.dim = ref, dim
+
+
 class Batch:
     """The batch size (``x.size(0)``, ``x.shape[0]``) of the tensor ``ref``: only
     meaningful inside a reshape or an expand."""
@@ -158,6 +165,8 @@ def get_attribute(args, kwargs):
 
 def getitem(args, kwargs):
     value, index = args
+    if isinstance(value, Unbound) and isinstance(index, int):
+        return Op("Select", {"dim": value.dim, "index": index}, [value.ref])
     if isinstance(value, ShapeOf) and index == 0:
         return Batch()
     if isinstance(value, Tuple) and isinstance(index, int) and \
@@ -170,6 +179,34 @@ def getitem(args, kwargs):
         raise Unmappable(f"reads size {index!r} of a tensor; only the batch size (size 0) "
                          f"maps, inside a reshape")
     raise Unmappable(f"indexes a value with {index!r}; slicing tensors has no registry op")
+
+
+def unbind(args, kwargs):
+    bound = _bind(args, kwargs, ("input", "dim"), {"dim": 0})
+    return Unbound(_tensor(bound["input"]), bound["dim"])
+
+
+def reshape_whole(args, kwargs):
+    """A reshape of a tensor without a batch (a Parameter's ``gamma.reshape(1, -1, 1, 1)``):
+    the whole tensor, every size given."""
+    source, *shape = args
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = list(shape[0])
+    shape = shape or list(kwargs.get("shape") or ())
+    if not shape or not all(isinstance(d, int) for d in shape):
+        raise Unmappable(f"reshapes a tensor of the model to {shape!r}; only plain sizes map")
+    return Op("Reshape", {"shape": shape}, [_tensor(source)])
+
+
+def sdpa(args, kwargs):
+    bound = _bind(args, kwargs, ("query", "key", "value", "attn_mask", "dropout_p",
+                                 "is_causal", "scale", "enable_gqa"),
+                  {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None,
+                   "enable_gqa": False})
+    _only(bound, attn_mask=None, dropout_p=0.0, enable_gqa=False)
+    return Op("ScaledDotProductAttention", {"scale": bound["scale"],
+                                            "is_causal": bound["is_causal"]},
+              [_tensor(bound[k], k) for k in ("query", "key", "value")])
 
 
 def reduce(op: str):
@@ -319,6 +356,8 @@ def _table() -> dict:
     table[F.layer_norm] = layer_norm
     table[torch.select] = table["select"] = select
     table["expand"] = expand
+    table[torch.unbind] = table["unbind"] = unbind
+    table[F.scaled_dot_product_attention] = sdpa
     from torchvision.ops import stochastic_depth as stochastic_depth_fn
     table[stochastic_depth_fn] = stochastic_depth
     _pool_rules(table)

@@ -8,7 +8,7 @@ names the module path and the op; nothing is dropped.
 
 Node ids are the fx node names (``layer1_0_conv1``), sanitised and unique; the
 document's ``metadata.import.modules`` maps each node id to the module path it
-came from (``layer1.0.conv1``), and ``state_dict_for_graph`` renames the
+came from (``layer1.0.conv1``), and ``state_dict_for_graph`` (weight_names) renames the
 original's state_dict keys with it, so the compiled graph loads the original
 weights with ``strict=True``.
 """
@@ -19,22 +19,26 @@ import operator
 import torch
 from torch import fx, nn
 
+from torch.fx._symbolic_trace import _assert_is_none
+
 from ..graph.api import validate_graph
 from ..registry import get_op
 from ..schema import SCHEMA_ID, GraphError, error, sanitize_id
+from .blocks import fold as fold_blocks
+from .function_rules import Op, Ref, Tuple, reshape_whole
 from .function_rules import rules as function_rules
-from .function_rules import Op, Ref, Tuple
 from .layout import layered_positions
 from .module_rules import Unmappable, module_rule
 from .norm_rules import ARGS, Attr, absorbed
+from .static_rules import FOLD, fold, index, size_read, split_sizes, static_shape
 from .trace import trace
-from torch.fx._symbolic_trace import _assert_is_none
-from .static_rules import FOLD, Nothing, fold, index, size_read, static_shape  # noqa: F401
+from .weight_names import unused
 
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
 STATIC = FOLD | {"size", "dim", getattr, torch._assert, _assert_is_none}  # static_rules
 RECURRENT = {"RNN", "LSTM", "GRU"}
 LAST_STEP = (slice(None, None, None), -1)
+RESHAPES = {"view", "reshape", torch.reshape}
 
 
 class _Importer:
@@ -47,6 +51,9 @@ class _Importer:
         self.by_id: dict[str, dict] = {}
         self.modules: dict[str, str] = {}  # node id -> module path in the original
         self.called: set[str] = set()
+        self.unbatched: set[str] = set()  # nodes computed from the model's tensors alone
+        self.owners: dict[str, str] = {}  # node id -> the module it was made in (blocks)
+        self.owner = ""
         self.errors: list[dict] = []
 
     def new_id(self, name: str, is_input: bool = False) -> str:
@@ -75,8 +82,11 @@ class _Importer:
         if len(ports) != len(inputs):
             raise Unmappable(f"is called with {len(inputs)} tensors; {op} takes {len(ports)}")
         node_id = self.new_id(name)
+        if op == "Parameter" or (inputs and all(r.node in self.unbatched for r in inputs)):
+            self.unbatched.add(node_id)
         self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
         self.by_id[node_id] = self.nodes[-1]
+        self.owners[node_id] = self.owner
         for ref, port in zip(inputs, ports):
             self.edges.append({"source": ref.node, "source_port": ref.port,
                                "target": node_id, "target_port": port})
@@ -85,6 +95,7 @@ class _Importer:
     def run(self) -> None:
         placeholders = 0
         for node in self.traced.graph.nodes:
+            self.owner = _owner(node)
             try:
                 if node.op == "placeholder":
                     self.values[node] = self.placeholder(node, placeholders)
@@ -150,6 +161,10 @@ class _Importer:
             if rule is None:
                 raise Unmappable("no registry op matches it (its tensors are not one "
                                  "module's own under their usual names)")
+        args = split_sizes(node, args, kwargs)
+        if node.target in RESHAPES and isinstance(args[0], Ref) and \
+                args[0].node in self.unbatched:
+            rule = reshape_whole
         for static in (size_read, fold):
             value = static(node, args, kwargs)
             if value is not None:
@@ -252,6 +267,14 @@ class _Importer:
                                "target": node_id, "target_port": "in"})
 
 
+def _owner(node: fx.Node) -> str:
+    """The path of the module whose code made ``node`` ('' for the model's own forward)."""
+    if node.op in ("call_module", "get_attr"):
+        return node.target
+    stack = node.meta.get("nn_module_stack") or {}
+    return next(reversed(stack.values()))[0] if stack else ""
+
+
 def _tensor_arg(args) -> Ref:
     if not args or not isinstance(args[0], Ref):
         raise Unmappable("normalises a value that is not a tensor of the graph")
@@ -325,10 +348,12 @@ def _where(root: nn.Module, node: fx.Node) -> str:
     return f"'{node.name}' ({node.op} {target}){inside}"
 
 
-def import_module(module: nn.Module, example_inputs, *, name: str | None = None) -> dict:
+def import_module(module: nn.Module, example_inputs, *, name: str | None = None,
+                  blocks: bool = True) -> dict:
     """A ``netweave.graph/1`` document for ``module``; raises GraphError naming every module
     and op that has no registry counterpart. ``example_inputs`` (a tensor or a tuple, one per
-    forward argument, batch first) give the Input shapes."""
+    forward argument, batch first) give the Input shapes. With ``blocks``, submodules that
+    repeat (same class, same nodes and params) become uses of one block (``blocks.py``)."""
     if not isinstance(module, nn.Module):
         raise GraphError([error(f"import_module takes an nn.Module, got "
                                 f"{type(module).__name__}")])
@@ -342,7 +367,7 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
     if importer.errors:
         raise GraphError(importer.errors)
     cls = type(module)
-    dropped = _unused(module, set(importer.modules.values()))
+    dropped = unused(module, set(importer.modules.values()))
     positions = layered_positions([n["id"] for n in importer.nodes], importer.edges)
     for node in importer.nodes:
         node["position"] = positions[node["id"]]
@@ -354,55 +379,12 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None)
     if dropped:
         doc["description"] += " Left out, as forward never calls them: " + ", ".join(
             f"{path} ({type(module.get_submodule(path)).__name__})" for path in dropped) + "."
+    if blocks:
+        folded = fold_blocks(doc, importer.owners, module)
+        if folded is not doc and validate_graph(folded)["ok"]:
+            return folded
     report = validate_graph(doc)
     if not report["ok"]:
         raise GraphError(report["errors"])
     return doc
 
-
-def _unused(module: nn.Module, used: set[str]) -> list[str]:
-    """The outermost submodules whose weights no imported node holds: heads that the traced
-    forward never calls (GoogLeNet's and Inception v3's auxiliary classifiers in eval)."""
-    def covered(key: str) -> bool:
-        parts = key.split(".")
-        return any(".".join(parts[:cut]) in used for cut in range(len(parts), 0, -1))
-
-    keys = list(module.state_dict())
-    loose = {k for k in keys if not covered(k)}
-    out: list[str] = []
-    for key in sorted(loose):
-        parts = key.split(".")[:-1]
-        for cut in range(1, len(parts) + 1):  # the shortest prefix holding only loose keys
-            prefix = ".".join(parts[:cut]) + "."
-            if all(k in loose for k in keys if k.startswith(prefix)):
-                if prefix[:-1] not in out:
-                    out.append(prefix[:-1])
-                break
-    return out
-
-
-def state_dict_for_graph(doc: dict, state_dict: dict) -> dict:
-    """The original module's ``state_dict`` with its keys renamed to the imported graph's
-    node ids (``layer1.0.conv1.weight`` -> ``layer1_0_conv1.weight``), for
-    ``compiled.load_state_dict(..., strict=True)``. Raises GraphError for a key that
-    belongs to no node (a submodule that forward never calls)."""
-    meta = (doc.get("metadata") or {}).get("import") or {}
-    by_path = {path: node_id for node_id, path in (meta.get("modules") or {}).items()}
-    dropped = tuple(f"{path}." for path in meta.get("dropped") or ())
-    out, orphans = {}, []
-    for key, value in state_dict.items():
-        if key.startswith(dropped):  # an auxiliary head the graph left out, as noted
-            continue
-        parts = key.split(".")
-        for cut in range(len(parts), 0, -1):  # the whole key: a Parameter node's tensor
-            node_id = by_path.get(".".join(parts[:cut]))
-            if node_id is not None:
-                out[".".join([node_id, *parts[cut:]])] = value
-                break
-        else:
-            orphans.append(key)
-    if orphans:
-        raise GraphError([error(f"the state_dict key {key!r} belongs to no imported node "
-                                f"(its module is never called in forward)") for key in
-                          orphans[:20]])
-    return out

@@ -16,14 +16,14 @@ import torch
 from torch import fx
 from torch.fx._symbolic_trace import _assert_is_none
 
-from .function_rules import Batch, Op, Ref, ShapeOf, Tuple
+from .function_rules import Batch, Op, Ref, ShapeOf, Tuple, Unbound
 from .module_rules import Unmappable
 
 FOLD = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.truediv,
         operator.mod, operator.pow, operator.neg, operator.eq, operator.ne, operator.lt,
         operator.le, operator.gt, operator.ge, operator.not_, operator.and_, operator.or_,
         operator.getitem}
-SYMBOLIC = (Ref, Batch, ShapeOf, Tuple)
+SYMBOLIC = (Ref, Batch, ShapeOf, Tuple, Unbound)
 
 
 class Nothing:
@@ -85,6 +85,19 @@ def fold(node: fx.Node, args: tuple, kwargs: dict):
     if _is_plain(args) and not kwargs:
         return node.target(*args)
     return None
+
+
+def split_sizes(node: fx.Node, args: tuple, kwargs: dict) -> tuple:
+    """``x.split(32, dim=1)``: the piece size as the list of sizes the trace's shape gives."""
+    if node.target not in ("split", torch.split):
+        return args
+    size = args[1] if len(args) > 1 else kwargs.get("split_size_or_sections")
+    dim = args[2] if len(args) > 2 else kwargs.get("dim", 0)
+    shape = static_shape(node.args[0])
+    if not isinstance(size, int) or shape is None or not -len(shape) <= dim < len(shape):
+        return args
+    total = shape[dim]
+    return (args[0], [min(size, total - start) for start in range(0, total, size)], *args[2:])
 
 
 def index(source: Ref, entries) -> list[Op]:

@@ -74,13 +74,20 @@ def _reshape_target(p, shapes) -> tuple:
     return tuple(target)
 
 
+def _reshape_shape(p, s):
+    batch = (s[0][0],) if None in s[0] else ()  # a Parameter has no batch: reshaped whole
+    return batch + _reshape_target(p, s)
+
+
 @register_op("Reshape", kind="function", category="Shape",
-             help="Reshapes each sample (the batch dim is kept; one size may be -1)",
+             help="Reshapes each sample (the batch dim is kept; one size may be -1); a "
+                  "tensor without a batch (a Parameter) is reshaped whole",
              params=(Shape("shape", [-1], "New per-sample shape, batch excluded"),),
-             shape=lambda p, s: (s[0][0],) + _reshape_target(p, s), count=lambda p, s: 0,
-             flops=lambda p, s, o: 0, input_dtype="any")
+             shape=_reshape_shape, count=lambda p, s: 0,
+             flops=lambda p, s, o: 0, input_dtype="any", batch="broadcast")
 def reshape(g, args, p, shapes, target):
-    return {"out": g.call_method("reshape", (args[0], -1, *_reshape_target(p, shapes)))}
+    batch = (-1,) if None in shapes[0] else ()
+    return {"out": g.call_method("reshape", (args[0], *batch, *_reshape_target(p, shapes)))}
 
 
 def _perm(p, shapes) -> tuple:

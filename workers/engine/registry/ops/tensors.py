@@ -65,28 +65,34 @@ def batch_expand(g, args, p, shapes, target):
     return {"out": g.call_method("expand", (args[0], size, *[-1] * (len(shapes[0]) - 1)))}
 
 
+def _not_batch(p, shape, what: str) -> int:
+    """The dim ``p['dim']`` names, which must not be the batch (wherever a Permute put it:
+    ``qkv.permute(2, 0, 3, 1, 4).unbind(0)`` selects along dim 0 after the batch moved)."""
+    dim = norm_dim(p["dim"], len(shape))
+    if shape[dim] is None:
+        raise ShapeError(f"cannot {what} the batch dimension (dim {dim})")
+    return dim
+
+
 def _select_shape(p, s):
-    dim = norm_dim(p["dim"], len(s[0]))
-    if dim == 0:
-        raise ShapeError("cannot select along the batch dimension (dim 0)")
+    dim = _not_batch(p, s[0], "select along")
     if not -s[0][dim] <= p["index"] < s[0][dim]:
         raise ShapeError(f"has index {p['index']}, outside dim {dim} of size {s[0][dim]}")
     return s[0][:dim] + s[0][dim + 1:]
 
 
 @register_op("Select", kind="function", category="Shape",
-             help="One position along dim, which goes away (ViT's x[:, 0])",
+             help="One position along dim, which goes away (ViT's x[:, 0]); any dim but the batch",
              params=(Int("dim", 1, "Dim (0 is the batch)", min=-8, max=7),
                      Int("index", 0, "Position (negative counts from the end)", min=-2**31)),
-             shape=_select_shape, count=zero, flops=lambda p, s, o: 0, input_dtype="any")
+             shape=_select_shape, count=zero, flops=lambda p, s, o: 0, input_dtype="any",
+             batch="anywhere")
 def select(g, args, p, shapes, target):
     return {"out": g.call_method("select", (args[0], p["dim"], p["index"]))}
 
 
 def _slice_range(p, s) -> tuple[int, range]:
-    dim = norm_dim(p["dim"], len(s[0]))
-    if dim == 0:
-        raise ShapeError("cannot slice the batch dimension (dim 0)")
+    dim = _not_batch(p, s[0], "slice")
     picked = range(s[0][dim])[slice(p["start"], p["end"], p["step"])]
     if not picked:
         raise ShapeError(f"picks nothing from dim {dim} of size {s[0][dim]}")
@@ -106,7 +112,8 @@ def _slice_shape(p, s):
                      Int("end", None, "Stop before this position (empty: the end)",
                          min=-2**31, nullable=True),
                      Int("step", 1, "Step", min=1)),
-             shape=_slice_shape, count=zero, flops=lambda p, s, o: 0, input_dtype="any")
+             shape=_slice_shape, count=zero, flops=lambda p, s, o: 0, input_dtype="any",
+             batch="anywhere")
 def slice_(g, args, p, shapes, target):
     dim, _ = _slice_range(p, shapes)
     index = (slice(None),) * dim + (slice(p["start"], p["end"], p["step"]),)
