@@ -2,18 +2,16 @@
 
 The database is the record: the stream sends RunEvent rows after the id the
 browser last saw (Last-Event-ID), then waits for a Redis wake-up on
-`run:<id>` (or polls the database every 0.2 s without Redis), sends what is
-new, keeps the connection alive with comments, and ends after the event
+`run:<id>` (designer/runs/wakeups.py: one subscriber per process for all its
+streams; without Redis the stream polls the database every 0.2 s), sends what is new, keeps the connection alive with comments, and ends after the event
 that puts the run in a final state.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.db import OperationalError, connection
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,10 +19,12 @@ from django.views.decorators.csrf import csrf_exempt
 from designer.core.errors import InputProblem
 from designer.core.params import query_int
 from designer.core.permissions import NOT_FOUND, role_of
-from designer.runs import live
+from designer.runs import wakeups
 from designer.runs.models import TERMINAL_STATES, EventKind, Run, RunEvent
 
 POLL_SECONDS = 0.2
+# Redis configured but away (restarting): poll, gently, until it is back.
+OUTAGE_POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
 # With Redis, the database is still read now and then: a lost wake-up costs
 # at most this long.
@@ -104,7 +104,7 @@ async def _page(run_id: int, after: int) -> list[RunEvent]:
 
 async def events(run_id: int, after: int):
     """The stream itself: replay, then live, until the run's final state."""
-    waker = await Waker.open(run_id)
+    waker = wakeups.listen(run_id)
     last_sent = time.monotonic()
     try:
         yield "retry: 1000\n\n"
@@ -123,12 +123,18 @@ async def events(run_id: int, after: int):
             if finished:
                 return
             if len(page) < PAGE:
-                await waker.wait(RECHECK_SECONDS if waker.live else POLL_SECONDS)
+                await waker.wait(_wait_seconds(waker))
             if time.monotonic() - last_sent >= KEEPALIVE_SECONDS:
                 yield ": keep-alive\n\n"
                 last_sent = time.monotonic()
     finally:
-        await waker.close()
+        waker.close()
+
+
+def _wait_seconds(waker: wakeups.Listener) -> float:
+    if waker.live:
+        return RECHECK_SECONDS
+    return POLL_SECONDS if waker.hub is None else OUTAGE_POLL_SECONDS
 
 
 async def _read(run_id: int, after: int) -> tuple[list[RunEvent], bool]:
@@ -148,71 +154,3 @@ async def _finished_without_event(run_id: int) -> bool:
     finally:
         await _release_connection()
     return state is None or state in TERMINAL_STATES
-
-
-class Waker:
-    """Redis pub/sub on `run:<id>` when Redis is configured; otherwise a sleep (polling).
-
-    Redis going away (a restart) never ends a stream: the waker falls back to
-    polling the database and subscribes again once Redis answers.
-    """
-
-    RESUBSCRIBE_SECONDS = 1.0
-
-    def __init__(self, run_id: int):
-        self.run_id, self.pubsub, self.client = run_id, None, None
-        self.next_try = 0.0
-
-    @property
-    def live(self) -> bool:
-        return self.pubsub is not None
-
-    @classmethod
-    async def open(cls, run_id: int) -> "Waker":
-        waker = cls(run_id)
-        await waker._subscribe()
-        return waker
-
-    async def _subscribe(self) -> None:
-        if not live.redis_enabled() or time.monotonic() < self.next_try:
-            return
-        import redis.asyncio as redis
-
-        self.client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
-        self.pubsub = self.client.pubsub()
-        try:
-            await self.pubsub.subscribe(live.channel(self.run_id))
-        except (redis.RedisError, OSError):
-            await self.close()  # Redis down: the database still answers, by polling
-
-    async def wait(self, timeout: float) -> None:
-        if self.pubsub is None:
-            await asyncio.sleep(timeout)
-            await self._subscribe()
-            return
-        import redis.asyncio as redis
-
-        try:
-            await self._next_message(timeout)
-        except (redis.RedisError, OSError):
-            await self.close()
-
-    async def _next_message(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
-            if message is not None:
-                # Several wake-ups may be queued: one read of the DB serves them all.
-                while await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=0):
-                    pass
-                return
-
-    async def close(self) -> None:
-        pubsub, client, self.pubsub, self.client = self.pubsub, self.client, None, None
-        self.next_try = time.monotonic() + self.RESUBSCRIBE_SECONDS
-        for part in (pubsub, client):
-            if part is not None:
-                try:
-                    await part.aclose()
-                except Exception:  # closing a connection to a Redis that went away
-                    pass
