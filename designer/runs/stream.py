@@ -3,11 +3,14 @@
 The database is the record: the stream sends RunEvent rows after the id the
 browser last saw (Last-Event-ID), then waits for a Redis wake-up on
 `run:<id>` (designer/runs/wakeups.py: one subscriber per process for all its
-streams; without Redis the stream polls the database every 0.2 s), sends what is new, keeps the connection alive with comments, and ends after the event
-that puts the run in a final state.
+streams; without Redis the stream polls the database every 0.2 s), sends
+what is new (one query for all the streams of a run at the same event),
+keeps the connection alive with comments, and ends after the event that
+puts the run in a final state.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -32,31 +35,42 @@ RECHECK_SECONDS = 2.0
 PAGE = 500
 
 
-async def _user(request):
+def _user(request):
     """Session user, or the owner of an `Authorization: Token <key>` header."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Token "):
         from rest_framework.authtoken.models import Token
 
-        token = await Token.objects.select_related("user").filter(key=header[6:].strip()).afirst()
+        token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
         return token.user if token and token.user.is_active else None
-    user = await request.auser()
-    return user if user.is_authenticated else None
+    return request.user if request.user.is_authenticated else None
 
 
-@sync_to_async
 def _release_connection() -> None:
-    """Give this request's database connection back to the pool.
+    """Give this thread's database connection back to the pool.
 
     A stream lives for minutes and reads the database for a few
     milliseconds now and then: it must not keep a connection while it
-    waits, or a few hundred viewers exhaust the server. The async ORM runs
-    each query in this request's one thread (thread-sensitive), so closing
-    that thread's connection here releases the one the stream used. (Not
-    inside a transaction: only the tests' wrap the request in one.)
+    waits, or a few hundred viewers exhaust the server. Each read below is
+    one sync function (one trip to a thread, thread-sensitive) that queries
+    and then releases. (Not inside a transaction: only the tests' wrap the
+    request in one.)
     """
     if not connection.in_atomic_block:
         connection.close()
+
+
+@sync_to_async
+def _access(request, pk: int) -> int:
+    """200, 403 (nobody signed in) or 404 (no such run, or not a member): one trip to the database."""
+    try:
+        user = _user(request)
+        if user is None:
+            return 403
+        run = Run.objects.select_related("project").filter(pk=pk).first()
+        return 200 if run is not None and role_of(run.project, user) is not None else 404
+    finally:
+        _release_connection()
 
 
 def _last_event_id(request) -> int:
@@ -72,13 +86,10 @@ def _last_event_id(request) -> int:
 async def run_events(request, pk: int):
     if request.method != "GET":
         return JsonResponse({"detail": "Use GET."}, status=405)
-    user = await _user(request)
-    if user is None:
+    status = await _access(request, pk)
+    if status == 403:
         return JsonResponse({"detail": "Authentication credentials were not provided."}, status=403)
-    run = await Run.objects.select_related("project").filter(pk=pk).afirst()
-    allowed = run is not None and await sync_to_async(role_of)(run.project, user) is not None
-    await _release_connection()
-    if not allowed:
+    if status == 404:
         return JsonResponse({"detail": NOT_FOUND}, status=404)
     response = StreamingHttpResponse(events(pk, _last_event_id(request)), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
@@ -94,12 +105,42 @@ def _ends_run(event: RunEvent) -> bool:
     return event.kind == EventKind.STATE and json.loads(event.data).get("state") in TERMINAL_STATES
 
 
-async def _page(run_id: int, after: int) -> list[RunEvent]:
+@sync_to_async
+def _page(run_id: int, after: int) -> list[RunEvent]:
     query = RunEvent.objects.filter(run_id=run_id, pk__gt=after).order_by("pk").only("pk", "kind", "data")
     try:
-        return [event async for event in query[:PAGE]]
+        return list(query[:PAGE])
     finally:
-        await _release_connection()
+        _release_connection()
+
+
+@sync_to_async
+def _state(run_id: int) -> str | None:
+    try:
+        return Run.objects.filter(pk=run_id).values_list("state", flat=True).first()
+    finally:
+        _release_connection()
+
+
+_reading: dict[tuple, asyncio.Future] = {}
+
+
+async def _shared(waker: wakeups.Listener, read, *args):
+    """`await read(*args)`, once for all the streams of this process woken by the same wake-up.
+
+    A wake-up sets every stream of the run together, and they all stand at
+    the same event: 50 viewers of a run made 50 identical queries per
+    flush (500 a second for 4 runs), which crowded the pool and the
+    server. Now the first asks and the others share its answer. A stream
+    woken by a later wake-up never joins an earlier read (it might miss
+    the event it was woken for): the wake-up count is part of the key.
+    """
+    key = (asyncio.get_running_loop(), waker.generation, read, *args)
+    pending = _reading.get(key)
+    if pending is None:
+        pending = _reading[key] = asyncio.ensure_future(read(*args))
+        pending.add_done_callback(lambda _: _reading.pop(key, None))
+    return await asyncio.shield(pending)  # one stream going away cancels nobody's read
 
 
 async def events(run_id: int, after: int):
@@ -110,7 +151,7 @@ async def events(run_id: int, after: int):
         yield "retry: 1000\n\n"
         while True:
             try:
-                page, finished = await _read(run_id, after)
+                page, finished = await _read(waker, run_id, after)
             except OperationalError:
                 # The database is restarting or its connections are all busy:
                 # keep the stream (a reconnect would only add load), read again soon.
@@ -137,20 +178,14 @@ def _wait_seconds(waker: wakeups.Listener) -> float:
     return POLL_SECONDS if waker.hub is None else OUTAGE_POLL_SECONDS
 
 
-async def _read(run_id: int, after: int) -> tuple[list[RunEvent], bool]:
+async def _read(waker: wakeups.Listener, run_id: int, after: int) -> tuple[list[RunEvent], bool]:
     """The next page of events, and whether the stream is over (the run ended
     and the browser has its final event)."""
-    page = await _page(run_id, after)
-    if page or not await _finished_without_event(run_id):
+    page = await _shared(waker, _page, run_id, after)
+    if page:
         return page, False
-    # The final event may have landed between the read and the check.
+    state = await _shared(waker, _state, run_id)
+    if state is not None and state not in TERMINAL_STATES:
+        return page, False
+    # The final event may have landed between the read and the check: read once more, alone.
     return await _page(run_id, after), True
-
-
-async def _finished_without_event(run_id: int) -> bool:
-    """A run that ended and whose final event the browser already has: stop."""
-    try:
-        state = await Run.objects.filter(pk=run_id).values_list("state", flat=True).afirst()
-    finally:
-        await _release_connection()
-    return state is None or state in TERMINAL_STATES

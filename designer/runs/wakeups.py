@@ -30,6 +30,8 @@ PATTERN = live.channel("*")
 RECONNECT_SECONDS = 1.0
 # Seconds between PINGs on an idle connection: a half-open one is noticed.
 HEALTH_CHECK_SECONDS = 15
+# The reader looks up at least this often (to end once the last stream went).
+READ_SECONDS = 1.0
 
 
 class Listener:
@@ -42,6 +44,13 @@ class Listener:
     def live(self) -> bool:
         """Are wake-ups arriving? If not, the stream must poll."""
         return self.hub is not None and self.hub.live
+
+    @property
+    def generation(self) -> tuple[int, int]:
+        """Counts the wake-ups of this run so far: streams woken by the same one may share a read."""
+        if self.hub is None:
+            return (0, 0)
+        return (self.hub.woken_all, self.hub.woken.get(self.run_id, 0))
 
     async def wait(self, timeout: float) -> None:
         """Until a wake-up or `timeout`; wake-ups that came meanwhile count (none is missed)."""
@@ -62,6 +71,8 @@ class Hub:
 
     def __init__(self):
         self.listeners: dict[int, set[Listener]] = {}
+        self.woken: dict[int, int] = {}  # wake-ups per run followed
+        self.woken_all = 0
         self.live = False
         self.task: asyncio.Task | None = None
 
@@ -78,21 +89,31 @@ class Hub:
             followers.discard(listener)
             if not followers:
                 del self.listeners[listener.run_id]
+                self.woken.pop(listener.run_id, None)
         if not self.listeners and self.task is not None:
             self.task.cancel()  # the last stream went: so does the connection
             self.task, self.live = None, False
 
     def wake(self, run_id: int | None = None) -> None:
         """Set the events of one run's streams, or of all (None)."""
+        if run_id is None:
+            self.woken_all += 1
+        elif run_id in self.listeners:
+            self.woken[run_id] = self.woken.get(run_id, 0) + 1
         groups = self.listeners.values() if run_id is None else [self.listeners.get(run_id, ())]
         for followers in groups:
             for listener in followers:
                 listener.event.set()
 
+    def _current(self) -> bool:
+        """Is the running task still this hub's? A cancel can be swallowed inside redis-py
+        (turned into a timeout): the task then sees it was replaced, and ends."""
+        return self.task is not None and self.task is asyncio.current_task()
+
     async def _run(self) -> None:
         import redis.asyncio as redis
 
-        while True:
+        while self._current():
             try:
                 await self._subscribed(redis)
             except (redis.RedisError, OSError) as exc:
@@ -101,9 +122,11 @@ class Hub:
             except Exception:  # never leave the streams without wake-ups for good
                 log.exception("wake-ups: unexpected error; subscribing again")
             finally:
-                self.live = False
-            self.wake()  # poll now: what happened meanwhile is in the database
-            await asyncio.sleep(RECONNECT_SECONDS)
+                if self._current():  # a replaced task must not speak for its successor
+                    self.live = False
+            if self._current():
+                self.wake()  # poll now: what happened meanwhile is in the database
+                await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _subscribed(self, redis) -> None:
         from redis.asyncio.retry import Retry
@@ -115,11 +138,11 @@ class Hub:
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.psubscribe(PATTERN)
-            if not self.live:
+            if self._current() and not self.live:
                 self.live = True
                 self.wake()  # wake-ups published before this subscription are lost: read again
-            while True:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=HEALTH_CHECK_SECONDS)
+            while self._current():
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=READ_SECONDS)
                 if message is not None:
                     self._dispatch(message)
         finally:
