@@ -139,6 +139,7 @@ class Hub:
         try:
             await pubsub.psubscribe(PATTERN)
             if self._current() and not self.live:
+                log.info("wake-ups: subscribed to %s on Redis", PATTERN)
                 self.live = True
                 self.wake()  # wake-ups published before this subscription are lost: read again
             while self._current():

@@ -188,8 +188,10 @@ def test_a_postgresql_restart_mid_run_loses_nothing(stack, launch):
     assert _health(stack.url) == 503
     time.sleep(DOWN_SECONDS)
     stack.postgres.start()
+    started = time.time()
     wait_until(lambda: _health(stack.url) == 200, timeout=30, what="/api/health to recover")
-    print(f"/api/health 200 again {time.time() - stopped:.1f} s after the stop")
+    print(f"/api/health 200 again {time.time() - started:.1f} s after PostgreSQL started "
+          f"({time.time() - stopped:.1f} s after it stopped)")
     _assert_complete(run_id, viewer, stopped)
     # The child trained on while the database was away: steps stamped during the outage were kept.
     assert MetricPoint.objects.filter(run_id=run_id, time__gt=stopped, time__lt=stopped + DOWN_SECONDS).exists()
@@ -205,4 +207,39 @@ def test_a_redis_restart_mid_run_loses_nothing(stack, launch):
     assert _health(stack.url) == 200  # the database is the record: Redis away changes no answer
     stack.redis.start()
     _assert_complete(run_id, viewer, stopped)
-    assert "Traceback" not in stack.web.output()[logged:], stack.web.output()[logged:][-3000:]
+    log = stack.web.output()[logged:]
+    assert "Traceback" not in log, log[-3000:]
+    assert "wake-ups lost" in log, log[-3000:]  # the streams' one subscription saw Redis go
+
+
+def test_the_streams_subscription_comes_back_after_a_redis_restart(stack, settings):
+    """Once Redis is back, wake-ups flow again (the test above may end before: its run is short)."""
+    import asyncio
+
+    import redis
+
+    from designer.runs import live, wakeups
+
+    settings.REDIS_URL = stack.redis.url()
+
+    async def until(condition, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+
+    async def scenario() -> None:
+        listener = wakeups.listen(1)
+        try:
+            await until(lambda: listener.live)
+            stack.redis.stop()
+            await until(lambda: not listener.live)
+            await asyncio.to_thread(stack.redis.start)
+            await until(lambda: listener.live)
+            listener.event.clear()
+            assert redis.Redis.from_url(stack.redis.url()).publish(live.channel(1), "42") == 1  # one subscriber
+            await asyncio.wait_for(listener.event.wait(), 10)  # TimeoutError: the wake-up never came
+        finally:
+            listener.close()
+
+    asyncio.run(scenario())
