@@ -7,17 +7,23 @@ against the same uvicorn with no streams and no viewers. Prints p50/p99 of
 the reads in both, their ratio, the slowest first SSE byte, and how many
 streams closed before the end (none should: the runs are still running).
 
-    .venv/bin/python benches/bench_api_load.py
+    .venv/bin/python benches/bench_api_load.py [--profile PREFIX]
 
-Uses DATABASE_URL (PostgreSQL) with a scratch test database, and REDIS_URL
+With --profile, py-spy samples uvicorn through each phase into
+PREFIX-idle.txt and PREFIX-load.txt (collapsed stacks, for flamegraph.pl or
+speedscope). Uses DATABASE_URL (PostgreSQL) with a scratch test database, and REDIS_URL
 (default redis://127.0.0.1:6379/4). Goals: p99 <= 300 ms, first byte <= 1 s.
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.workers.processes import start_web  # noqa: E402
 
 import httpx  # noqa: E402
+import psutil  # noqa: E402
 
 RUNS, VIEWERS, READERS, SECONDS = 4, 50, 10, 15.0
 logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
@@ -117,19 +124,45 @@ async def phase(url: str, token: str, ids: list[int], project: int, viewers: int
             "first_byte": max(first_bytes, default=0.0), "early": len(early)}
 
 
+@contextlib.contextmanager
+def profiled(pid: int, path: str | None, cpu: dict):
+    """The CPU seconds process `pid` spends while the block runs (into cpu["seconds"]), and
+    py-spy sampling it with a path. CPU time is the figure this shared machine's load moves least."""
+    process = psutil.Process(pid)
+    before = sum(process.cpu_times()[:2])
+    if not path:
+        yield
+        cpu["seconds"] = sum(process.cpu_times()[:2]) - before
+        return
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    sampler = subprocess.Popen([spy, "record", "-p", str(pid), "-r", "100", "--format", "raw", "--nonblocking",
+                                "-o", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+        cpu["seconds"] = sum(process.cpu_times()[:2]) - before
+    finally:
+        sampler.send_signal(2)  # SIGINT: py-spy writes what it sampled and exits
+        sampler.wait(timeout=60)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", metavar="PREFIX", help="py-spy uvicorn into PREFIX-idle.txt, PREFIX-load.txt")
+    prefix = parser.parse_args().profile
     with scratch_database("test_netweave_load") as database, tempfile.TemporaryDirectory() as tmp:
         ids, project, token = prepare()
         env = env_for(database, Path(tmp), OMP_NUM_THREADS="1")
         web, url = start_web(env, Path(tmp))
         try:
             httpx.get(f"{url}/api/layers", headers={"Authorization": f"Token {token}"}, timeout=120)  # warm up
-            idle = asyncio.run(phase(url, token, ids, project, viewers=0))
+            with profiled(web.proc.pid, prefix and f"{prefix}-idle.txt", idle_cpu := {}):
+                idle = asyncio.run(phase(url, token, ids, project, viewers=0))
             stop = threading.Event()
             writers = [threading.Thread(target=stream_points, args=(run_id, stop)) for run_id in ids]
             for writer in writers:
                 writer.start()
-            loaded = asyncio.run(phase(url, token, ids, project, viewers=VIEWERS))
+            with profiled(web.proc.pid, prefix and f"{prefix}-load.txt", load_cpu := {}):
+                loaded = asyncio.run(phase(url, token, ids, project, viewers=VIEWERS))
             stop.set()
             for writer in writers:
                 writer.join()
@@ -139,6 +172,9 @@ def main() -> None:
     print(f"under load ({RUNS} runs streaming, {VIEWERS} SSE viewers, {READERS} readers): "
           f"p50 {loaded['p50']:.0f} ms, p99 {loaded['p99']:.0f} ms ({loaded['reads']} reads)")
     print(f"slowest first SSE byte: {loaded['first_byte'] * 1000:.0f} ms; streams closed early: {loaded['early']}")
+    print(f"uvicorn CPU: idle {idle_cpu['seconds'] * 1000 / idle['reads']:.1f} ms per read; under load "
+          f"{load_cpu['seconds'] / SECONDS * 100:.0f} % of a core ({load_cpu['seconds'] * 1000 / loaded['reads']:.1f} ms "
+          "per read, streams included)")
     print(f"ratio p99 under load / idle: {loaded['p99'] / idle['p99']:.1f}x (goals: p99 <= 300 ms, first byte <= 1 s)")
 
 

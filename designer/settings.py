@@ -64,13 +64,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "designer.core.middleware.RequestSizeLimitMiddleware",
-    "designer.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, and sync-only: under ASGI Django then runs the whole chain in one
+    # thread. Above the built-in ones (which can run async) it made them run
+    # on the event loop, each hook a trip to a thread and back: a dozen trips
+    # a request, each waiting its turn behind the SSE streams on a busy loop.
+    "designer.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "designer.urls"

@@ -4,13 +4,15 @@ The child speaks the job protocol (docs/contracts.md section 3): one JSON
 object per line. `Ingest` buffers parsed messages and `flush()` writes them
 in one transaction (points in batches of at most 1,000 rows, the summary per
 key, one event per batch), then publishes a wake-up. Nothing half-written:
-either a batch and its summary and event are stored, or none of them.
+either a batch and its summary and event are stored, or none of them, and
+a batch sent again after a commit its writer did not see is stored once.
 """
 from __future__ import annotations
 
 import json
 import logging
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -22,7 +24,7 @@ from designer.runs import live
 from designer.runs.rollup import rollup_rows, rollup_upsert_sql, update_rollups
 from designer.runs.storage import (BIGINT, FLOAT, TEXT, insert_rows, is_postgres, relax_commit, server_bound,
                                    unnest_params, upsert_rows, upsert_sql)
-from designer.runs.models import Artifact, EventKind, MetricPoint, MetricSummary, RunEvent
+from designer.runs.models import Artifact, EventKind, IngestMark, MetricPoint, MetricSummary, RunEvent
 
 log = logging.getLogger("netweave.runs.ingest")
 
@@ -90,6 +92,7 @@ class Ingest:
     artifacts: list[dict] = field(default_factory=list)
     done: dict | None = None
     dropped: set[str] = field(default_factory=set)
+    unsure: "Batch | None" = None  # written when the database went away: stored or not?
 
     def handle(self, message: dict) -> None:
         kind = message.get("type")
@@ -119,29 +122,72 @@ class Ingest:
 
     @property
     def pending(self) -> bool:
-        return bool(self.points or self.events or self.artifacts)
+        return bool(self.points or self.events or self.artifacts or self.unsure)
 
     def flush(self) -> int | None:
-        """Write everything buffered; return the last event id written (or None)."""
-        if not self.pending:
-            return None
-        points, events, artifacts = self.points, self.events, self.artifacts
+        """Write everything buffered; return the last event id written (or None).
+
+        A batch whose write failed (the database restarting) is kept as it
+        was and written first next time, under the same mark: if its COMMIT
+        went through unseen, the mark says so and nothing is written twice.
+        """
+        last = None
+        if self.unsure is not None:
+            last = self._write(self.unsure)
+            self.unsure = None
+        if self.points or self.events or self.artifacts:
+            self.unsure = Batch(uuid.uuid4().hex, self.points, self.events, self.artifacts)
+            self.points, self.events, self.artifacts = [], [], []
+            last = self._write(self.unsure) or last
+            self.unsure = None
+        return last
+
+    def _write(self, batch: "Batch") -> int | None:
+        """One batch in one transaction."""
         with transaction.atomic():
-            if not points:
+            if (batch.events or batch.artifacts) and not first_write(self.run_id, batch.mark):
+                log.warning("run %s: a batch stored before (its commit went unseen) was sent again; "
+                            "kept once", self.run_id)
+                return None
+            if not batch.points:
                 relax_commit()  # else write_points relaxes it in the same statement
-            last = write_points(self.run_id, points, relax=bool(points))
-            for message in artifacts:
+            last = write_points(self.run_id, batch.points, relax=bool(batch.points))
+            for message in batch.artifacts:
                 last = write_artifact(self.run_id, message) or last
-            if events:
+            if batch.events:
                 last = RunEvent.objects.bulk_create(
-                    [RunEvent.build(self.run_id, kind, payload) for kind, payload in events]
+                    [RunEvent.build(self.run_id, kind, payload) for kind, payload in batch.events]
                 )[-1].pk
             if last is not None:
                 transaction.on_commit(lambda: live.publish(self.run_id, last))
-        # Only now: a write that failed (the database restarting) keeps the
-        # batch for the next try; one that committed unseen is ignored then.
-        self.points, self.events, self.artifacts = [], [], []
         return last
+
+
+@dataclass
+class Batch:
+    """What one flush writes, with the mark that recognises it if it is written again."""
+
+    mark: str
+    points: list[Point]
+    events: list[tuple[str, dict]]
+    artifacts: list[dict]
+
+
+FIRST_WRITE = (
+    f"INSERT INTO {IngestMark._meta.db_table} (run_id, batch) VALUES (%s, %s) "
+    f"ON CONFLICT (run_id) DO UPDATE SET batch = excluded.batch WHERE {IngestMark._meta.db_table}.batch <> "
+    "excluded.batch RETURNING run_id")
+
+
+def first_write(run_id: int, mark: str) -> bool:
+    """Note `mark` as the run's last batch; False if it already was (stored before).
+
+    Only batches with events or artifacts need it: points skip their
+    duplicates on their own, and the hot path of metrics pays nothing.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(FIRST_WRITE, [run_id, mark])
+        return cursor.fetchone() is not None
 
 
 POINT_COLUMNS = ("run_id", "key", "step", "value", "time")

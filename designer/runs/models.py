@@ -236,6 +236,20 @@ class Artifact(models.Model):
         return self.run.run_dir / self.name
 
 
+class IngestMark(models.Model):
+    """The last batch of a run's output the ingest stored (designer/runs/ingest.py).
+
+    Points are unique per (run, key, step), so a batch stored twice keeps
+    them once; log, phase, checkpoint and artifact events are not. When a
+    connection drops during COMMIT the writer cannot tell whether the batch
+    went in and sends it again: its mark, written in the same transaction,
+    says it did. One row per run, overwritten by each batch.
+    """
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    batch = models.CharField(max_length=32)
+
+
 # Widths (in steps) of the pre-aggregated buckets kept for every series: each
 # level a quarter as many rows as the one before, so a series of any length
 # is read as at most a few hundred rows per line (see designer/runs/series.py).

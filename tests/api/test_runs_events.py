@@ -74,3 +74,33 @@ def test_it_accepts_a_token(client, finished_run, owner):
     response = client.get(f"/api/runs/{run.pk}/events", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200 and len(frames(response)) == 3
     assert client.get(f"/api/runs/{run.pk}/events", HTTP_AUTHORIZATION="Token nope").status_code == 403
+
+
+def test_streams_woken_by_one_wake_up_share_one_read_and_a_later_one_reads_again():
+    """50 viewers of a run wake together: one query serves them. A stream woken by a later
+    wake-up must not join that read (it could miss the event it was woken for)."""
+    import asyncio
+
+    from designer.runs import stream, wakeups
+
+    reads = []
+
+    async def read(run_id, after):
+        reads.append(after)
+        await asyncio.sleep(0.05)  # the query takes a while: everyone woken meanwhile joins
+        return [after]
+
+    async def scenario():
+        hub = wakeups.Hub()
+        hub.task = asyncio.get_running_loop().create_future()  # no Redis here: the hub is driven by hand
+        viewers = [hub.add(7) for _ in range(50)]
+        hub.wake(7)
+        first = [asyncio.ensure_future(stream._shared(v, read, 7, 100)) for v in viewers[:-1]]
+        await asyncio.sleep(0.01)
+        hub.wake(7)  # a new event while the first read runs
+        late = await stream._shared(viewers[-1], read, 7, 100)
+        return await asyncio.gather(*first), late
+
+    together, late = asyncio.run(scenario())
+    assert together == [[100]] * 49 and late == [100]
+    assert reads == [100, 100]  # one read for the 49, one for the stream woken later

@@ -64,3 +64,52 @@ def test_the_database_refuses_a_duplicate_point(make_run):
     MetricPoint.objects.create(run=run, key="train/loss", step=1, value=1.0, time=0.0)
     with pytest.raises(IntegrityError), transaction.atomic():
         MetricPoint.objects.create(run=run, key="train/loss", step=1, value=2.0, time=0.0)
+
+
+OUTPUT = [
+    {"type": "log", "level": "info", "message": "epoch 3 of 5"},
+    {"type": "phase", "phase": "training", "epoch": 3, "epochs": 5},
+    {"type": "checkpoint", "path": "checkpoints/last.pt", "epoch": 3, "step": 30, "best": False},
+    {"type": "artifact", "kind": "confusion", "step": 30, "data": {"matrix": [[1, 0], [0, 1]]}},
+    _metric(30, 0.25),
+]
+
+
+@pytest.mark.django_db(transaction=True)  # the ingest's own transaction commits for real
+def test_a_batch_whose_commit_went_unseen_is_stored_once(make_run, monkeypatch):
+    """The connection drops after the COMMIT reached the server, before its answer came
+    back: the supervision sees an OperationalError and writes the batch again (through
+    its outage backoff); logs, phases, checkpoints and artifacts are stored once."""
+    from django.db import OperationalError
+
+    from designer.runs import live
+    from designer.runs.outage import Outage
+
+    run = make_run()
+    ingest = Ingest(run.pk)
+    for message in OUTPUT:
+        ingest.handle(message)
+
+    def answer_lost(run_id, event_id):  # on_commit: the transaction is stored by now
+        monkeypatch.undo()
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(live, "publish", answer_lost)
+    with pytest.raises(OperationalError):
+        ingest.flush()
+    assert RunEvent.objects.filter(run=run).count() == 5  # it did go in
+    ingest.handle({"type": "log", "level": "info", "message": "epoch 4 of 5"})  # printed meanwhile
+    Outage(run.pk).call(ingest.flush)
+    kinds = list(RunEvent.objects.filter(run=run).values_list("kind", flat=True))
+    assert sorted(kinds) == sorted(["log", "phase", "checkpoint", "artifact", "metrics", "log"])
+    logs = [json.loads(d)["message"] for d in RunEvent.objects.filter(run=run, kind="log").values_list("data", flat=True)]
+    assert logs == ["epoch 3 of 5", "epoch 4 of 5"]
+    assert MetricPoint.objects.filter(run=run).count() == 1
+
+
+def test_the_same_output_printed_twice_is_stored_twice(make_run):
+    """Only a batch written again is recognised: a job that logs the same line twice keeps both."""
+    run = make_run()
+    _ingest(run.pk, [OUTPUT[0]])
+    _ingest(run.pk, [OUTPUT[0]])
+    assert RunEvent.objects.filter(run=run, kind="log").count() == 2
