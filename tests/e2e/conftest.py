@@ -44,8 +44,12 @@ def _test_database_url() -> str:
     return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(django_db_setup, tmp_path_factory):
+    """One web process and one worker for every browser test: starting them (and
+    warming the worker's zygote) per module cost the suite minutes. Each test's
+    database is flushed after it; a run still training then finds its row gone
+    and its worker stops it."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (CI's .ci/run does)")
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
@@ -57,8 +61,9 @@ def stack(django_db_setup, tmp_path_factory):
            "NETWEAVE_RUNS_ROOT": str(base / "runs"), "OMP_NUM_THREADS": "1"}
     # Whitenoise serves what collectstatic gathered (the editor's build among it) at /static/.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    worker = start_worker("e2e-worker", env, base, queues=["cpu"])
+    worker = start_worker("e2e-worker", env, base, queues=["cpu"], wait=False)  # starts beside the web
     web, url = start_web(env, base)
+    worker.wait_for_output(" ready.")
     stack = Stack(url, worker, web, env, base)
     yield stack
     stack.web.stop()
