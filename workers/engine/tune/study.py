@@ -49,6 +49,8 @@ class SamplerConfig(_Strict):
         "NSGA-II (several objectives)")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the sampler")
     n_startup_trials: int = Field(10, ge=0, le=1000, description="TPE / GP: random trials before the model")
+    multivariate: bool = Field(True, description="TPE: model the params jointly (Optuna's multivariate "
+                               "TPE); off: one model per param")
 
 
 class PrunerConfig(_Strict):
@@ -150,7 +152,8 @@ def build_sampler(config: TuneConfig, offset: int = 0):
     if s.name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if s.name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.n_startup_trials, multivariate=True)
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.n_startup_trials,
+                                                    multivariate=s.multivariate)
     if s.name == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     if s.name == "gp":
