@@ -7,8 +7,9 @@ whose trials are child runs) registers here, from its app's ``ready()``:
 - ``step(run_id)``: one idempotent, short step of the coordination, run by any
   worker in a task instead of a job child; the coordinated run holds no
   process, so it is never reaped as lost, and any worker carries it on;
-- ``child_job(child)``: what a child run's job.json gets beyond its own row (the
-  trial's graph and its Optuna trial).
+- ``child_job(child, copy=False)``: what a child run's job.json gets beyond its
+  own row (the trial's graph and its Optuna trial); ``copy=True`` for a clone or
+  a resume of the child (the trial's graph, no trial to report to).
 
 Launch checks that need the graph or the dataset are not hooks: they are the
 kind's config model's ``check_job(graph, description)``, in the engine
@@ -47,11 +48,26 @@ def coordinated_kinds() -> list[str]:
     return [kind for kind, hooks in _HOOKS.items() if hooks.step is not None]
 
 
+MAX_COPIES = 50
+
+
 def child_job(run) -> dict:
-    """Extra job.json fields of a child run, from its parent's kind (none for other runs)."""
-    parent = run.parent
-    hook = of(parent.kind).child_job if parent is not None else None
-    return hook(run) if hook is not None else {}
+    """Extra job.json fields of a child run, from its parent's kind (none for other runs).
+
+    A copy (clone, resume: same kind and graph version, its parent the run it copies) of a
+    child, or a copy of a copy, asks the same hook about the child it comes from."""
+    source = run
+    for _ in range(MAX_COPIES):
+        parent = source.parent
+        if parent is None:
+            return {}
+        hook = of(parent.kind).child_job
+        if hook is not None:
+            return hook(source, copy=source is not run)
+        if (parent.kind, parent.graph_version_id) != (source.kind, source.graph_version_id):
+            return {}  # started from another run (an input), not a copy of it
+        source = parent
+    return {}
 
 
 def nudge(run_id: int, countdown: float | None = None) -> None:

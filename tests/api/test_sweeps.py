@@ -109,3 +109,25 @@ def test_only_sweeps_have_sweep_pages(editor_client, graph, runs_root):
     run_id = editor_client.post("/api/runs", {"graph": graph.pk, "dataset": {"kind": "digits"}},
                                 format="json").json()["id"]
     assert editor_client.get(f"/api/sweeps/{run_id}/trials").status_code == 404
+
+
+def test_a_clone_or_resume_of_a_trial_trains_the_trials_graph_and_config(editor_client, graph, runs_root):
+    import json
+
+    from designer.runs.lifecycle import Claim
+    from designer.runs.supervisor import write_job
+
+    sweep = _launch_and_step(editor_client, graph, n_trials=1, parallelism=1)
+    trial = Trial.objects.get(sweep=sweep)
+    Run.objects.filter(pk=trial.run_id).update(state="failed")
+    trial.run.last_checkpoint.parent.mkdir(parents=True)
+    trial.run.last_checkpoint.write_bytes(b"weights")
+    copies = [editor_client.post(f"/api/runs/{trial.run_id}/{action}", {}, format="json").json()["id"]
+              for action in ("clone", "resume")]
+    copies.append(editor_client.post(f"/api/runs/{copies[0]}/clone", {}, format="json").json()["id"])
+    for copy in Run.objects.filter(pk__in=copies):
+        job = json.loads(write_job(Claim(copy, None, None)).read_text())
+        conv1 = next(n for n in job["graph"]["nodes"] if n["id"] == "conv1")
+        assert conv1["params"]["out_channels"] == trial.params["conv1.out_channels"]
+        assert job["config"]["optimizer"]["lr"] == trial.params["optimizer.lr"]
+        assert "trial" not in job  # its own run: it reports to no trial of the sweep
