@@ -9,7 +9,10 @@ whose trials are child runs) registers here, from its app's ``ready()``:
   process, so it is never reaped as lost, and any worker carries it on;
 - ``child_job(child, copy=False)``: what a child run's job.json gets beyond its
   own row (the trial's graph and its Optuna trial); ``copy=True`` for a clone or
-  a resume of the child (the trial's graph, no trial to report to).
+  a resume of the child (the trial's graph, no trial to report to);
+- ``attempts(child)``: how many times a child run may be taken up (its first try
+  and each resume after its worker died), when the parent's config says so
+  (a sweep's ``trial_retries``); otherwise NETWEAVE_MAX_ATTEMPTS.
 
 Launch checks that need the graph or the dataset are not hooks: they are the
 kind's config model's ``check_job(graph, description)``, in the engine
@@ -26,6 +29,7 @@ from typing import Callable
 class KindHooks:
     step: Callable[[int], None] | None = None
     child_job: Callable | None = None
+    attempts: Callable | None = None
 
 
 _HOOKS: dict[str, KindHooks] = {}
@@ -68,6 +72,13 @@ def child_job(run) -> dict:
             return {}  # started from another run (an input), not a copy of it
         source = parent
     return {}
+
+
+def max_attempts(run, default: int) -> int:
+    """How many times ``run`` may be taken up: its parent kind's say, else ``default``."""
+    parent = run.parent
+    hook = of(parent.kind).attempts if parent is not None else None
+    return hook(run) if hook is not None else default
 
 
 def nudge(run_id: int, countdown: float | None = None) -> None:

@@ -8,7 +8,7 @@ from designer.graphs.services import save_version
 from designer.runs import lifecycle, services
 from designer.runs.models import Run, RunState
 from designer.tuning.models import Trial, TrialState
-from designer.tuning.study import storage_url, study_name
+from designer.tuning.study import storage_url, study_name, sweep_config
 
 MAX_TRIALS = 100_000
 
@@ -35,6 +35,11 @@ def trial_job(run: Run, copy: bool = False) -> dict:
     return {"graph": trial_graph(sweep, trial.params),
             "trial": {"storage": storage_url(hide_password=True), "study": study_name(sweep),
                       "number": trial.number, "sweep": sweep.config}}
+
+
+def trial_attempts(run: Run) -> int:
+    """A trial run may be taken up once, then resumed ``trial_retries`` times after its worker died."""
+    return 1 + sweep_config(run.parent).trial_retries
 
 
 def extend(sweep: Run, more: int) -> Run:

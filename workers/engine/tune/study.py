@@ -76,6 +76,8 @@ class TuneConfig(_Strict):
     parallelism: int = Field(2, ge=1, le=64, description="Trials queued or running at once")
     timeout_s: float | None = Field(None, gt=0, le=30 * 86400, description="Ask no new trial after this "
                                     "many seconds; empty = no limit")
+    trial_retries: int = Field(2, ge=0, le=10, description="Times a trial whose worker died resumes "
+                               "from its checkpoint; one lost more often fails and the sweep goes on")
 
     @model_validator(mode="after")
     def _check(self) -> "TuneConfig":
