@@ -17,7 +17,7 @@ export interface TuneSettings extends JobSettings {
   dataset: Dataset;
 }
 
-const METRICS = ["val/accuracy", "val/loss", "val/f1", "val/rmse", "val/mae", "test/accuracy", "params", "flops"];
+const METRICS = ["val/accuracy", "val/loss", "val/f1", "val/rmse", "val/mae", "test/accuracy", "params", "flops", "latency_ms"];
 
 function num(text: string): number | null {
   const n = Number(text);

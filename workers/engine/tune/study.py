@@ -17,6 +17,8 @@ from .space import Dimension, check_space
 
 # Objectives measured without training: from the trial graph's validation report.
 GRAPH_METRICS = {"params": "minimize", "flops": "minimize"}
+# Objectives measured on the trained model at the end of the trial (report.EpochReporter.measure).
+MEASURED_METRICS = {"latency_ms": "minimize"}
 TASK_METRICS = {"classification": ("loss", "accuracy", "precision", "recall", "f1"),
                 "regression": ("loss", "mae", "rmse", "r2"), "reconstruction": ("loss", "mae", "rmse", "r2")}
 LOWER_IS_BETTER = {"loss", "mae", "rmse"}
@@ -28,9 +30,10 @@ class _Strict(BaseModel):
 
 
 class Objective(_Strict):
-    metric: str = Field("val/accuracy", pattern=r"^((val|test)/[a-z_0-9]+|params|flops)$",
+    metric: str = Field("val/accuracy", pattern=r"^((val|test)/[a-z_0-9]+|params|flops|latency_ms)$",
                         description="What a trial is scored on: the best val/<metric> of its epochs, a "
-                        "test/<metric> of its best weights, or the graph's params / flops")
+                        "test/<metric> of its best weights, the graph's params / flops, or latency_ms: "
+                        "the trained model's median CPU latency at batch 1 on one thread")
     direction: Literal["auto", "minimize", "maximize"] = Field(
         "auto", description="auto: minimize losses, errors, params and FLOPs, maximize the rest")
 
@@ -38,8 +41,8 @@ class Objective(_Strict):
     def goal(self) -> str:
         if self.direction != "auto":
             return self.direction
-        if self.metric in GRAPH_METRICS:
-            return GRAPH_METRICS[self.metric]
+        if self.metric in GRAPH_METRICS or self.metric in MEASURED_METRICS:
+            return {**GRAPH_METRICS, **MEASURED_METRICS}[self.metric]
         return "minimize" if self.metric.split("/", 1)[1] in LOWER_IS_BETTER else "maximize"
 
 
