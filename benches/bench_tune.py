@@ -1,7 +1,7 @@
 """Tuning benchmarks (docs/benchmarks.md, "Tuning"): each prints its baseline, measured in the same run.
 
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py efficiency [--seeds 3] [--first-seed 0] [--budget 40]
-        [--samplers tpe,gp] [--startup 10] [--univariate]
+        [--samplers tpe,gp] [--startup 10] [--univariate] [--trial-epochs 1]
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 18] [--epochs 9]
         [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6]
@@ -77,25 +77,27 @@ def run_sweep(cfg, data, graph, stop_at: float | None = None):
     return values, epochs[0], time.perf_counter() - started, log
 
 
-def efficiency(seeds: range, budget: int, samplers: list[str], startup: int, multivariate: bool) -> None:
+def efficiency(seeds: range, budget: int, samplers: list[str], startup: int, multivariate: bool,
+               epochs: int = 1) -> None:
     from workers.engine.data import load_dataset
 
     data, graph = load_dataset({"kind": "digits"}), digits_cnn()
     rows = []
     for seed in seeds:
-        random_values, _, seconds, _ = run_sweep(sweep_config("random", seed, budget), data, graph)
+        base = dict(train={"epochs": epochs})
+        random_values, _, seconds, _ = run_sweep(sweep_config("random", seed, budget, **base), data, graph)
         target = max(v for v in random_values if v is not None)
         row = {"seed": seed, "random_best": round(target, 4), "random_s": round(seconds, 1)}
         for sampler in samplers:
-            values, _, secs, _ = run_sweep(sweep_config(sampler, seed, budget, startup, multivariate), data, graph,
-                                        stop_at=target)
+            values, _, secs, _ = run_sweep(sweep_config(sampler, seed, budget, startup, multivariate, **base),
+                                           data, graph, stop_at=target)
             hit = next((i + 1 for i, v in enumerate(values) if v is not None and v >= target), None)
             row[f"{sampler}_trials"] = hit if hit is not None else f">{budget}"
             row[f"{sampler}_best"] = round(max(v for v in values if v is not None), 4)
             row[f"{sampler}_s"] = round(secs, 1)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print(f"start-up trials {startup}, multivariate TPE {multivariate}")
+    print(f"start-up trials {startup}, multivariate TPE {multivariate}, {epochs} epoch(s) a trial")
     for sampler in samplers:
         hits = sorted(r[f"{sampler}_trials"] if isinstance(r[f"{sampler}_trials"], int) else budget + 1 for r in rows)
         print(f"{sampler}: trials to reach random's best of {budget}: median {hits[len(hits) // 2]} "
@@ -110,13 +112,18 @@ def hyperband(trials: int, epochs: int, pruners: list[str], min_resource: int, r
     base = dict(train={"epochs": epochs})
     best = lambda vs: max(v for v in vs if v is not None)  # noqa: E731
     plain, plain_epochs, plain_s, plain_log = run_sweep(sweep_config("tpe", 0, trials, **base), data, graph)
-    print(f"no pruning: {trials} trials, {plain_epochs} epochs, {plain_s:.0f} s, best {best(plain):.4f}", flush=True)
+    def reached(log, target):  # epochs spent until a trial first scored >= target
+        return next((spent for value, spent in log if value is not None and value >= target), None)
+
+    print(f"no pruning: {trials} trials, {plain_epochs} epochs, {plain_s:.0f} s, best {best(plain):.4f}; "
+          f"epochs until its best: {reached(plain_log, best(plain))}, until within 0.5 pt of it: "
+          f"{reached(plain_log, best(plain) - 0.005)}", flush=True)
     for name in pruners:
         pruner = {"name": name, "min_resource": min_resource, "reduction_factor": reduction_factor}
         pruned, pruned_epochs, pruned_s, log = run_sweep(sweep_config("tpe", 0, trials, pruner=pruner, **base),
                                                          data, graph)
         # Epochs spent until the pruned sweep first comes within 0.5 pt of the unpruned sweep's best.
-        reach = next((spent for value, spent in log if value is not None and value >= best(plain) - 0.005), None)
+        reach = reached(log, best(plain) - 0.005)
         print(f"{name} (min_resource {min_resource}, reduction factor {reduction_factor}): {trials} trials, "
               f"{pruned_epochs} epochs, {pruned_s:.0f} s, best {best(pruned):.4f}, "
               f"{sum(v is None for v in pruned)} pruned; epochs until within 0.5 pt of no pruning's best: "
@@ -139,12 +146,14 @@ def main() -> None:
     parser.add_argument("--samplers", default="tpe,gp", help="efficiency: samplers set against random")
     parser.add_argument("--startup", type=int, default=10, help="efficiency: TPE / GP start-up trials")
     parser.add_argument("--univariate", action="store_true", help="efficiency: TPE without multivariate")
+    parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency: epochs a trial (default 1)")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(1)
     if args.what == "efficiency":
-        efficiency(range(args.first_seed, args.first_seed + args.seeds), args.budget, args.samplers.split(","), args.startup, not args.univariate)
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        efficiency(seeds, args.budget, args.samplers.split(","), args.startup, not args.univariate, args.trial_epochs)
     elif args.what == "hyperband":
         hyperband(args.trials or 18, args.epochs, args.pruners.split(","), args.min_resource,
                   args.reduction_factor)
