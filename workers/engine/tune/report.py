@@ -50,7 +50,6 @@ class EpochReporter:
         if self.trial.should_prune():
             raise Pruned(f"pruned at epoch {epoch} (val/{self.reported} = {value:.4g})")
 
-
     def measure(self, model, data) -> dict[str, float]:
         """What the objectives measure on the trained model, for the run's summary: ``latency_ms``,
         the median of ``LATENCY_REPEATS`` CPU timings at batch 1 on one thread (engine.measure)."""
