@@ -74,6 +74,12 @@ def child_job(run) -> dict:
     return {}
 
 
+def graph_of(run) -> dict:
+    """The graph a run trains: its parent kind's say (a sweep's trial, or a copy of one), else its version's.
+    What a job that starts from the run (evaluate, compress, an ensemble's member) must build."""
+    return child_job(run).get("graph") or run.graph_version.document
+
+
 def max_attempts(run, default: int) -> int:
     """How many times ``run`` may be taken up: its parent kind's say, else ``default``."""
     parent = run.parent

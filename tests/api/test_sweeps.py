@@ -115,7 +115,7 @@ def test_a_clone_or_resume_of_a_trial_trains_the_trials_graph_and_config(editor_
     import json
 
     from designer.runs.lifecycle import Claim
-    from designer.runs.supervisor import write_job
+    from designer.runs.supervisor import job_inputs, write_job
 
     sweep = _launch_and_step(editor_client, graph, n_trials=1, parallelism=1)
     trial = Trial.objects.get(sweep=sweep)
@@ -131,6 +131,11 @@ def test_a_clone_or_resume_of_a_trial_trains_the_trials_graph_and_config(editor_
         assert conv1["params"]["out_channels"] == trial.params["conv1.out_channels"]
         assert job["config"]["optimizer"]["lr"] == trial.params["optimizer.lr"]
         assert "trial" not in job  # its own run: it reports to no trial of the sweep
+    # A job that starts from the trial's run (evaluate, compress) builds the trial's graph too.
+    evaluate = Run.objects.create(project=sweep.project, graph_version=sweep.graph_version, kind="evaluate")
+    evaluate.set_inputs([{"run": trial.run_id, "checkpoint": "last"}])
+    conv1 = next(n for n in job_inputs(evaluate)[0]["graph"]["nodes"] if n["id"] == "conv1")
+    assert conv1["params"]["out_channels"] == trial.params["conv1.out_channels"]
 
 
 def test_a_trial_whose_worker_died_resumes_until_its_retries_are_spent(editor_client, graph, runs_root):
