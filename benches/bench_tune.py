@@ -1,7 +1,9 @@
 """Tuning benchmarks (docs/benchmarks.md, "Tuning"): each prints its baseline, measured in the same run.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py efficiency [--seeds 3] [--budget 40]
+    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py efficiency [--seeds 3] [--first-seed 0] [--budget 40]
+        [--samplers tpe,gp] [--startup 10] [--univariate] [--trial-epochs 1]
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 18] [--epochs 9]
+        [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6]
     .venv/bin/python benches/bench_tune.py page [--trials 10000]      (needs frontend/dist and Chromium)
 
@@ -44,17 +46,18 @@ def digits_cnn() -> dict:
     return doc
 
 
-def sweep_config(sampler: str, seed: int, n: int, **extra):
+def sweep_config(sampler: str, seed: int, n: int, startup: int = 10, multivariate: bool = True, **extra):
     from workers.engine.train import parse_model
     from workers.engine.tune import TuneConfig
 
     return parse_model(TuneConfig, {"space": SPACE, "train": {**TRAIN, **extra.pop("train", {})},
-                                    "sampler": {"name": sampler, "seed": seed, "n_startup_trials": 10},
+                                    "sampler": {"name": sampler, "seed": seed, "n_startup_trials": startup,
+                                                "multivariate": multivariate},
                                     "n_trials": n, **extra})
 
 
 def run_sweep(cfg, data, graph, stop_at: float | None = None):
-    """(values in trial order, epochs trained, seconds): an in-process sweep, ended early once
+    """(values in trial order, epochs trained, seconds, (value, epochs so far) per trial): an in-process sweep, ended early once
     a trial reaches ``stop_at``."""
     import optuna
 
@@ -62,72 +65,98 @@ def run_sweep(cfg, data, graph, stop_at: float | None = None):
     from workers.engine.tune.local import optimize
 
     study = open_study(None, "bench", cfg)
-    values, epochs, started = [], [0], time.perf_counter()
+    values, epochs, log, started = [], [0], [], time.perf_counter()
 
     def seen(trial) -> None:
         epochs[0] += trial.user_attrs.get("epochs", 0)
         values.append(trial.value if trial.state == optuna.trial.TrialState.COMPLETE else None)
+        log.append((values[-1], epochs[0]))
 
     optimize(study, cfg, graph, data, on_trial=seen,
              should_stop=lambda: stop_at is not None and any(v is not None and v >= stop_at for v in values))
-    return values, epochs[0], time.perf_counter() - started
+    return values, epochs[0], time.perf_counter() - started, log
 
 
-def efficiency(seeds: int, budget: int) -> None:
+def efficiency(seeds: range, budget: int, samplers: list[str], startup: int, multivariate: bool,
+               epochs: int = 1) -> None:
     from workers.engine.data import load_dataset
 
     data, graph = load_dataset({"kind": "digits"}), digits_cnn()
     rows = []
-    for seed in range(seeds):
-        random_values, _, seconds = run_sweep(sweep_config("random", seed, budget), data, graph)
+    for seed in seeds:
+        base = dict(train={"epochs": epochs})
+        random_values, _, seconds, _ = run_sweep(sweep_config("random", seed, budget, **base), data, graph)
         target = max(v for v in random_values if v is not None)
         row = {"seed": seed, "random_best": round(target, 4), "random_s": round(seconds, 1)}
-        for sampler in ("tpe", "gp"):
-            values, _, secs = run_sweep(sweep_config(sampler, seed, budget), data, graph, stop_at=target)
+        for sampler in samplers:
+            values, _, secs, _ = run_sweep(sweep_config(sampler, seed, budget, startup, multivariate, **base),
+                                           data, graph, stop_at=target)
             hit = next((i + 1 for i, v in enumerate(values) if v is not None and v >= target), None)
             row[f"{sampler}_trials"] = hit if hit is not None else f">{budget}"
             row[f"{sampler}_best"] = round(max(v for v in values if v is not None), 4)
             row[f"{sampler}_s"] = round(secs, 1)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    for sampler in ("tpe", "gp"):
+    print(f"start-up trials {startup}, multivariate TPE {multivariate}, {epochs} epoch(s) a trial")
+    for sampler in samplers:
         hits = sorted(r[f"{sampler}_trials"] if isinstance(r[f"{sampler}_trials"], int) else budget + 1 for r in rows)
         print(f"{sampler}: trials to reach random's best of {budget}: median {hits[len(hits) // 2]} "
               f"(per seed {[r[f'{sampler}_trials'] for r in rows]}); random needed {budget} (ratio "
               f"{hits[len(hits) // 2] / budget:.2f}; goal <= 20 trials)")
 
 
-def hyperband(trials: int, epochs: int) -> None:
+def hyperband(trials: int, epochs: int, pruners: list[str], min_resource: int, reduction_factor: int) -> None:
     from workers.engine.data import load_dataset
 
     data, graph = load_dataset({"kind": "digits"}), digits_cnn()
     base = dict(train={"epochs": epochs})
-    plain, plain_epochs, plain_s = run_sweep(sweep_config("tpe", 0, trials, **base), data, graph)
-    pruned, pruned_epochs, pruned_s = run_sweep(sweep_config(
-        "tpe", 0, trials, pruner={"name": "hyperband", "min_resource": 1, "reduction_factor": 3}, **base), data, graph)
     best = lambda vs: max(v for v in vs if v is not None)  # noqa: E731
-    print(f"no pruning: {trials} trials, {plain_epochs} epochs, {plain_s:.0f} s, best {best(plain):.4f}")
-    print(f"hyperband:  {trials} trials, {pruned_epochs} epochs, {pruned_s:.0f} s, best {best(pruned):.4f}, "
-          f"{sum(v is None for v in pruned)} pruned")
-    print(f"epochs ratio {pruned_epochs / plain_epochs:.2f} (goal <= 0.33); best differs by "
-          f"{100 * (best(plain) - best(pruned)):+.2f} pt (goal within 0.5)")
+    plain, plain_epochs, plain_s, plain_log = run_sweep(sweep_config("tpe", 0, trials, **base), data, graph)
+    def reached(log, target):  # epochs spent until a trial first scored >= target
+        return next((spent for value, spent in log if value is not None and value >= target), None)
+
+    print(f"no pruning: {trials} trials, {plain_epochs} epochs, {plain_s:.0f} s, best {best(plain):.4f}; "
+          f"epochs until its best: {reached(plain_log, best(plain))}, until within 0.5 pt of it: "
+          f"{reached(plain_log, best(plain) - 0.005)}", flush=True)
+    for name in pruners:
+        pruner = {"name": name, "min_resource": min_resource, "reduction_factor": reduction_factor}
+        pruned, pruned_epochs, pruned_s, log = run_sweep(sweep_config("tpe", 0, trials, pruner=pruner, **base),
+                                                         data, graph)
+        # Epochs spent until the pruned sweep first comes within 0.5 pt of the unpruned sweep's best.
+        reach = reached(log, best(plain) - 0.005)
+        print(f"{name} (min_resource {min_resource}, reduction factor {reduction_factor}): {trials} trials, "
+              f"{pruned_epochs} epochs, {pruned_s:.0f} s, best {best(pruned):.4f}, "
+              f"{sum(v is None for v in pruned)} pruned; epochs until within 0.5 pt of no pruning's best: "
+              f"{reach} (no pruning spent {plain_epochs} in all)")
+        print(f"  epochs ratio {pruned_epochs / plain_epochs:.2f} (goal <= 0.33); best differs by "
+              f"{100 * (best(plain) - best(pruned)):+.2f} pt (goal within 0.5)", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["efficiency", "hyperband", "workers", "page"])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="efficiency: seeds first-seed, first-seed+1, ...")
     parser.add_argument("--budget", type=int, default=40)
     parser.add_argument("--trials", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=9)
+    parser.add_argument("--pruners", default="hyperband", help="hyperband: pruners set against none")
+    parser.add_argument("--min-resource", type=int, default=1)
+    parser.add_argument("--reduction-factor", type=int, default=3)
+    parser.add_argument("--samplers", default="tpe,gp", help="efficiency: samplers set against random")
+    parser.add_argument("--startup", type=int, default=10, help="efficiency: TPE / GP start-up trials")
+    parser.add_argument("--univariate", action="store_true", help="efficiency: TPE without multivariate")
+    parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency: epochs a trial (default 1)")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(1)
     if args.what == "efficiency":
-        efficiency(args.seeds, args.budget)
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        efficiency(seeds, args.budget, args.samplers.split(","), args.startup, not args.univariate, args.trial_epochs)
     elif args.what == "hyperband":
-        hyperband(args.trials or 18, args.epochs)
+        hyperband(args.trials or 18, args.epochs, args.pruners.split(","), args.min_resource,
+                  args.reduction_factor)
     elif args.what == "workers":
         from bench_tune_service import workers
         workers(args.trials or 6)

@@ -7,8 +7,12 @@ whose trials are child runs) registers here, from its app's ``ready()``:
 - ``step(run_id)``: one idempotent, short step of the coordination, run by any
   worker in a task instead of a job child; the coordinated run holds no
   process, so it is never reaped as lost, and any worker carries it on;
-- ``child_job(child)``: what a child run's job.json gets beyond its own row (the
-  trial's graph and its Optuna trial).
+- ``child_job(child, copy=False)``: what a child run's job.json gets beyond its
+  own row (the trial's graph and its Optuna trial); ``copy=True`` for a clone or
+  a resume of the child (the trial's graph, no trial to report to);
+- ``attempts(child)``: how many times a child run may be taken up (its first try
+  and each resume after its worker died), when the parent's config says so
+  (a sweep's ``trial_retries``); otherwise NETWEAVE_MAX_ATTEMPTS.
 
 Launch checks that need the graph or the dataset are not hooks: they are the
 kind's config model's ``check_job(graph, description)``, in the engine
@@ -25,6 +29,7 @@ from typing import Callable
 class KindHooks:
     step: Callable[[int], None] | None = None
     child_job: Callable | None = None
+    attempts: Callable | None = None
 
 
 _HOOKS: dict[str, KindHooks] = {}
@@ -47,11 +52,39 @@ def coordinated_kinds() -> list[str]:
     return [kind for kind, hooks in _HOOKS.items() if hooks.step is not None]
 
 
+MAX_COPIES = 50
+
+
 def child_job(run) -> dict:
-    """Extra job.json fields of a child run, from its parent's kind (none for other runs)."""
+    """Extra job.json fields of a child run, from its parent's kind (none for other runs).
+
+    A copy (clone, resume: same kind and graph version, its parent the run it copies) of a
+    child, or a copy of a copy, asks the same hook about the child it comes from."""
+    source = run
+    for _ in range(MAX_COPIES):
+        parent = source.parent
+        if parent is None:
+            return {}
+        hook = of(parent.kind).child_job
+        if hook is not None:
+            return hook(source, copy=source is not run)
+        if (parent.kind, parent.graph_version_id) != (source.kind, source.graph_version_id):
+            return {}  # started from another run (an input), not a copy of it
+        source = parent
+    return {}
+
+
+def graph_of(run) -> dict:
+    """The graph a run trains: its parent kind's say (a sweep's trial, or a copy of one), else its version's.
+    What a job that starts from the run (evaluate, compress, an ensemble's member) must build."""
+    return child_job(run).get("graph") or run.graph_version.document
+
+
+def max_attempts(run, default: int) -> int:
+    """How many times ``run`` may be taken up: its parent kind's say, else ``default``."""
     parent = run.parent
-    hook = of(parent.kind).child_job if parent is not None else None
-    return hook(run) if hook is not None else {}
+    hook = of(parent.kind).attempts if parent is not None else None
+    return hook(run) if hook is not None else default
 
 
 def nudge(run_id: int, countdown: float | None = None) -> None:

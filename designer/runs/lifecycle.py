@@ -114,6 +114,8 @@ def claim(run_id: int, holder: Holder) -> Claim | None:
                          run_id, run.worker_hostname, run.worker_pid)
                 return None
             stop_stale_child(run)
+            if fail_if_worn(run):
+                return None
             if store.has_run_file(run.pk, "checkpoints/last.pt"):  # sent by the lost worker
                 resume = run.last_checkpoint
             add_event(run.pk, EventKind.LOG, {
@@ -144,6 +146,20 @@ def stop_stale_child(run: Run) -> None:
 
     if is_training_child(run.child_pgid, run.run_dir):
         kill_group(run.child_pgid, grace=settings.NETWEAVE_CANCEL_GRACE)
+
+
+def fail_if_worn(run: Run) -> bool:
+    """Fail a run (its row locked) whose worker was lost as many times as it may be taken up;
+    its coordinating parent (a sweep) hears of it now and goes on."""
+    from designer.runs import hooks
+
+    cap = hooks.max_attempts(run, settings.NETWEAVE_MAX_ATTEMPTS)
+    if run.attempts < cap:
+        return False
+    fail_locked(run, f"worker lost {run.attempts} times (last {run.worker_hostname} pid {run.worker_pid}); "
+                     f"not resumed again: {cap - 1} {'retry' if cap == 2 else 'retries'} allowed")
+    hooks.nudge_parent(run)
+    return True
 
 
 def fail_locked(run: Run, error: str) -> None:

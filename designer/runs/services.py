@@ -57,8 +57,9 @@ def send_lost_again() -> list[int]:
     dead worker's message again took an hour (its visibility timeout). The
     worker that takes the task claims the run (the claim is idempotent) and
     resumes it from its last checkpoint. A run sent again is not sent again
-    for NETWEAVE_HEARTBEAT_TIMEOUT; one whose workers were lost
-    NETWEAVE_MAX_ATTEMPTS times (it may be what kills them) is failed.
+    for NETWEAVE_HEARTBEAT_TIMEOUT; one whose workers were lost as many
+    times as it may be taken up (NETWEAVE_MAX_ATTEMPTS, or its parent's say:
+    a sweep's trial_retries; it may be what kills them) is failed.
     """
     recent = timezone.now() - timedelta(seconds=settings.NETWEAVE_HEARTBEAT_TIMEOUT)
     # A coordinating run (a sweep) holds no process to lose: any worker's next step carries it on.
@@ -70,9 +71,7 @@ def send_lost_again() -> list[int]:
         if not lifecycle.holder_lost(run) or (run.enqueued and run.enqueued > recent):
             continue
         lifecycle.stop_stale_child(run)
-        if run.attempts >= settings.NETWEAVE_MAX_ATTEMPTS:
-            lifecycle.fail_locked(run, f"worker lost {run.attempts} times (last {run.worker_hostname} pid "
-                                       f"{run.worker_pid}); not sent again")
+        if lifecycle.fail_if_worn(run):
             continue
         lifecycle.add_event(run.pk, "log", {
             "level": "warning",

@@ -122,9 +122,10 @@ def job_inputs(run: Run) -> list[dict]:
     """The runs this job starts from, with their checkpoint files (checked at launch)."""
     sources = Run.objects.select_related("graph_version").in_bulk([i["run"] for i in run.inputs])
     # A source deleted since the launch gets no path: the job says which run is gone.
-    # Each input carries its own graph: an ensemble's members may differ from the run's.
+    # Each input carries its own graph: an ensemble's members may differ from the run's, and a
+    # sweep's trial trained its own graph, not its version's.
     return [{**i, "path": str(sources[i["run"]].checkpoint_path(i["checkpoint"])) if i["run"] in sources else "",
-             "graph": sources[i["run"]].graph_version.document if i["run"] in sources else None}
+             "graph": hooks.graph_of(sources[i["run"]]) if i["run"] in sources else None}
             for i in run.inputs]
 
 

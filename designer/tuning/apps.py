@@ -10,4 +10,5 @@ class TuningConfig(AppConfig):
         from designer.runs import hooks
         from designer.tuning import coordinator, services
 
-        hooks.register("tune", hooks.KindHooks(step=coordinator.step, child_job=services.trial_job))
+        hooks.register("tune", hooks.KindHooks(step=coordinator.step, child_job=services.trial_job,
+                                                  attempts=services.trial_attempts))

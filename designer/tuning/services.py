@@ -8,7 +8,7 @@ from designer.graphs.services import save_version
 from designer.runs import lifecycle, services
 from designer.runs.models import Run, RunState
 from designer.tuning.models import Trial, TrialState
-from designer.tuning.study import storage_url, study_name
+from designer.tuning.study import storage_url, study_name, sweep_config
 
 MAX_TRIALS = 100_000
 
@@ -21,15 +21,25 @@ def trial_graph(sweep: Run, params: dict) -> dict:
     return apply_params(document, {}, split_params(document, params)[0])[0]
 
 
-def trial_job(run: Run) -> dict:
-    """job.json of a trial run: its graph, and its Optuna trial to report each epoch to."""
+def trial_job(run: Run, copy: bool = False) -> dict:
+    """job.json of a trial run: its graph, and its Optuna trial to report each epoch to.
+
+    ``copy``: ``run`` is the trial run a clone or resume copies; the copy trains the trial's
+    graph (its config is the trial's already) as a run of its own, reporting to no trial."""
     trial = Trial.objects.filter(run=run).select_related("sweep__graph_version").first()
-    if trial is None:  # a clone of a trial: an ordinary run of its own
+    if trial is None:
         return {}
     sweep = trial.sweep
+    if copy:
+        return {"graph": trial_graph(sweep, trial.params)}
     return {"graph": trial_graph(sweep, trial.params),
             "trial": {"storage": storage_url(hide_password=True), "study": study_name(sweep),
                       "number": trial.number, "sweep": sweep.config}}
+
+
+def trial_attempts(run: Run) -> int:
+    """A trial run may be taken up once, then resumed ``trial_retries`` times after its worker died."""
+    return 1 + sweep_config(run.parent).trial_retries
 
 
 def extend(sweep: Run, more: int) -> Run:

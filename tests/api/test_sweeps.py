@@ -109,3 +109,63 @@ def test_only_sweeps_have_sweep_pages(editor_client, graph, runs_root):
     run_id = editor_client.post("/api/runs", {"graph": graph.pk, "dataset": {"kind": "digits"}},
                                 format="json").json()["id"]
     assert editor_client.get(f"/api/sweeps/{run_id}/trials").status_code == 404
+
+
+def test_a_clone_or_resume_of_a_trial_trains_the_trials_graph_and_config(editor_client, graph, runs_root):
+    import json
+
+    from designer.runs.lifecycle import Claim
+    from designer.runs.supervisor import job_inputs, write_job
+
+    sweep = _launch_and_step(editor_client, graph, n_trials=1, parallelism=1)
+    trial = Trial.objects.get(sweep=sweep)
+    Run.objects.filter(pk=trial.run_id).update(state="failed")
+    trial.run.last_checkpoint.parent.mkdir(parents=True)
+    trial.run.last_checkpoint.write_bytes(b"weights")
+    copies = [editor_client.post(f"/api/runs/{trial.run_id}/{action}", {}, format="json").json()["id"]
+              for action in ("clone", "resume")]
+    copies.append(editor_client.post(f"/api/runs/{copies[0]}/clone", {}, format="json").json()["id"])
+    for copy in Run.objects.filter(pk__in=copies):
+        job = json.loads(write_job(Claim(copy, None, None)).read_text())
+        conv1 = next(n for n in job["graph"]["nodes"] if n["id"] == "conv1")
+        assert conv1["params"]["out_channels"] == trial.params["conv1.out_channels"]
+        assert job["config"]["optimizer"]["lr"] == trial.params["optimizer.lr"]
+        assert "trial" not in job  # its own run: it reports to no trial of the sweep
+    # A job that starts from the trial's run (evaluate, compress) builds the trial's graph too.
+    evaluate = Run.objects.create(project=sweep.project, graph_version=sweep.graph_version, kind="evaluate")
+    evaluate.set_inputs([{"run": trial.run_id, "checkpoint": "last"}])
+    conv1 = next(n for n in job_inputs(evaluate)[0]["graph"]["nodes"] if n["id"] == "conv1")
+    assert conv1["params"]["out_channels"] == trial.params["conv1.out_channels"]
+
+
+def test_a_trial_whose_worker_died_resumes_until_its_retries_are_spent(editor_client, graph, runs_root):
+    import socket
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from designer.runs import lifecycle, services
+    from designer.tuning.coordinator import step
+
+    sweep = _launch_and_step(editor_client, graph, n_trials=2, parallelism=1, trial_retries=1)
+    first = Trial.objects.get(sweep=sweep)
+    # Its worker (this machine, a pid that is gone) died during its first try: resumed from last.pt.
+    gone = dict(state="running", worker_hostname=socket.gethostname(), worker_pid=2**22 + 1,
+                enqueued=timezone.now() - timedelta(hours=1))
+    Run.objects.filter(pk=first.run_id).update(attempts=1, **gone)
+    first.run.last_checkpoint.parent.mkdir(parents=True)
+    first.run.last_checkpoint.write_bytes(b"weights")
+    assert services.send_lost_again() == [first.run_id]
+    claimed = lifecycle.claim(first.run_id, lifecycle.Holder.me())
+    assert claimed.resume_from == first.run.last_checkpoint and claimed.run.attempts == 2
+    # It died again: one retry was allowed, so it fails, saying so, and the sweep asks the next trial.
+    Run.objects.filter(pk=first.run_id).update(**gone)
+    assert services.send_lost_again() == []
+    first.refresh_from_db()
+    assert first.run.state == "failed" and "worker lost 2 times" in first.run.error
+    assert "1 retry allowed" in first.run.error
+    step(sweep.pk)
+    trials = list(Trial.objects.filter(sweep=sweep).order_by("number"))
+    assert trials[0].state == "fail" and "1 retry allowed" in trials[0].error
+    assert len(trials) == 2 and trials[1].state == "running"
+    assert Run.objects.get(pk=sweep.pk).state == "running"

@@ -1,5 +1,6 @@
-"""Tuning from the editor: "Tune" beside "Launch", pick what to search and the budget, watch the
-trials appear on the sweep page as the worker trains them, promote the best as a new version."""
+"""Tuning from the editor: pick what to search by clicking "tune" beside a graph variable and a
+node's param (each opens the Tune dialog with it added), set the budget, watch the trials appear
+on the sweep page as the worker trains them, promote the best as a new version."""
 from __future__ import annotations
 
 import pytest
@@ -16,16 +17,27 @@ def graph_id(ada, stack) -> int:
     from tests.api import documents
 
     project = Project.objects.create(name="tuning", owner=ada)
-    return create_graph(project, "tiny-cnn", ada, documents.tiny_cnn(), "first").pk
+    document = documents.tiny_cnn()
+    document["variables"] = {"k": 3}  # conv1's kernel size, searched as the graph variable =k
+    next(n for n in document["nodes"] if n["id"] == "conv1")["params"]["kernel_size"] = "=k"
+    return create_graph(project, "tiny-cnn", ada, document, "first").pk
 
 
 def test_a_sweep_started_in_the_editor_shows_its_trials_and_promotes_the_best(graph_id, stack, page, shoot):
     log_in(page)
     page.goto(f"/graphs/{graph_id}")
-    page.get_by_test_id("tune").click()
+    # Nothing selected: the variables panel; its "tune" beside k opens the dialog with =k added.
+    page.get_by_test_id("variables-panel").get_by_test_id("tune-pick-=k").click()
     dialog = page.get_by_test_id("launch-dialog")
-    dialog.get_by_test_id("tune-add").select_option("conv1.out_channels")
+    dialog.get_by_test_id("space-=k").wait_for()
+    dialog.get_by_role("button", name="Cancel").click()
+    # Then conv1's out_channels from the inspector: added to what was picked, with the dialog open again.
+    page.locator('.react-flow__node[data-id="conv1"] .layer-head').click()
+    shoot("inspector-tune")
+    page.get_by_test_id("inspector").get_by_test_id("tune-pick-conv1.out_channels").click()
     dialog.get_by_test_id("space-conv1.out_channels").wait_for()
+    assert dialog.get_by_test_id("space-=k").is_visible()
+    assert dialog.get_by_label("conv1.out_channels low").input_value() == "2"  # around its value, 4
     for section in ("The base training config of every trial", "Sampler"):
         dialog.locator("summary", has_text=section).click()
     for field, value in {"n_trials": "3", "parallelism": "1", "train.epochs": "1", "train.batch_size": "128"}.items():
@@ -56,3 +68,4 @@ def test_a_sweep_started_in_the_editor_shows_its_trials_and_promotes_the_best(gr
     head = page.request.get(f"/api/graphs/{graph_id}").json()
     conv1 = next(n for n in head["document"]["nodes"] if n["id"] == "conv1")
     assert head["latest_version"] == 2 and conv1["params"]["out_channels"] == params["conv1.out_channels"]
+    assert head["document"]["variables"]["k"] == params["=k"]

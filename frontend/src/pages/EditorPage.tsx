@@ -21,6 +21,7 @@ import { HistoryPanel } from "../components/editor/HistoryPanel";
 import { SaveDialog } from "../components/editor/SaveDialog";
 import { LaunchDialog, type LaunchSettings } from "../components/editor/LaunchDialog";
 import { TuneDialog, type TuneSettings } from "../sweeps/TuneDialog";
+import { tuneDraft, useTuneDraft } from "../sweeps/tuneDraft";
 import { ShortcutHelp } from "../components/editor/ShortcutHelp";
 import { DraftOffer, useKeepDraft } from "../components/editor/DraftOffer";
 import { useShortcuts } from "../components/editor/useShortcuts";
@@ -131,6 +132,17 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings | (TuneSettings &
   navigate(s.kind === "tune" ? `/sweeps/${run.id}` : `/runs/${run.id}`);
 }
 
+/** A param picked for tuning (the inspector's "tune" buttons) opens the Tune dialog. */
+function useTuneOnPick(graphId: number, setDialog: (d: Dialog) => void) {
+  const wanted = useTuneDraft((s) => s.wanted);
+  useEffect(() => tuneDraft.getState().forGraph(graphId), [graphId]);
+  useEffect(() => {
+    if (!wanted) return;
+    setDialog("tune");
+    tuneDraft.getState().opened();
+  }, [wanted, setDialog]);
+}
+
 function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g: GraphDetail) => void }) {
   const [panel, setPanel] = useState<Panel>("inspector");
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -141,6 +153,7 @@ function Workspace({ graph, reloadGraph }: { graph: GraphDetail; reloadGraph: (g
   useKeepDraft(graph.id, graph.latest_version ?? null);
   useWarnBeforeLeaving(graph.name);
   const { versions, save, restore } = useVersions(graph, reloadGraph, setNotice);
+  useTuneOnPick(graph.id, setDialog);
 
   const layout = useCallback(() => {
     const { doc, scope: sc } = graphStore.getState();

@@ -9,6 +9,7 @@ import { useCatalogue } from "../stores/catalogue";
 import { useGraph } from "../stores/graph";
 import type { Dimension, Objective } from "./api";
 import { candidates, parseChoices } from "./space";
+import { useTuneDraft } from "./tuneDraft";
 import "./sweeps.css";
 
 export interface TuneSettings extends JobSettings {
@@ -16,7 +17,7 @@ export interface TuneSettings extends JobSettings {
   dataset: Dataset;
 }
 
-const METRICS = ["val/accuracy", "val/loss", "val/f1", "val/rmse", "val/mae", "test/accuracy", "params", "flops"];
+const METRICS = ["val/accuracy", "val/loss", "val/f1", "val/rmse", "val/mae", "test/accuracy", "params", "flops", "latency_ms"];
 
 function num(text: string): number | null {
   const n = Number(text);
@@ -90,7 +91,9 @@ function SpaceEditor({ space, setSpace, objectives, setObjectives }: {
 export function TuneDialog({ graphId, projectId, onClose, onTune }: {
   graphId: number; projectId: number; onClose: () => void; onTune: (s: TuneSettings) => Promise<void>;
 }) {
-  const [space, setSpace] = useState<Dimension[]>([{ name: "optimizer.lr", type: "float", low: 1e-4, high: 1e-1, log: true }]);
+  // Shared with the inspector's "tune" buttons: what was picked there is listed here.
+  const space = useTuneDraft((s) => s.space);
+  const setSpace = useTuneDraft((s) => s.setSpace);
   const [objectives, setObjectives] = useState<Objective[]>([{ metric: "val/accuracy", direction: "maximize" }]);
   return (
     <JobDialog

@@ -9,13 +9,14 @@ const conv: LayerSpec = {
     { name: "in_channels", type: "int", inferred: true, min: 1 },
     { name: "out_channels", type: "int", min: 1, max: 65536, inferred: false },
     { name: "padding_mode", type: "choice", choices: ["zeros", "reflect"], inferred: false },
+    { name: "kernel_size", type: "ints", min: 1, inferred: false },
   ],
 };
 const drop: LayerSpec = { ...conv, op: "Dropout", params: [{ name: "p", type: "float", min: 0, max: 1, inferred: false }] };
 
 const doc = {
   schema: "netweave.graph/1", name: "m", variables: { width: 16, label: "=width * 2" }, blocks: {}, edges: [],
-  nodes: [{ id: "conv1", op: "Conv2d", params: { out_channels: 32 } }, { id: "drop", op: "Dropout", params: { p: 0.5 } }],
+  nodes: [{ id: "conv1", op: "Conv2d", params: { out_channels: 32, kernel_size: 3 } }, { id: "drop", op: "Dropout", params: { p: 0.5 } }],
 } as unknown as GraphDocument;
 
 describe("what a sweep may search", () => {
@@ -28,8 +29,30 @@ describe("what a sweep may search", () => {
     expect(found["conv1.out_channels"]).toMatchObject({ type: "int", low: 16, high: 64 });
     expect(found["conv1.padding_mode"]).toEqual({ name: "conv1.padding_mode", type: "categorical", choices: ["zeros", "reflect"] });
     expect(found["drop.p"]).toMatchObject({ type: "float", low: 0, high: 1 });
+    expect(found["conv1.kernel_size"]).toEqual({ name: "conv1.kernel_size", type: "int", low: 1, high: 6 });
     expect(found["conv1.repeat"]).toMatchObject({ type: "int", low: 1 });
     expect(found["optimizer.lr"]).toMatchObject({ log: true });
+  });
+
+  it("offers a block instance's declared params and its repeat count", () => {
+    const withBlock = {
+      ...doc, blocks: { stage: { nodes: [], edges: [], params: { ch: { type: "int", default: 8, min: 4, max: 64 } } } },
+      nodes: [...doc.nodes, { id: "s1", op: "block:stage", params: { ch: 16 } }],
+    } as unknown as GraphDocument;
+    const names = Object.fromEntries(candidates(withBlock, { Conv2d: conv, Dropout: drop }).map((c) => [c.name, c.dimension]));
+    expect(names["s1.ch"]).toEqual({ name: "s1.ch", type: "int", low: 8, high: 32 });
+    expect(names["s1.repeat"]).toMatchObject({ type: "int", low: 1, high: 3 });
+  });
+
+  it("keeps what the inspector picked, once each, and asks for the dialog", async () => {
+    const { tuneDraft, FIRST_SPACE } = await import("./tuneDraft");
+    tuneDraft.getState().forGraph(1);
+    tuneDraft.getState().pick(found["drop.p"]);
+    tuneDraft.getState().pick(found["drop.p"]);
+    expect(tuneDraft.getState().space.map((d) => d.name)).toEqual(["optimizer.lr", "drop.p"]);
+    expect(tuneDraft.getState().wanted).toBe(true);
+    tuneDraft.getState().forGraph(2); // another graph starts again
+    expect(tuneDraft.getState().space).toEqual(FIRST_SPACE);
   });
 
   it("reads choices as numbers where they are numbers", () => {

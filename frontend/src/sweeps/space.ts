@@ -3,7 +3,7 @@
  * catalogue, with their ranges) and repeat counts, and the usual training fields; and a first
  * range for each (the param's own range, else around its current value).
  */
-import type { GraphDocument } from "../schemas/graph";
+import type { GraphDocument, Node } from "../schemas/graph";
 import type { LayerSpec } from "../schemas/catalogue";
 import type { Dimension } from "./api";
 
@@ -29,24 +29,33 @@ function around(value: unknown, integer: boolean, min?: number | null, max?: num
   return [low, high > low ? high : low + (integer ? 1 : (high || 1))];
 }
 
+/** A block instance's declared params (as the engine reads them: type int unless said). */
+function blockParams(doc: GraphDocument, node: Node): LayerSpec["params"] | undefined {
+  const block = node.op.startsWith("block:") ? doc.blocks[node.op.slice("block:".length)] : undefined;
+  return block && Object.entries(block.params).map(([name, p]) => ({ ...p, name, type: p.type ?? "int", inferred: false }));
+}
+
 function nodeCandidates(doc: GraphDocument, byOp: Record<string, LayerSpec>): Candidate[] {
   const out: Candidate[] = [];
   for (const node of doc.nodes) {
     const spec = byOp[node.op];
-    for (const p of spec?.params ?? []) {
-      if (p.inferred || !["int", "float", "choice"].includes(p.type)) continue;
+    const block = blockParams(doc, node);
+    for (const p of spec?.params ?? block ?? []) {
+      // "ints" (an int or one per spatial dim, e.g. kernel_size) is searched as one int.
+      if (p.inferred || !["int", "ints", "float", "choice"].includes(p.type)) continue;
       const name = `${node.id}.${p.name}`;
       const current = (node.params as Record<string, unknown>)[p.name] ?? p.default;
       let dimension: Dimension;
       if (p.type === "choice") dimension = { name, type: "categorical", choices: (p.choices ?? []) as (string | number)[] };
       else if (p.type === "float" && typeof p.min === "number" && typeof p.max === "number") dimension = { name, type: "float", low: p.min, high: p.max };
       else {
-        const [low, high] = around(current, p.type === "int", p.min, p.max);
-        dimension = { name, type: p.type === "int" ? "int" : "float", low, high };
+        const integer = p.type === "int" || p.type === "ints";
+        const [low, high] = around(current, integer, p.min, p.max);
+        dimension = { name, type: integer ? "int" : "float", low, high };
       }
       out.push({ name, label: `${node.id} · ${p.name}`, dimension });
     }
-    if (spec && spec.inputs.length === 1 && spec.outputs.length === 1 && node.op !== "Input" && node.op !== "Output")
+    if (block || (spec && spec.inputs.length === 1 && spec.outputs.length === 1 && node.op !== "Input" && node.op !== "Output"))
       out.push({ name: `${node.id}.repeat`, label: `${node.id} · repeat`, dimension: { name: `${node.id}.repeat`, type: "int", low: 1, high: 3 } });
   }
   return out;

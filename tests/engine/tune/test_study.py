@@ -98,3 +98,46 @@ def test_a_sweep_on_the_digits_trains_each_trial_and_fails_an_invalid_one(cnn, t
     assert by_size[2].user_attrs["epochs"] == 1
     assert by_size[16].state == optuna.trial.TrialState.FAIL
     assert "pool1" in by_size[16].user_attrs["error"]
+
+
+def test_nsga2_weighs_accuracy_against_the_trained_models_measured_cpu_latency(cnn, tmp_path):
+    cfg = parse_model(TuneConfig, {
+        "space": [{"name": "=width", "type": "int", "low": 2, "high": 32}],
+        "objectives": [{"metric": "val/accuracy"}, {"metric": "latency_ms"}],
+        "sampler": {"name": "nsga2"}, "n_trials": 2,
+        "train": {"epochs": 1, "batch_size": 128, "system_every_s": 60}})
+    assert cfg.directions == ["maximize", "minimize"]
+    study = open_study(None, "latency", cfg)
+    trials = optimize(study, cfg, cnn, load_dataset({"kind": "digits"}), run_dir=tmp_path)
+    for trial in trials:
+        assert trial.state == optuna.trial.TrialState.COMPLETE, trial.user_attrs
+        accuracy, latency = trial.values
+        assert 0 < accuracy <= 1 and 0 < latency < 1000
+    assert study.best_trials  # the Pareto front of the two
+
+
+def test_a_trial_run_on_a_worker_measures_its_trained_model_for_its_summary(cnn, tmp_path):
+    """The service's path: a train job whose job.json names its trial (here in a SQLite study)."""
+    import json
+
+    from tests.engine.training.conftest import RecordingSink
+    from workers.engine.jobs.runner import EXIT_OK, StopFlag, execute
+    from workers.engine.tune.trials import objective_values
+
+    cfg = parse_model(TuneConfig, {
+        "space": [{"name": "optimizer.lr", "low": 1e-3, "high": 1e-1, "log": True}],
+        "objectives": [{"metric": "val/accuracy"}, {"metric": "latency_ms"}], "sampler": {"name": "nsga2"},
+        "train": {"epochs": 1, "batch_size": 128, "system_every_s": 60}})
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    trial = open_study(url, "s", cfg).ask(cfg.distributions)
+    run_dir = tmp_path / "run"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "job.json").write_text(json.dumps({
+        "kind": "train", "run_id": 1, "graph": cnn, "dataset": {"kind": "digits"}, "config": cfg.train.model_dump(mode="json"),
+        "trial": {"storage": url, "study": "s", "number": trial.number, "sweep": cfg.model_dump(mode="json")}}))
+    sink = RecordingSink()
+    assert execute(run_dir, sink, StopFlag()) == EXIT_OK
+    summary = sink.events[-1]["summary"]
+    assert 0 < summary["latency_ms"] < 1000
+    values = objective_values(cfg, {}, {"val/accuracy": 0.5}, summary)
+    assert values == [0.5, summary["latency_ms"]]

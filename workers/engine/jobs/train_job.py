@@ -26,6 +26,7 @@ class TrainJob:
     def __init__(self, ctx: JobContext):
         self.ctx = ctx
         self.recipe: TrainRecipe | None = None
+        self.reporter = None  # a sweep's trial: reports each epoch, measures the model at the end
 
     @property
     def step(self) -> int:
@@ -51,11 +52,15 @@ class TrainJob:
     def build(self, model, data, placement) -> TrainRecipe:
         """The training recipe; a kind that trains differently (finetune) builds its own."""
         ctx = self.ctx
+        self.reporter = trial_hook(ctx.job)
         return TrainRecipe(model, data, ctx.config, run_dir=ctx.run_dir, placement=placement,
-                           sink=ctx.sink, should_stop=ctx.should_stop, epoch_hook=trial_hook(ctx.job))
+                           sink=ctx.sink, should_stop=ctx.should_stop, epoch_hook=self.reporter)
 
     def run(self) -> dict[str, Any]:
-        return self.recipe.train()
+        summary = self.recipe.train()
+        if self.reporter is not None:
+            summary.update(self.reporter.measure(self.recipe.module, self.recipe.data))
+        return summary
 
     def save_checkpoint(self, name: str) -> Path | None:
         return self.recipe.save_checkpoint(name) if self.recipe is not None else None

@@ -37,6 +37,7 @@ def run_trial(study: optuna.Study, sweep: TuneConfig, graph: dict, data: Dataset
     recipe.setup()
     try:
         summary = recipe.train()
+        summary.update(reporter.measure(recipe.module, data))
     except Pruned:
         trial.set_user_attr("epochs", reporter.epochs)
         return study.tell(trial, state=optuna.trial.TrialState.PRUNED)

@@ -7,6 +7,7 @@ trial ended.
 """
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -15,6 +16,8 @@ import optuna
 
 from ..jobs.kinds import Pruned
 from .study import TuneConfig, build_pruner, storage
+
+LATENCY_REPEATS = 50
 
 
 class EpochReporter:
@@ -46,6 +49,18 @@ class EpochReporter:
         self.trial.report(value, epoch)
         if self.trial.should_prune():
             raise Pruned(f"pruned at epoch {epoch} (val/{self.reported} = {value:.4g})")
+
+    def measure(self, model, data) -> dict[str, float]:
+        """What the objectives measure on the trained model, for the run's summary: ``latency_ms``,
+        the median of ``LATENCY_REPEATS`` CPU timings at batch 1 on one thread (engine.measure)."""
+        if not any(o.metric == "latency_ms" for o in self.sweep.objectives):
+            return {}
+        from ..measure import cpu_latency
+
+        sample = (data.val if len(data.val) else data.train)[[0]][0]
+        on_cpu = all(p.device.type == "cpu" for p in model.parameters())
+        model = model if on_cpu else copy.deepcopy(model).to("cpu")
+        return {"latency_ms": cpu_latency(model, sample, [1], LATENCY_REPEATS, threads=1)["batch_1_ms"]}
 
 
 def reporter_for_job(trial: dict[str, Any]) -> EpochReporter:

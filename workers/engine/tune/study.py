@@ -17,6 +17,8 @@ from .space import Dimension, check_space
 
 # Objectives measured without training: from the trial graph's validation report.
 GRAPH_METRICS = {"params": "minimize", "flops": "minimize"}
+# Objectives measured on the trained model at the end of the trial (report.EpochReporter.measure).
+MEASURED_METRICS = {"latency_ms": "minimize"}
 TASK_METRICS = {"classification": ("loss", "accuracy", "precision", "recall", "f1"),
                 "regression": ("loss", "mae", "rmse", "r2"), "reconstruction": ("loss", "mae", "rmse", "r2")}
 LOWER_IS_BETTER = {"loss", "mae", "rmse"}
@@ -28,9 +30,10 @@ class _Strict(BaseModel):
 
 
 class Objective(_Strict):
-    metric: str = Field("val/accuracy", pattern=r"^((val|test)/[a-z_0-9]+|params|flops)$",
+    metric: str = Field("val/accuracy", pattern=r"^((val|test)/[a-z_0-9]+|params|flops|latency_ms)$",
                         description="What a trial is scored on: the best val/<metric> of its epochs, a "
-                        "test/<metric> of its best weights, or the graph's params / flops")
+                        "test/<metric> of its best weights, the graph's params / flops, or latency_ms: "
+                        "the trained model's median CPU latency at batch 1 on one thread")
     direction: Literal["auto", "minimize", "maximize"] = Field(
         "auto", description="auto: minimize losses, errors, params and FLOPs, maximize the rest")
 
@@ -38,8 +41,8 @@ class Objective(_Strict):
     def goal(self) -> str:
         if self.direction != "auto":
             return self.direction
-        if self.metric in GRAPH_METRICS:
-            return GRAPH_METRICS[self.metric]
+        if self.metric in GRAPH_METRICS or self.metric in MEASURED_METRICS:
+            return {**GRAPH_METRICS, **MEASURED_METRICS}[self.metric]
         return "minimize" if self.metric.split("/", 1)[1] in LOWER_IS_BETTER else "maximize"
 
 
@@ -49,6 +52,8 @@ class SamplerConfig(_Strict):
         "NSGA-II (several objectives)")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the sampler")
     n_startup_trials: int = Field(10, ge=0, le=1000, description="TPE / GP: random trials before the model")
+    multivariate: bool = Field(True, description="TPE: model the params jointly (Optuna's multivariate "
+                               "TPE); off: one model per param")
 
 
 class PrunerConfig(_Strict):
@@ -74,6 +79,8 @@ class TuneConfig(_Strict):
     parallelism: int = Field(2, ge=1, le=64, description="Trials queued or running at once")
     timeout_s: float | None = Field(None, gt=0, le=30 * 86400, description="Ask no new trial after this "
                                     "many seconds; empty = no limit")
+    trial_retries: int = Field(2, ge=0, le=10, description="Times a trial whose worker died resumes "
+                               "from its checkpoint; one lost more often fails and the sweep goes on")
 
     @model_validator(mode="after")
     def _check(self) -> "TuneConfig":
@@ -150,7 +157,8 @@ def build_sampler(config: TuneConfig, offset: int = 0):
     if s.name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if s.name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.n_startup_trials, multivariate=True)
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.n_startup_trials,
+                                                    multivariate=s.multivariate)
     if s.name == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     if s.name == "gp":

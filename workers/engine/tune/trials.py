@@ -12,7 +12,7 @@ from typing import Any
 from ..graph.api import validate_graph
 from ..train import ConfigError, parse_config
 from .space import apply_params
-from .study import TuneConfig
+from .study import MEASURED_METRICS, TuneConfig
 
 
 @dataclass
@@ -46,7 +46,8 @@ def objective_values(sweep: TuneConfig, totals: dict, val_best: dict[str, float]
     """The trial's value per objective, or why one is missing (the trial then fails).
 
     ``val_best``: the best value of each val metric over the epochs, in the
-    objective's direction; ``summary``: the run's summary (``test_<metric>``).
+    objective's direction; ``summary``: the run's summary (``test_<metric>``,
+    ``latency_ms``).
     """
     values = []
     for objective in sweep.objectives:
@@ -55,6 +56,8 @@ def objective_values(sweep: TuneConfig, totals: dict, val_best: dict[str, float]
             value = totals.get(metric)
         elif metric.startswith("val/"):
             value = val_best.get(metric)
+        elif metric in MEASURED_METRICS:
+            value = summary.get(metric)
         else:
             value = summary.get("test_" + metric.split("/", 1)[1])
         if not isinstance(value, (int, float)):

@@ -14,6 +14,8 @@ import { VariablesPanel } from "./VariablesPanel";
 import { blockParamSpecs, SelectionForm } from "./BlockForms";
 import { BlockSettings } from "./BlockSettings";
 import { WeightsUpload } from "./WeightsUpload";
+import { TunePick } from "../../sweeps/TunePick";
+import { useTunable } from "../../sweeps/tuneDraft";
 
 const REPEAT: ParamSpec = { name: "repeat", type: "int", min: 1, help: "Stack this many copies in series (a number or =expression)", inferred: false };
 
@@ -62,6 +64,7 @@ function NodeForm({ node, projectId }: { node: Node; projectId?: number }) {
   const errors = errorsByNode(shown).get(node.id) ?? [];
   const set = (name: string, value: unknown) => graphStore.getState().edit((sc) => ops.setParam(sc, node.id, name, value));
   const isBlock = node.op.startsWith("block:");
+  const tunable = useTunable();
   const ports = block ? blockPorts(block) : { inputs: [], outputs: registered?.outputs.map((p) => p.name) ?? [] };
   return (
     <div className="inspector-body" data-testid="inspector">
@@ -73,7 +76,7 @@ function NodeForm({ node, projectId }: { node: Node; projectId?: number }) {
       <RenameField key={node.id} node={node} />
       {spec?.params.map((p) => (
         <ParamField key={`${node.id}.${p.name}`} spec={p} value={node.params[p.name]} inferredValue={nodeReport?.inferred?.[p.name]}
-          onChange={(v) => set(p.name, v)} />
+          onChange={(v) => set(p.name, v)} tune={<TunePick dimension={tunable.get(`${node.id}.${p.name}`)} />} />
       ))}
       {registered?.category === "Backbone" && projectId !== undefined && (
         <WeightsUpload node={node} projectId={projectId} onPath={(path) => set("weights_file", path)} />
@@ -82,6 +85,7 @@ function NodeForm({ node, projectId }: { node: Node; projectId?: number }) {
         <>
           {/* A number or an =expression over the graph's variables (=depth), as the node shows it. */}
           <ParamField key={`${node.id}.repeat`} spec={REPEAT} value={node.repeat} inferredValue={undefined}
+            tune={<TunePick dimension={tunable.get(`${node.id}.repeat`)} />}
             onChange={(v) => graphStore.getState().edit((sc) => ops.updateNode(sc, node.id, (n) => withRepeat(n, v)))} />
           <button className="btn" onClick={() => graphStore.getState().openScope(node.op.slice("block:".length))}>Open block</button>
         </>

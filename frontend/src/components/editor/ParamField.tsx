@@ -1,5 +1,5 @@
 /** One parameter of the inspector, its widget chosen by the registry's param type. */
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import type { ParamSpec } from "../../schemas/catalogue";
 import { parseParam } from "../../lib/params";
 import { paramText } from "../../lib/format";
@@ -9,19 +9,22 @@ interface Props {
   value: unknown;
   inferredValue: unknown;
   onChange: (value: unknown) => void;
+  /** Shown beside the name: the editor's "tune" button (adds the param to a sweep's search). */
+  tune?: ReactNode;
 }
 
-function ParamLabel({ spec }: { spec: ParamSpec }) {
+function ParamLabel({ spec, tune }: { spec: ParamSpec; tune?: ReactNode }) {
   return (
     <span className="field-label" title={spec.help ?? undefined}>
       {spec.name}
+      {tune}
       {spec.help && <span className="field-help">{spec.help}</span>}
     </span>
   );
 }
 
 /** Typed text (numbers, lists, `=expressions`), checked when the field is left or on Enter. */
-function TextField({ spec, value, onChange }: Omit<Props, "inferredValue">) {
+function TextField({ spec, value, onChange, tune }: Omit<Props, "inferredValue">) {
   const [text, setText] = useState(paramText(value));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -39,7 +42,7 @@ function TextField({ spec, value, onChange }: Omit<Props, "inferredValue">) {
   };
   return (
     <label className="field" data-testid={`param-${spec.name}`}>
-      <ParamLabel spec={spec} />
+      <ParamLabel spec={spec} tune={tune} />
       <input
         name={spec.name}
         value={text}
@@ -54,7 +57,7 @@ function TextField({ spec, value, onChange }: Omit<Props, "inferredValue">) {
   );
 }
 
-export function ParamField({ spec, value, inferredValue, onChange }: Props) {
+export function ParamField({ spec, value, inferredValue, onChange, tune }: Props) {
   if (spec.inferred) {
     return (
       <div className="field field-inferred" data-testid={`param-${spec.name}`}>
@@ -77,12 +80,12 @@ export function ParamField({ spec, value, inferredValue, onChange }: Props) {
   if (spec.type === "choice" && spec.choices?.length) {
     return (
       <label className="field" data-testid={`param-${spec.name}`}>
-        <ParamLabel spec={spec} />
+        <ParamLabel spec={spec} tune={tune} />
         <select value={paramText(value ?? spec.default)} onChange={(e) => onChange(spec.choices!.find((c) => String(c) === e.target.value))}>
           {spec.choices.map((c) => <option key={String(c)} value={String(c)}>{String(c)}</option>)}
         </select>
       </label>
     );
   }
-  return <TextField spec={spec} value={value} onChange={onChange} />;
+  return <TextField spec={spec} value={value} onChange={onChange} tune={tune} />;
 }

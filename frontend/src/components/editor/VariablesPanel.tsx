@@ -1,6 +1,8 @@
 /** Graph variables (width, depth, …): node params refer to them as `=width`. Blocks are listed here too. */
 import { useState } from "react";
 import { graphStore, useGraph } from "../../stores/graph";
+import { TunePick } from "../../sweeps/TunePick";
+import { useTunable } from "../../sweeps/tuneDraft";
 
 function parseValue(text: string): number | string | boolean {
   if (text === "true" || text === "false") return text === "true";
@@ -11,6 +13,7 @@ function parseValue(text: string): number | string | boolean {
 export function VariablesPanel() {
   const variables = useGraph((s) => s.doc.variables);
   const blocks = useGraph((s) => s.doc.blocks);
+  const tunable = useTunable();
   const [name, setName] = useState("");
   const [value, setValue] = useState("");
   const setVar = (key: string, v: number | string | boolean | undefined) =>
@@ -36,6 +39,7 @@ export function VariablesPanel() {
                   onKeyDown={(e) => e.key === "Enter" && e.currentTarget.blur()}
                   onBlur={(e) => { const next = parseValue(e.target.value); if (next !== v) setVar(k, next); }} />
               </td>
+              <td><TunePick dimension={tunable.get(`=${k}`)} /></td>
               <td><button className="btn btn-ghost" aria-label={`remove ${k}`} onClick={() => setVar(k, undefined)}>✕</button></td>
             </tr>
           ))}
