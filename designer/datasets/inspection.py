@@ -57,6 +57,7 @@ def _child(out: int, data, path: str, kind: str, options: dict) -> None:
     """Inspect under the memory limit, write one JSON answer, leave at once."""
     code = 0
     try:
+        _one_thread()
         resource.setrlimit(resource.RLIMIT_DATA, (_data_now() + settings.NETWEAVE_INSPECT_MEMORY_BYTES,) * 2)
         try:
             answer = {"description": data.inspect_upload(path, kind, options)}
@@ -71,6 +72,18 @@ def _child(out: int, data, path: str, kind: str, options: dict) -> None:
         code = 1
     finally:
         os._exit(code)
+
+
+def _one_thread() -> None:
+    """Run torch's operations inline in the child.
+
+    fork() copies only the calling thread: had this process used torch's
+    intra-op (OpenMP) pool before, the child's first parallel operation would
+    wait forever for workers that do not exist in it.
+    """
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def _data_now() -> int:

@@ -51,3 +51,19 @@ def test_an_npz_past_the_inspections_memory_is_refused_by_the_child(owner_client
     assert problem["field"] == "file" and "NETWEAVE_INSPECT_MEMORY_BYTES" in problem["message"]
     assert psutil.Process().memory_info().rss - before < 100 * 1024**2  # the server did not unpack it
     assert not Dataset.objects.exists()
+
+
+def test_an_upload_is_checked_after_this_process_used_torchs_thread_pool(owner_client, project, media, settings):
+    """fork() copies one thread: a child that used torch's intra-op pool of its
+    parent waited forever (an export or a weights check had used it before)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        torch.ones(1 << 20).mul_(2)  # a parallel region: the pool exists now, as after an export
+        settings.NETWEAVE_INSPECT_SECONDS = 60.0
+        response = _upload(owner_client, project, _npz(64, 1024))  # large enough for parallel work
+    finally:
+        torch.set_num_threads(threads)
+    assert response.status_code == 201, response.json()
