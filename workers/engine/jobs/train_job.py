@@ -55,6 +55,8 @@ class TrainJob:
                            sink=ctx.sink, should_stop=ctx.should_stop, epoch_hook=trial_hook(ctx.job))
 
     def run(self) -> dict[str, Any]:
+        if self.recipe is None:
+            raise RuntimeError("run() before setup()")
         return self.recipe.train()
 
     def save_checkpoint(self, name: str) -> Path | None:
