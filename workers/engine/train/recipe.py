@@ -176,6 +176,7 @@ class TrainRecipe:
             self.sampler.set_epoch(st.epoch)
             self.batches.skip = st.batch_in_epoch
             for batch in self.loader:
+                self.meter.begin()
                 self._step(*to_device(batch, self.place.device))
                 if st.stopped_early:  # decided by an evaluation inside the epoch
                     break
