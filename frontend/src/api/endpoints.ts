@@ -15,10 +15,8 @@ const q = (params: Record<string, string | number | undefined>) => {
 };
 
 /** Lists are paginated; the editor's lists are small, so take the first page of 500. */
-const list = async <T>(path: string): Promise<T[]> => {
-  const page = await request<Page<T> | T[]>("GET", path + (path.includes("?") ? "&" : "?") + "limit=500");
-  return Array.isArray(page) ? page : page.results;
-};
+const list = async <T>(path: string): Promise<T[]> =>
+  (await request<Page<T>>("GET", path + (path.includes("?") ? "&" : "?") + "limit=500")).results;
 
 export const auth = {
   me: () => request<User>("GET", "/auth/me"),
