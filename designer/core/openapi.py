@@ -102,8 +102,8 @@ def _error(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorAnswer"}}}}
 
 
-NOT_SIGNED_IN = "not signed in (code not_authenticated), or the role is too small"
-PUBLIC = ("/api/health", "/api/auth/login", "/api/auth/token", "/api/schema/")
+HEALTH, SCHEMA = "/api/health", "/api/schema/"
+SIGN_IN = ("/api/auth/login", "/api/auth/token")  # no session needed; rate-limited per address
 CONFLICTS = ("/cancel", "/resume", "/extend", "/promote", "/versions")  # and every DELETE: still in use
 
 
@@ -111,16 +111,17 @@ def _error_codes(path: str, method: str, operation: dict) -> dict:
     codes = {}
     if operation.get("parameters") or "requestBody" in operation or "{" in path:
         codes["400"] = "bad input or a limit (errors: each problem)"
-    if path not in PUBLIC[:1]:
-        codes["403"] = NOT_SIGNED_IN if path not in PUBLIC else "the CSRF check failed (a browser without X-CSRFToken)"
-    if path not in PUBLIC:
-        codes["404"] = "missing, or not yours"
+    if path in SIGN_IN:
+        codes["403"] = "the CSRF check failed (a browser without X-CSRFToken)"
+        codes["429"] = "too many failed logins from this address (Retry-After)"
+    elif path == HEALTH:
+        codes["503"] = "the database does not answer"
+    else:
+        codes["403"] = "not signed in (code not_authenticated), or the role is too small"
+        if path != SCHEMA:
+            codes["404"] = "missing, or not yours"
     if method == "delete" or (method == "post" and path.endswith(CONFLICTS)):
         codes["409"] = "conflicts with the current state"
-    if path in PUBLIC[1:3]:
-        codes["429"] = "too many failed logins from this address (Retry-After)"
-    if path == PUBLIC[0]:
-        codes["503"] = "the database does not answer"
     return codes
 
 

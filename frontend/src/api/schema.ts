@@ -4911,7 +4911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
-            /** @description the CSRF check failed (a browser without X-CSRFToken) */
+            /** @description not signed in (code not_authenticated), or the role is too small */
             403: {
                 headers: {
                     [name: string]: unknown;
