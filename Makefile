@@ -20,9 +20,11 @@ run: deps frontend
 test: deps frontend lint test-frontend test-python
 
 # Mistakes caught before any test runs: ruff (rules in pyproject.toml), the
+# engine's types (mypy over workers/engine, [tool.mypy] in pyproject.toml), the
 # editor's types (tsc) and eslint (frontend/eslint.config.js).
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 	@if [ -f frontend/package.json ]; then cd frontend && npm run typecheck && npm run lint; fi
 
 test-python: deps

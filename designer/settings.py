@@ -181,6 +181,9 @@ SPECTACULAR_SETTINGS = {
     # Request bodies get their own components (RunCreate vs Run...): the editor's generated
     # types then mark what a response always has as required.
     "COMPONENT_SPLIT_REQUEST": True,
+    # The shared error answers, the graph document and the live events stream (designer/core/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "designer.core.openapi.complete_schema"],
 }
 
 # Celery: Redis when REDIS_URL is set (team mode), else kombu's filesystem

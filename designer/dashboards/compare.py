@@ -1,7 +1,7 @@
 """Comparing N runs in one request: their series, what hyperparameters differ, how their graphs differ.
 
 The series come from the runs app's downsampling (M4 rollups, about
-`points` points a line, spikes and ends kept; read by series_read.py); the
+`points` points a line, spikes and ends kept; read by designer/runs/series.py); the
 architecture diff from the engine's `diff_graphs`, once per distinct pair
 of graph versions (a hundred runs of three versions cost two diffs).
 """
@@ -11,12 +11,12 @@ from designer.core.errors import InputProblem, error
 from designer.core.params import query_ids
 from designer.core.permissions import projects_visible_to
 from designer.dashboards.hparams import differing, flatten
-from designer.dashboards.series_read import compare_series
 from designer.dashboards.table import dataset_label, metric_order, upload_names
 from designer.graphs import engine
 from designer.graphs.models import GraphVersion
 from designer.runs.ingest import shown_goal
 from designer.runs.models import Artifact, MetricSummary, Run
+from designer.runs.series import read_series
 
 MAX_RUNS = 500
 # Distinct graph versions diffed against the first run's; the rest are listed without a diff.
@@ -82,7 +82,7 @@ def compare(user, ids: list[int], keys: list[str] | None, points: int, x: str) -
     if keys is None:
         keys = sorted(set(MetricSummary.objects.filter(run_id__in=ids).exclude(key__startswith="system/")
                           .values_list("key", flat=True)), key=metric_order)
-    series = compare_series(ids, keys, points, x)
+    series = read_series(ids, keys, points, x, times=False)
     summaries = {(s["run_id"], s["key"]): s for s in MetricSummary.objects.filter(
         run_id__in=ids, key__in=keys).values("run_id", "key", "goal", "best", "latest")}
     flats = [flatten(r["config"]) for r in runs]

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers as s
 
+from designer.core.openapi import ErrorItem
 from designer.runs.models import RunState
 from designer.runs.serializers import CheckpointSerializer, SummarySerializer
 
@@ -204,18 +205,11 @@ class ModelNode(s.Serializer):
     output = s.ListField(child=s.IntegerField(allow_null=True), allow_null=True)
 
 
-class GraphErrorItem(s.Serializer):
-    node = s.CharField(allow_null=True)
-    port = s.CharField(allow_null=True)
-    field = s.CharField(allow_null=True)
-    message = s.CharField()
-
-
 class ModelSummary(s.Serializer):
     ok = s.BooleanField()
     totals = s.DictField(child=s.IntegerField(), help_text="params, flops, memory")
     nodes = ModelNode(many=True)
-    errors = GraphErrorItem(many=True)
+    errors = ErrorItem(many=True)
 
 
 class EnsembleMember(s.Serializer):

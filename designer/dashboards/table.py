@@ -18,7 +18,7 @@ from django.utils import timezone
 from designer.core.errors import InputProblem, error
 from designer.core.params import BIGINT_MAX, query_int
 from designer.dashboards.hparams import flatten, key_columns
-from designer.dashboards.series_read import binary_rows
+from designer.runs.storage import binary_rows
 from designer.runs.ingest import shown_goal
 from designer.runs.models import MetricSummary, Run, RunState
 

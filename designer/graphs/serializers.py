@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from designer.core import openapi
 from designer.graphs.models import DESCRIPTION_MAX, MESSAGE_MAX, NAME_MAX, Graph, GraphVersion, Project
 
 
@@ -56,8 +57,8 @@ class GraphSerializer(serializers.ModelSerializer):
 
 
 class GraphDetailSerializer(GraphSerializer):
-    document = serializers.JSONField(source="head.document", read_only=True, default=None)
-    errors = serializers.JSONField(source="head.errors", read_only=True, default=None)
+    document = openapi.DocumentField(source="head.document", read_only=True, default=None, allow_null=True)
+    errors = openapi.ReportErrorsField(source="head.errors", read_only=True, default=None, allow_null=True)
 
     class Meta(GraphSerializer.Meta):
         fields = GraphSerializer.Meta.fields + ["document", "errors"]
@@ -99,6 +100,9 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class VersionDetailSerializer(VersionSerializer):
+    document = openapi.DocumentField(read_only=True)
+    errors = openapi.ReportErrorsField(read_only=True)
+
     class Meta(VersionSerializer.Meta):
         fields = VersionSerializer.Meta.fields + ["graph", "errors", "document"]
 

@@ -1,18 +1,29 @@
-"""Downsampled series for charts: about `points` points a line, spikes and ends kept.
+"""The one reader of metric series: about `points` points a line, spikes and ends kept.
 
-Short series are returned as they are. Long ones are read from the M4
-rollups the ingest keeps (designer/runs/rollup.py): the finest width whose
-buckets number at most points/4, four points each (first, last, lowest,
-highest). So 100 runs × 10,000 steps read ~16,000 small rows, not a million.
-Points must be written through designer.runs.ingest.write_points (the
-ingest does), which keeps the summary and rollups this module reads; `m4()`
-is the same downsampling over raw rows (the reference the tests compare to).
+Every series answer comes from here: a run's (`GET /api/runs/<id>/series`), many
+runs' (`GET /api/series`) and the compare view's (`GET /api/compare`).
+
+What is read: short series (at most `points` stored) as they are; long ones
+from the M4 rollups the ingest keeps (designer/runs/rollup.py): the finest
+width whose buckets number at most points/4, each bucket's first, last, lowest
+and highest point, in step order, a point equal to the one before dropped. So
+100 runs × 10,000 steps read ~31,000 small rows, not two million. Points must be
+written through designer.runs.ingest.write_points (the ingest does), which keeps
+the summaries and rollups read here; `m4()` is the same downsampling over raw
+rows (the reference the tests compare to).
+
+How it is read on PostgreSQL: the database packs each line's columns into one
+bytea apiece (int8send / float8send, in bucket order), numpy reads them without
+a Python object per point and flattens the buckets, and the views write the
+arrays with orjson (benches/bench_runs_series.py, bench_dashboard_compare.py).
+Other databases (standalone SQLite) read rows through the ORM.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
+import numpy as np
+import psycopg
 from django.db import connection, transaction
 
 from designer.runs.models import ROLLUP_WIDTHS, MetricPoint, MetricRollup, MetricSummary
@@ -20,6 +31,8 @@ from designer.runs.storage import is_postgres
 
 MAX_POINTS = 10_000
 X_AXES = ("step", "time")
+PARTS = ("first", "last", "min", "max")
+FIELDS = {"step": ("int8send", ">i8"), "value": ("float8send", ">f8"), "time": ("float8send", ">f8")}
 
 
 def choose_width(extent: int, buckets: int) -> int:
@@ -60,138 +73,156 @@ def _flatten(groups) -> list[tuple]:
     return out
 
 
-def _columns(key: str, count: int, rows: list[tuple], x: str) -> dict:
-    if x == "time":
-        rows = sorted(rows, key=lambda r: r[2])
-    return {"key": key, "count": count, "step": [r[0] for r in rows],
-            "value": [r[1] for r in rows], "time": [r[2] for r in rows]}
+def flatten_buckets(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """(buckets, 4) arrays per field → each bucket's four points in step order, a point
+    equal to the one before dropped (`_flatten`, vectorised)."""
+    order = np.argsort(parts["step"], axis=1, kind="stable")
+    flat = {f: np.take_along_axis(a, order, axis=1).ravel() for f, a in parts.items()}
+    keep = np.ones(flat["step"].shape, dtype=bool)
+    same = np.ones(flat["step"].shape[0] - 1 if flat["step"].size else 0, dtype=bool)
+    for a in flat.values():
+        same &= a[1:] == a[:-1]
+    keep[1:] = ~same
+    return {f: a[keep] for f, a in flat.items()}
 
 
 def _plan(run_ids: list[int], keys: list[str] | None, points: int):
-    """Which series are sent whole, and which are read from rollups of which width."""
+    """Which lines are sent whole, and which are read from rollups of which width:
+    ([(run, key, count)], {width: [(run, key, count)]})."""
     summaries = MetricSummary.objects.filter(run_id__in=run_ids)
     if keys:
         summaries = summaries.filter(key__in=keys)
     buckets = max(points // 4, 1)
-    raw, by_width = {}, defaultdict(dict)
+    short, by_width = [], defaultdict(list)
     for run_id, key, count, first, last in summaries.values_list(
             "run_id", "key", "count", "first_step", "last_step"):
         if count <= points:
-            raw[(run_id, key)] = count
+            short.append((run_id, key, count))
         else:
-            by_width[choose_width(last - first + 1, buckets)][(run_id, key)] = count
-    return raw, by_width
+            by_width[choose_width(last - first + 1, buckets)].append((run_id, key, count))
+    return short, by_width
 
 
-def series_lines(run_ids: list[int], keys: list[str] | None, points: int = 1000,
-                 x: str = "step") -> dict[int, list[str]]:
-    """{run_id: [JSON text of {key, count, step[], value[], time[]}]}, lines sorted by key.
-
-    On PostgreSQL the lines are built as JSON by the database: a compare view
-    of 100 runs sends ~200,000 numbers, which Python would spend most of the
-    request turning into objects and back into text.
-    """
-    raw, by_width = _plan(run_ids, keys, points)
-    found = _sql_lines(raw, by_width, x) if is_postgres() else _python_lines(raw, by_width, x)
-    result: dict[int, list[tuple[str, str]]] = {run_id: [] for run_id in run_ids}
-    for (run_id, key), text in found:
-        result[run_id].append((key, text))
-    return {run_id: [text for _, text in sorted(lines)] for run_id, lines in result.items()}
+def read_series(run_ids: list[int], keys: list[str] | None, points: int = 1000, x: str = "step",
+                times: bool = True) -> dict[int, list[dict]]:
+    """{run_id: [{key, count, step, value, time}]}, lines sorted by key, columns of equal
+    length (numpy arrays on PostgreSQL, lists elsewhere: orjson writes both). x=time
+    orders each line by time; `times=False` leaves the time column out unless x=time."""
+    with_time = times or x == "time"
+    fields = ("step", "value", "time") if with_time else ("step", "value")
+    short, by_width = _plan(run_ids, keys, points)
+    result: dict[int, list[dict]] = {run_id: [] for run_id in run_ids}
+    found = _postgres_lines(short, by_width, fields) if is_postgres() else _orm_lines(short, by_width, fields)
+    for run_id, key, count, line in found:
+        result[run_id].append(_line(key, count, line, x))
+    for lines in result.values():
+        lines.sort(key=lambda line: line["key"])
+    return result
 
 
 def series_for(run_ids: list[int], keys: list[str] | None, points: int = 1000,
                x: str = "step") -> dict[int, list[dict]]:
-    """The same as objects: {run_id: [{key, count, step[], value[], time[]}]}."""
-    return {run_id: [json.loads(line) for line in lines]
-            for run_id, lines in series_lines(run_ids, keys, points, x).items()}
+    """read_series with plain lists (for Python callers and tests)."""
+    return {run_id: [{k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in line.items()}
+                     for line in lines]
+            for run_id, lines in read_series(run_ids, keys, points, x).items()}
 
 
-def _python_lines(raw: dict, by_width: dict, x: str):
-    for (run_id, key), rows in _raw_series(raw):
-        yield (run_id, key), json.dumps(_columns(key, raw[(run_id, key)], rows, x))
-    for width, wanted in by_width.items():
-        for (run_id, key), rows in _rolled_series(width, wanted):
-            yield (run_id, key), json.dumps(_columns(key, wanted[(run_id, key)], rows, x))
+def _line(key: str, count: int, line: dict, x: str) -> dict:
+    if x == "time":
+        order = np.argsort(np.asarray(line["time"]), kind="stable")
+        line = {f: np.asarray(a)[order] for f, a in line.items()}
+    return {"key": key, "count": count, **line}
 
 
-def _raw_series(counts: dict):
-    """Series short enough to send as stored."""
-    if not counts:
-        return
-    rows = (MetricPoint.objects
-            .filter(run_id__in={r for r, _ in counts}, key__in={k for _, k in counts})
-            .order_by("run_id", "key", "step", "id")
-            .values_list("run_id", "key", "step", "value", "time"))
-    groups = defaultdict(list)
-    for run_id, key, step, value, at in rows:
+# PostgreSQL: one row a line, each column packed in bytea.
+
+def _postgres_lines(short: list, by_width: dict, fields: tuple):
+    # A hundred runs' buckets (~30,000 rows, a few MB) are sorted in memory, not on disk.
+    with transaction.atomic():
+        with connection.cursor() as django_cursor:
+            django_cursor.execute("SET LOCAL work_mem = '64MB'")
+        with psycopg.Cursor(connection.connection) as cursor:
+            yield from _raw(cursor, short, fields)
+            for width, wanted in by_width.items():
+                yield from _rolled(cursor, width, wanted, fields)
+
+
+def _where(wanted: list[tuple]) -> tuple[str, list]:
+    """Rows of the runs and keys asked (a pair not asked is skipped by `_rows`)."""
+    return ("t.run_id = ANY(%s) AND t.key = ANY(%s)",
+            [sorted({r for r, _, _ in wanted}), sorted({k for _, k, _ in wanted})])
+
+
+def _packed(column: str, field: str, order: str) -> str:
+    send, _ = FIELDS[field]
+    return f"string_agg({send}(t.{column}), ''::bytea ORDER BY {order})"
+
+
+def _unpack(blob: bytes | None, field: str) -> np.ndarray:
+    return np.frombuffer(blob or b"", dtype=FIELDS[field][1]).astype(FIELDS[field][1][1:])
+
+
+def _rows(cursor, sql: str, params: list, wanted: list[tuple]):
+    counts = {(r, k): c for r, k, c in wanted}
+    cursor.execute(sql, params, binary=True)
+    for run_id, key, *blobs in cursor.fetchall():
         if (run_id, key) in counts:
-            groups[(run_id, key)].append((step, value, at))
-    yield from groups.items()
+            yield run_id, key, counts[(run_id, key)], blobs
 
 
-def _rolled_series(width: int, counts: dict):
-    rows = (MetricRollup.objects
-            .filter(width=width, run_id__in={r for r, _ in counts}, key__in={k for _, k in counts})
-            .order_by("run_id", "key", "bucket")
-            .values_list("run_id", "key", "first_step", "first_value", "first_time",
-                         "last_step", "last_value", "last_time", "min_step", "min_value", "min_time",
-                         "max_step", "max_value", "max_time"))
+def _raw(cursor, short: list[tuple], fields: tuple):
+    if not short:
+        return
+    where, params = _where(short)
+    columns = ", ".join(_packed(f, f, "t.step, t.id") for f in fields)
+    sql = (f"SELECT t.run_id, t.key, {columns} FROM {MetricPoint._meta.db_table} t WHERE {where} "
+           "GROUP BY t.run_id, t.key")
+    for run_id, key, count, blobs in _rows(cursor, sql, params, short):
+        yield run_id, key, count, {f: _unpack(b, f) for f, b in zip(fields, blobs)}
+
+
+def _rolled(cursor, width: int, wanted: list[tuple], fields: tuple):
+    where, params = _where(wanted)
+    columns = ", ".join(_packed(f"{part}_{f}", f, "t.bucket") for part in PARTS for f in fields)
+    sql = (f"SELECT t.run_id, t.key, {columns} FROM {MetricRollup._meta.db_table} t "
+           f"WHERE {where} AND t.width = %s GROUP BY t.run_id, t.key")
+    for run_id, key, count, blobs in _rows(cursor, sql, [*params, width], wanted):
+        # (buckets, 4) per field: each bucket's first, last, min and max point.
+        parts = {f: np.stack([_unpack(blobs[i * len(fields) + j], f) for i in range(len(PARTS))], axis=1)
+                 for j, f in enumerate(fields)}
+        yield run_id, key, count, flatten_buckets(parts)
+
+
+# Other databases: rows through the ORM, flattened in Python.
+
+def _orm_lines(short: list, by_width: dict, fields: tuple):
+    wanted = {(r, k): c for r, k, c in short}
     groups = defaultdict(list)
-    for r in rows:
-        if (r[0], r[1]) in counts:
-            groups[(r[0], r[1])].append((r[2:5], r[5:8], r[8:11], r[11:14]))
-    for pair, buckets in groups.items():
-        yield pair, _flatten(buckets)
+    if wanted:
+        rows = (MetricPoint.objects.filter(run_id__in={r for r, _ in wanted}, key__in={k for _, k in wanted})
+                .order_by("run_id", "key", "step", "id").values_list("run_id", "key", "step", "value", "time"))
+        for run_id, key, *point in rows:
+            if (run_id, key) in wanted:
+                groups[(run_id, key)].append(tuple(point))
+    for width, pairs in by_width.items():
+        yield from _orm_rolled(width, {(r, k): c for r, k, c in pairs}, fields)
+    for (run_id, key), points in groups.items():
+        yield run_id, key, wanted[(run_id, key)], _columns(points, fields)
 
 
-# The aggregates read rows in the order the subquery gives them (one ORDER BY
-# there, not one per json_agg). Rollups need no sort at all for x=step: the
-# index yields buckets in order and each bucket's points come out sorted.
-_AS_JSON = """SELECT run_id, key, json_build_object(
-    'step', json_agg(step), 'value', json_agg(value), 'time', json_agg(time))::text
-    FROM ({rows}) AS d GROUP BY run_id, key"""
-_RAW_ROWS = """SELECT run_id, key, step, value, time FROM {points}
-    WHERE run_id = ANY(%s) AND key = ANY(%s) ORDER BY run_id, key, {order}, id"""
-# The four points of each bucket in step order (first <= min, max <= last;
-# whichever of min and max comes first goes second), each once: a bucket's
-# first point is often its min or max.
-_LOW_FIRST = "r.min_step <= r.max_step"
-_ROLLED_ROWS = f"""SELECT r.run_id, r.key, p.step, p.value, p.time
-    FROM {{rollups}} AS r CROSS JOIN LATERAL (VALUES
-        (1, r.first_step, r.first_value, r.first_time),
-        (2, LEAST(r.min_step, r.max_step), CASE WHEN {_LOW_FIRST} THEN r.min_value ELSE r.max_value END,
-            CASE WHEN {_LOW_FIRST} THEN r.min_time ELSE r.max_time END),
-        (3, GREATEST(r.min_step, r.max_step), CASE WHEN {_LOW_FIRST} THEN r.max_value ELSE r.min_value END,
-            CASE WHEN {_LOW_FIRST} THEN r.max_time ELSE r.min_time END),
-        (4, r.last_step, r.last_value, r.last_time)
-    ) AS p(n, step, value, time)
-    WHERE r.width = %s AND r.run_id = ANY(%s) AND r.key = ANY(%s)
-      AND NOT (p.n = 2 AND p.step = r.first_step)
-      AND NOT (p.n = 3 AND p.step IN (r.first_step, LEAST(r.min_step, r.max_step)))
-      AND NOT (p.n = 4 AND r.last_step IN (r.first_step, r.min_step, r.max_step))
-    ORDER BY r.run_id, r.key, r.bucket, p.n{{then}}"""
+def _orm_rolled(width: int, wanted: dict, fields: tuple):
+    columns = [f"{part}_{f}" for part in PARTS for f in ("step", "value", "time")]
+    rows = (MetricRollup.objects
+            .filter(width=width, run_id__in={r for r, _ in wanted}, key__in={k for _, k in wanted})
+            .order_by("run_id", "key", "bucket").values_list("run_id", "key", *columns))
+    groups = defaultdict(list)
+    for run_id, key, *values in rows:
+        if (run_id, key) in wanted:
+            groups[(run_id, key)].append([tuple(values[i:i + 3]) for i in range(0, 12, 3)])
+    for (run_id, key), buckets in groups.items():
+        yield run_id, key, wanted[(run_id, key)], _columns(_flatten(buckets), fields)
 
 
-def _sql_lines(raw: dict, by_width: dict, x: str):
-    queries = []
-    if raw:
-        rows = _RAW_ROWS.format(points=MetricPoint._meta.db_table, order="time, step" if x == "time" else "step")
-        queries.append((rows, [], raw))
-    for width, wanted in by_width.items():
-        then = ""
-        rows = _ROLLED_ROWS.format(rollups=MetricRollup._meta.db_table, then=then)
-        if x == "time":
-            rows = f"SELECT * FROM ({rows}) AS t ORDER BY run_id, key, time, step"
-        queries.append((rows, [width], wanted))
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Sorts in memory, not on disk (4 MB default); and one process, so
-        # rows reach the aggregates in the subquery's order.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        for rows, params, counts in queries:
-            cursor.execute(_AS_JSON.format(rows=rows),
-                           [*params, sorted({r for r, _ in counts}), sorted({k for _, k in counts})])
-            for run_id, key, text in cursor.fetchall():
-                if (run_id, key) in counts:
-                    # '{"step" : ...}' becomes '{"key": ..., "count": N, "step" : ...}'.
-                    yield (run_id, key), f'{{"key": {json.dumps(key)}, "count": {counts[(run_id, key)]}, {text[1:]}'
+def _columns(points: list[tuple], fields: tuple) -> dict:
+    return {f: [p[i] for p in points] for i, f in enumerate(("step", "value", "time")) if f in fields}

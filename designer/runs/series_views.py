@@ -1,24 +1,19 @@
 """Downsampled series: one run's lines, or many runs' at once (the compare view)."""
 from __future__ import annotations
 
-from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from designer.core.errors import InputProblem, error
 from designer.core.params import query_ids, query_int
 from designer.core.permissions import projects_visible_to
+from designer.core.responses import json_response
 from designer.dashboards import schemas
 from designer.runs.models import Run
-from designer.runs.series import MAX_POINTS, X_AXES, series_lines
+from designer.runs.series import MAX_POINTS, X_AXES, read_series
 from designer.runs.views import get_run
 
 MAX_RUNS = 500
-
-
-def _json(text: str) -> HttpResponse:
-    # The lines arrive as JSON text (built by PostgreSQL): sent as they are.
-    return HttpResponse(text, content_type="application/json")
 
 
 def _options(request) -> tuple[list[str] | None, int, str]:
@@ -35,8 +30,7 @@ class RunSeries(APIView):
     def get(self, request, pk):
         run = get_run(request.user, pk)
         keys, points, x = _options(request)
-        lines = series_lines([run.pk], keys, points, x)[run.pk]
-        return _json(f'{{"run": {run.pk}, "x": "{x}", "series": [{", ".join(lines)}]}}')
+        return json_response({"run": run.pk, "x": x, "series": read_series([run.pk], keys, points, x)[run.pk]})
 
 
 class CompareSeries(APIView):
@@ -49,6 +43,5 @@ class CompareSeries(APIView):
         if missing:
             raise InputProblem([error(f"no run {r}, or you have no access to it", field="runs") for r in missing])
         keys, points, x = _options(request)
-        found = series_lines(wanted, keys, points, x)
-        runs = ", ".join(f'{{"run": {r}, "series": [{", ".join(found[r])}]}}' for r in wanted)
-        return _json(f'{{"x": "{x}", "runs": [{runs}]}}')
+        found = read_series(wanted, keys, points, x)
+        return json_response({"x": x, "runs": [{"run": r, "series": found[r]} for r in wanted]})

@@ -7,6 +7,7 @@ points/s. PostgreSQL gets COPY for points and `unnest` arrays for upserts
 """
 from __future__ import annotations
 
+import psycopg
 from django.db import connection
 
 # Column types for PostgreSQL's unnest(): the upsert sends one array per column.
@@ -15,6 +16,17 @@ BIGINT, TEXT, FLOAT = "bigint", "text", "double precision"
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def binary_rows(queryset) -> list[tuple]:
+    """A values_list queryset's rows, in binary on PostgreSQL (the same tuples, parsed faster)."""
+    if not is_postgres():
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
 
 
 def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:

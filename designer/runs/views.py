@@ -110,7 +110,6 @@ class RunAction(APIView):
 
     action = ""
 
-    @extend_schema(request=None, responses={200: RunDetailSerializer, 201: RunDetailSerializer})
     def post(self, request, pk):
         run = get_run(request.user, pk, Role.EDITOR)
         if self.action == "cancel":
@@ -118,6 +117,22 @@ class RunAction(APIView):
             return Response(RunDetailSerializer(get_run(request.user, pk)).data)
         new = getattr(services, self.action)(run, request.user)
         return Response(RunDetailSerializer(get_run(request.user, new.pk)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(post=extend_schema(request=None, responses={200: RunDetailSerializer}))
+class RunCancel(RunAction):
+    action = "cancel"
+
+
+@extend_schema_view(post=extend_schema(request=None, responses={201: RunDetailSerializer}))
+class RunClone(RunAction):
+    action = "clone"
+
+
+@extend_schema_view(post=extend_schema(request=None, responses={201: RunDetailSerializer},
+                                       description="409 unless the run is resumable (a checkpoint to resume from)"))
+class RunResume(RunAction):
+    action = "resume"
 
 
 class RunMetrics(APIView):

@@ -22,6 +22,21 @@ def test_every_view_is_described():
     assert undescribed == []
 
 
+def free_form(schema: dict) -> bool:
+    """An answer the schema says nothing about: `object` (or a list of them) without properties."""
+    if schema.get("type") == "array":
+        return free_form(schema.get("items", {}))
+    return "$ref" not in schema and schema.get("type") in ("object", None) and not schema.get("properties")
+
+
+def test_no_json_answer_is_a_free_form_object():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    vague = [f"{method.upper()} {path} {code}" for path, ops in schema["paths"].items() if path != "/api/schema/"
+             for method, op in ops.items() for code, answer in op["responses"].items()
+             if free_form(answer.get("content", {}).get("application/json", {}).get("schema", {"$ref": ""}))]
+    assert vague == []
+
+
 def test_the_editors_types_match_the_schema(tmp_path):
     assert GENERATOR.exists(), "frontend/node_modules is missing: cd frontend && npm ci (make test does)"
     schema = SchemaGenerator().get_schema(request=None, public=True)

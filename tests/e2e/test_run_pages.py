@@ -93,6 +93,11 @@ def test_a_run_says_its_phase_then_shows_its_test_figures_and_its_checkpoint_loa
     # Charts filled in where they stood.
     assert chart.bounding_box() == empty_box
     assert int(chart.get_attribute("data-points")) > 0
+    # Throughput starts with the first step, as the loss does, on an axis from 0.
+    series = page.request.get(f"/api/runs/{run_id}/series?keys=train/loss,train/samples_per_sec").json()
+    first = {line["key"]: line["step"][0] for line in series["series"]}
+    assert first["train/samples_per_sec"] == first["train/loss"] == 1, first
+    assert page.get_by_test_id("chart-throughput").locator(".chart-box").get_attribute("data-y-min") == "0"
 
     # Bug 11: the header of a finished run shows its test figures; nothing to cancel or resume.
     finals = page.get_by_test_id("final-metrics")

@@ -172,7 +172,8 @@ class VersionExport(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=list(services.EXPORTS), required=True)],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        # The Python source is text; TorchScript and ONNX are binary files.
+        responses={(200, "text/x-python"): OpenApiTypes.STR, (200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request, pk, number):
         version = version_of(request, pk, number)

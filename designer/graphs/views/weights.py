@@ -23,6 +23,7 @@ from designer.core import store
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import get_project
 from designer.graphs.models import Role
+from designer.graphs.schemas import WeightsAnswer
 
 
 class WeightsUpload(serializers.Serializer):
@@ -65,7 +66,7 @@ def store_weights(project, upload, op: str, params: dict, node: str | None) -> d
 class ProjectWeights(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": WeightsUpload}, responses={201: dict})
+    @extend_schema(request={"multipart/form-data": WeightsUpload}, responses={201: WeightsAnswer})
     def post(self, request, pk):
         project = get_project(request.user, pk, Role.EDITOR)
         body = WeightsUpload(data=request.data)

@@ -3,7 +3,7 @@
  * api/endpoints.ts; every write carries the CSRF token from the `csrftoken`
  * cookie (docs/contracts.md section 5), reads go out with the session cookie.
  */
-import type { GraphErrorItem } from "../schemas/report";
+import type { GraphErrorItem } from "./types";
 
 export class ApiError extends Error {
   constructor(

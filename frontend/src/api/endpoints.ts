@@ -1,10 +1,11 @@
 /** Typed calls to the REST API. Nothing else in the editor builds a URL. */
-import { Catalogue, type LayerSpec } from "../schemas/catalogue";
 import type { GraphDocument } from "../schemas/graph";
-import { ValidationReport } from "../schemas/report";
 import type { Fleet } from "../fleet/types";
 import { download, request } from "./client";
-import type { Dataset, GraphDetail, GraphSummary, JobKind, Page, Project, ProjectBlock, Run, RunSeriesAnswer, Template, User, Version } from "./types";
+import type {
+  Dataset, GraphDetail, GraphSummary, JobKind, LayerSpec, Page, Project, ProjectBlock, Run, RunSeriesAnswer, Template, User,
+  ValidationReport, Version, VersionDiff, WeightsAnswer,
+} from "./types";
 
 const q = (params: Record<string, string | number | undefined>) => {
   const s = new URLSearchParams();
@@ -14,10 +15,8 @@ const q = (params: Record<string, string | number | undefined>) => {
 };
 
 /** Lists are paginated; the editor's lists are small, so take the first page of 500. */
-const list = async <T>(path: string): Promise<T[]> => {
-  const page = await request<Page<T> | T[]>("GET", path + (path.includes("?") ? "&" : "?") + "limit=500");
-  return Array.isArray(page) ? page : page.results;
-};
+const list = async <T>(path: string): Promise<T[]> =>
+  (await request<Page<T>>("GET", path + (path.includes("?") ? "&" : "?") + "limit=500")).results;
 
 export const auth = {
   me: () => request<User>("GET", "/auth/me"),
@@ -46,17 +45,15 @@ export const graphs = {
   save: (id: number, document: GraphDocument, message: string, base_version?: number | null) =>
     request<Version>("POST", `/graphs/${id}/versions`, { document, message, base_version: base_version ?? undefined }),
   restore: (id: number, n: number) => request<Version>("POST", `/graphs/${id}/versions/${n}/restore`),
-  diff: (id: number, a: number, b: number) => request<Record<string, unknown>>("GET", `/graphs/${id}/diff${q({ a, b })}`),
+  diff: (id: number, a: number, b: number) => request<VersionDiff>("GET", `/graphs/${id}/diff${q({ a, b })}`),
   exportFile: (id: number, n: number, format: "py" | "torchscript" | "onnx", filename: string) =>
     download(`/graphs/${id}/versions/${n}/export${q({ format })}`, filename),
-  validate: async (document: GraphDocument) => {
-    return ValidationReport.parse(await request<unknown>("POST", "/graphs/validate", { document }));
-  },
+  validate: (document: GraphDocument) => request<ValidationReport>("POST", "/graphs/validate", { document }),
 };
 
 export const catalogue = {
-  layers: async (): Promise<LayerSpec[]> => Catalogue.parse(await request<unknown>("GET", "/layers")),
-  templates: () => request<Template[] | Page<Template>>("GET", "/templates").then((t) => (Array.isArray(t) ? t : t.results)),
+  layers: () => request<LayerSpec[]>("GET", "/layers"),
+  templates: () => request<Template[]>("GET", "/templates"),
   template: (name: string) => request<GraphDocument>("GET", `/templates/${encodeURIComponent(name)}`),
 };
 
@@ -75,7 +72,6 @@ export const datasets = {
 };
 
 /** Pretrained weights for a backbone node, checked by the server (docs/contracts.md section 7). */
-export interface WeightsAnswer { path: string; op: string; node: string | null; size: number; keys: number; parameters: number; fits: string }
 
 export const weights = {
   upload: (project: number, file: File, node: { id: string; op: string; params: Record<string, unknown> }) => {

@@ -629,7 +629,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description POST /api/runs/<id>/<action>: cancel (200, the run), clone and resume (201, the new run). */
+        /** @description 409 unless the run is resumable (a checkpoint to resume from) */
         post: operations["runs_resume_create"];
         delete?: never;
         options?: never;
@@ -820,6 +820,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Server-Sent Events of a run (docs/contracts.md section 4): `metrics`, `state`, `phase`, `log`, `checkpoint`, `artifact`; replays what came after `Last-Event-ID` (or `?after=`) and ends after the run's final state. */
+        get: operations["runs_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -836,6 +853,15 @@ export interface components {
             version: number;
             runs: number[];
             diff: components["schemas"]["GraphDiff"] | null;
+        };
+        BlockReport: {
+            /** @description key prefix of the instance shown; null when unused */
+            instance: string | null;
+            uses: number;
+            nodes: {
+                [key: string]: components["schemas"]["NodeReport"];
+            };
+            edges: components["schemas"]["EdgeReport"][];
         };
         /** @description An evaluation's reliability diagram: per confidence bin, its size, accuracy and mean confidence. */
         Calibration: {
@@ -1004,6 +1030,15 @@ export interface components {
             memory_mb?: number;
             gpus?: components["schemas"]["GpuNow"][];
         };
+        EdgeReport: {
+            source: string;
+            source_port: string;
+            target: string;
+            target_port: string;
+            /** @description null for the batch dimension; null as a whole when not inferred */
+            shape: (number | null)[] | null;
+            dtype: string | null;
+        };
         /** @description An ensemble run's members and methods (docs/contracts.md section 7). */
         Ensemble: {
             kind: string;
@@ -1037,6 +1072,54 @@ export interface components {
              */
             weight: number;
         };
+        /**
+         * @description One problem, where it is (docs/contracts.md section 2): graph problems name the node,
+         *     form problems the field. One found inside a block also says where (the engine's
+         *     report; absent at the top level and in a 400's errors).
+         */
+        ErrorItem: {
+            node: string | null;
+            port: string | null;
+            field: string | null;
+            message: string;
+            /** @description the flat key of the node that failed */
+            path?: string;
+            /** @description the innermost block definition to blame */
+            block?: string;
+            /** @description its node to blame */
+            block_node?: string;
+            /** @description block name → node id in its body, on the way down to the cause */
+            in_blocks?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * @description One problem, where it is (docs/contracts.md section 2): graph problems name the node,
+         *     form problems the field. One found inside a block also says where (the engine's
+         *     report; absent at the top level and in a 400's errors).
+         */
+        ErrorItemRequest: {
+            node: string | null;
+            port: string | null;
+            field: string | null;
+            message: string;
+            /** @description the flat key of the node that failed */
+            path?: string;
+            /** @description the innermost block definition to blame */
+            block?: string;
+            /** @description its node to blame */
+            block_node?: string;
+            /** @description block name → node id in its body, on the way down to the cause */
+            in_blocks?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * @description * `torchvision` - torchvision
+         *     * `this node` - this node
+         * @enum {string}
+         */
+        FitsEnum: "torchvision" | "this node";
         Fleet: {
             workers: components["schemas"]["FleetWorker"][];
             queues: components["schemas"]["FleetQueue"][];
@@ -1144,8 +1227,8 @@ export interface components {
             readonly latest_version: number;
             readonly valid: boolean;
             readonly node_count: number;
-            readonly document: unknown;
-            readonly errors: unknown;
+            readonly document: components["schemas"]["GraphDocument"] | null;
+            readonly errors: components["schemas"]["ErrorItem"][] | null;
         };
         GraphDiff: {
             nodes_added: components["schemas"]["NodeRef"][];
@@ -1161,12 +1244,6 @@ export interface components {
                 [key: string]: unknown[];
             };
             blocks_changed?: string[];
-        };
-        GraphErrorItem: {
-            node: string | null;
-            port: string | null;
-            field: string | null;
-            message: string;
         };
         /** @description Either a document, or a torchvision model to trace into one. */
         GraphImportRequest: {
@@ -1259,6 +1336,34 @@ export interface components {
          * @enum {string}
          */
         KindEnum: "csv" | "image_zip" | "npz";
+        LayerParam: {
+            name: string;
+            type: components["schemas"]["TypeEnum"];
+            default: unknown;
+            required: boolean;
+            /** Format: double */
+            min: number | null;
+            /** Format: double */
+            max: number | null;
+            choices: unknown[] | null;
+            help: string | null;
+            /** @description worked out from the input's shape when left empty */
+            inferred: boolean;
+        };
+        LayerPort: {
+            name: string;
+            /** @description numbered ports: in0, in1, ... / out0, out1, ... */
+            variadic: boolean;
+        };
+        /** @description One op of the layer registry (docs/contracts.md section 2). */
+        LayerSpec: {
+            op: string;
+            category: string;
+            help: string;
+            inputs: components["schemas"]["LayerPort"][];
+            outputs: components["schemas"]["LayerPort"][];
+            params: components["schemas"]["LayerParam"][];
+        };
         ManySeriesAnswer: {
             x: components["schemas"]["XEnum"];
             runs: components["schemas"]["RunSeriesOf"][];
@@ -1301,11 +1406,36 @@ export interface components {
                 [key: string]: number;
             };
             nodes: components["schemas"]["ModelNode"][];
-            errors: components["schemas"]["GraphErrorItem"][];
+            errors: components["schemas"]["ErrorItem"][];
         };
         NodeRef: {
             id: string;
             op: string;
+        };
+        NodeReport: {
+            /** @description output port → shape */
+            outputs: {
+                [key: string]: (number | null)[] | null;
+            };
+            /**
+             * Format: double
+             * @description a whole number (a float above 2**53)
+             */
+            params: number;
+            /**
+             * Format: double
+             * @description a whole number (a float above 2**53)
+             */
+            flops: number;
+            /**
+             * Format: double
+             * @description a whole number (a float above 2**53)
+             */
+            memory: number;
+            /** @description params the engine worked out (in_channels, ...) */
+            inferred: {
+                [key: string]: unknown;
+            };
         };
         PaginatedGraphList: {
             /** @example 123 */
@@ -1745,9 +1875,38 @@ export interface components {
         TokenResponse: {
             token: string;
         };
+        Totals: {
+            /**
+             * Format: double
+             * @description a whole number (a float above 2**53)
+             */
+            params: number;
+            /**
+             * Format: double
+             * @description a whole number (a float above 2**53)
+             */
+            flops: number;
+            /**
+             * Format: double
+             * @description a whole number (a float above 2**53)
+             */
+            memory: number;
+        };
         TrialPromoteRequest: {
             message?: string;
         };
+        /**
+         * @description * `int` - int
+         *     * `float` - float
+         *     * `bool` - bool
+         *     * `str` - str
+         *     * `choice` - choice
+         *     * `ints` - ints
+         *     * `shape` - shape
+         *     * `path` - path
+         * @enum {string}
+         */
+        TypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path";
         UploadRequest: {
             /** Format: binary */
             file: string;
@@ -1762,6 +1921,21 @@ export interface components {
         };
         ValidateRequest: {
             document: unknown;
+        };
+        /** @description The engine's validation report (docs/contracts.md section 2). */
+        ValidationReport: {
+            ok: boolean;
+            errors: components["schemas"]["ErrorItem"][];
+            /** @description top-level node id → its report */
+            nodes: {
+                [key: string]: components["schemas"]["NodeReport"];
+            };
+            edges: components["schemas"]["EdgeReport"][];
+            totals: components["schemas"]["Totals"];
+            /** @description block name → its first instance */
+            blocks: {
+                [key: string]: components["schemas"]["BlockReport"];
+            };
         };
         Version: {
             number: number;
@@ -1792,8 +1966,8 @@ export interface components {
             node_count?: number;
             restored_from?: number | null;
             graph: number;
-            errors?: unknown;
-            document: unknown;
+            readonly errors: components["schemas"]["ErrorItem"][];
+            readonly document: components["schemas"]["GraphDocument"];
         };
         VersionDiff: {
             nodes_added: components["schemas"]["NodeRef"][];
@@ -1812,6 +1986,17 @@ export interface components {
             a: number;
             b: number;
         };
+        WeightsAnswer: {
+            /** @description what the node's weights_file param takes */
+            path: string;
+            op: string;
+            node: string | null;
+            /** @description bytes */
+            size: number;
+            keys: number;
+            parameters: number;
+            fits: components["schemas"]["FitsEnum"];
+        };
         WeightsUploadRequest: {
             /** Format: binary */
             file: string;
@@ -1827,6 +2012,152 @@ export interface components {
          * @enum {string}
          */
         XEnum: "step" | "time";
+        /** @description A whole model: ``netweave.graph/1``. */
+        GraphDocument: {
+            /** @description Blocks by name, used by nodes with op 'block:<Name>'. */
+            blocks?: {
+                [key: string]: components["schemas"]["DocumentBlock"];
+            };
+            /**
+             * @description Free text about the model.
+             * @default
+             */
+            description: string;
+            /** @description All edges of the top level. */
+            edges?: components["schemas"]["DocumentEdge"][];
+            /** @description Editor-only data (viewport, colours); ignored by the compiler. */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Name of the model; the compiled class is named after it.
+             * @default model
+             */
+            name: string;
+            /** @description All nodes, Input and Output nodes included. */
+            nodes: components["schemas"]["DocumentNode"][];
+            /**
+             * @description Format and version of this document.
+             * @enum {string}
+             */
+            schema: "netweave.graph/1";
+            /** @description Graph variables (numbers, or '=expr' over earlier variables) that params and repeat counts may reference. */
+            variables?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description A named subgraph used as an op ('block:<Name>'): Input nodes are its input ports,
+         *     Output nodes its output ports (a single one also answers to 'in' / 'out').
+         */
+        DocumentBlock: {
+            /**
+             * @description What the block does.
+             * @default
+             */
+            description: string;
+            /** @description The block's edges. */
+            edges?: components["schemas"]["DocumentEdge"][];
+            /** @description The block's nodes, Input and Output nodes included. */
+            nodes: components["schemas"]["DocumentNode"][];
+            /** @description Exposed parameters, by name. */
+            params?: {
+                [key: string]: components["schemas"]["DocumentBlockParam"];
+            };
+        };
+        /** @description A parameter a block exposes; its body uses it as '=name' in node params. */
+        DocumentBlockParam: {
+            /**
+             * @description Allowed values (type 'choice').
+             * @default null
+             */
+            choices: unknown[] | null;
+            /**
+             * @description Value used when an instance does not set it (null: the instance must set it).
+             * @default null
+             */
+            default: unknown;
+            /**
+             * @description One line shown in the editor's form.
+             * @default
+             */
+            help: string;
+            /**
+             * @description Largest allowed value (numbers).
+             * @default null
+             */
+            max: number | null;
+            /**
+             * @description Smallest allowed value (numbers).
+             * @default null
+             */
+            min: number | null;
+            /**
+             * @description Value type, as in the layer catalogue.
+             * @default int
+             * @enum {string}
+             */
+            type: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape";
+        };
+        /** @description A tensor flowing from a node's output port to another node's input port. */
+        DocumentEdge: {
+            /** @description Id of the node that produces the tensor. */
+            source: string;
+            /**
+             * @description Output port of the source: 'out', or 'out0', 'out1', ... / named ports for multi-output ops.
+             * @default out
+             */
+            source_port: string;
+            /** @description Id of the node that consumes the tensor. */
+            target: string;
+            /**
+             * @description Input port of the target: 'in', or 'in0', 'in1', ... for variadic ops, or a block's input name.
+             * @default in
+             */
+            target_port: string;
+        };
+        /** @description One layer, graph op, block instance, graph input or graph output. */
+        DocumentNode: {
+            /** @description Unique within its graph or block; becomes the submodule name. */
+            id: string;
+            /** @description A registry op name (e.g. 'Conv2d', 'Input', 'Output') or 'block:<Name>' for a block of this document. Never a dotted path. */
+            op: string;
+            /** @description Op parameters as JSON values; a string starting with '=' is an expression over graph variables and block params. */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Editor-only layout; ignored by the compiler.
+             * @default null
+             */
+            position: components["schemas"]["DocumentPosition"] | null;
+            /**
+             * @description Stack this many copies in series (int or '=expr'); only for nodes with one input and one output.
+             * @default null
+             */
+            repeat: (number | string) | null;
+        };
+        /** @description Where the editor draws a node. Editor-only: the compiler never reads it. */
+        DocumentPosition: {
+            /**
+             * @description Horizontal position in editor pixels.
+             * @default 0
+             */
+            x: number;
+            /**
+             * @description Vertical position in editor pixels.
+             * @default 0
+             */
+            y: number;
+        };
+        ErrorAnswer: {
+            /** @description one sentence */
+            detail: string;
+            /** @description a 400 about the input: each problem */
+            errors?: components["schemas"]["ErrorItem"][];
+            /** @description not_authenticated: sign in (again) */
+            code?: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1859,6 +2190,33 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description the CSRF check failed (a browser without X-CSRFToken) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description too many failed logins from this address (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     auth_logout_create: {
@@ -1877,6 +2235,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     auth_me_retrieve: {
@@ -1894,6 +2270,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -1919,6 +2313,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description the CSRF check failed (a browser without X-CSRFToken) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description too many failed logins from this address (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -1949,6 +2370,33 @@ export interface operations {
                     "application/json": components["schemas"]["CompareAnswer"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     datasets_retrieve: {
@@ -1969,6 +2417,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetPage"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -1992,6 +2467,33 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetRow"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     datasets_destroy: {
@@ -2012,6 +2514,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     fleet_read: {
@@ -2029,6 +2567,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Fleet"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2052,6 +2608,33 @@ export interface operations {
                     "application/json": components["schemas"]["GraphDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     graphs_destroy: {
@@ -2071,6 +2654,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
             };
         };
     };
@@ -2099,6 +2718,33 @@ export interface operations {
                     "application/json": components["schemas"]["GraphDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     graphs_diff_retrieve: {
@@ -2121,6 +2767,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionDiff"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2147,6 +2820,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedVersionList"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2176,6 +2876,42 @@ export interface operations {
                     "application/json": components["schemas"]["VersionDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     graphs_versions_retrieve: {
@@ -2196,6 +2932,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionDetail"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2219,7 +2982,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/x-python": string;
                     "application/octet-stream": string;
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2250,6 +3041,33 @@ export interface operations {
                     "application/json": components["schemas"]["VersionDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     graphs_validate_create: {
@@ -2272,9 +3090,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2296,6 +3139,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description the database does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     jobs_list: {
@@ -2315,6 +3167,24 @@ export interface operations {
                     "application/json": components["schemas"]["JobKind"][];
                 };
             };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     layers_list: {
@@ -2331,9 +3201,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LayerSpec"][];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2358,6 +3244,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedProjectList"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2385,6 +3298,33 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_retrieve: {
@@ -2404,6 +3344,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2433,6 +3400,33 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_destroy: {
@@ -2452,6 +3446,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
             };
         };
     };
@@ -2480,6 +3510,33 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_blocks_retrieve: {
@@ -2499,6 +3556,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectBlockPage"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2526,6 +3610,33 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetRow"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_graphs_list: {
@@ -2550,6 +3661,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedGraphList"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2579,6 +3717,33 @@ export interface operations {
                     "application/json": components["schemas"]["GraphDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_graphs_import_create: {
@@ -2606,6 +3771,33 @@ export interface operations {
                     "application/json": components["schemas"]["GraphDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_members_list: {
@@ -2630,6 +3822,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedMemberList"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2659,6 +3878,33 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_members_destroy: {
@@ -2679,6 +3925,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
             };
         };
     };
@@ -2706,6 +3988,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemberRole"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2742,6 +4051,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunsTableAnswer"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2781,6 +4117,33 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     projects_weights_create: {
@@ -2803,9 +4166,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WeightsAnswer"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2839,6 +4227,33 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedRunList"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     runs_create: {
@@ -2864,6 +4279,33 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     runs_retrieve: {
@@ -2883,6 +4325,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2912,6 +4381,33 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     runs_cancel_create: {
@@ -2933,12 +4429,40 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
-            201: {
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunDetail"];
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2960,6 +4484,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Checkpoint"][];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -2984,6 +4535,33 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     runs_clone_create: {
@@ -2997,7 +4575,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3005,12 +4583,31 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
-            201: {
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunDetail"];
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -3034,6 +4631,33 @@ export interface operations {
                     "application/json": components["schemas"]["InsightsAnswer"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     runs_metrics_list: {
@@ -3055,6 +4679,33 @@ export interface operations {
                     "application/json": components["schemas"]["Summary"][];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     runs_resume_create: {
@@ -3068,7 +4719,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3076,12 +4727,40 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
-            201: {
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunDetail"];
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -3112,6 +4791,33 @@ export interface operations {
                     "application/json": components["schemas"]["RunSeriesAnswer"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     "runs_series.csv_retrieve": {
@@ -3135,6 +4841,33 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -3169,6 +4902,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     series_retrieve: {
@@ -3197,6 +4948,33 @@ export interface operations {
                     "application/json": components["schemas"]["ManySeriesAnswer"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     "series.csv_retrieve": {
@@ -3222,6 +5000,33 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     sweeps_analysis_retrieve: {
@@ -3241,6 +5046,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepAnalysis"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -3270,6 +5102,42 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     sweeps_trials_retrieve: {
@@ -3289,6 +5157,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepTrials"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -3319,6 +5214,42 @@ export interface operations {
                     "application/json": components["schemas"]["PromotedTrial"];
                 };
             };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
         };
     };
     templates_list: {
@@ -3336,6 +5267,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Template"][];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };
@@ -3356,9 +5305,96 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
+                    "application/json": components["schemas"]["GraphDocument"];
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+        };
+    };
+    runs_events: {
+        parameters: {
+            query?: {
+                /** @description the last event id seen (for clients that cannot send Last-Event-ID) */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the stream: one schema for each event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** @description increases per run; resume after it */
+                        id: string;
+                        /**
+                         * @description metrics, state, phase, log, checkpoint or artifact
+                         * @enum {string}
+                         */
+                        event: "metrics" | "state" | "log" | "checkpoint" | "artifact" | "phase";
+                        /** @description JSON that names its "run" (docs/contracts.md section 4) */
+                        data: string;
                     };
+                };
+            };
+            /** @description bad input or a limit (errors: each problem) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description not signed in (code not_authenticated), or the role is too small */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
+                };
+            };
+            /** @description missing, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorAnswer"];
                 };
             };
         };

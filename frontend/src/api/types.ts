@@ -36,3 +36,25 @@ export type RunRow = Schemas["Run"];
 export type Checkpoint = Schemas["Checkpoint"];
 export type MetricSummary = Schemas["Summary"];
 export type RunSeriesAnswer = Schemas["RunSeriesAnswer"];
+/** The engine's validation report (POST /api/graphs/validate) and its parts. */
+export type ValidationReport = Schemas["ValidationReport"];
+export type NodeReport = Schemas["NodeReport"];
+export type EdgeReport = Schemas["EdgeReport"];
+export type BlockReport = Schemas["BlockReport"];
+/** One problem where it is: the report's errors and a 400's `errors` alike. */
+export type GraphErrorItem = Schemas["ErrorItem"];
+/**
+ * A param as the editor handles it: the registry's (GET /api/layers, every field) or
+ * one the editor makes itself (a block's exposed params), which may leave the rest out.
+ */
+export type ParamSpec = Pick<Schemas["LayerParam"], "name" | "type" | "inferred"> &
+  Partial<Omit<Schemas["LayerParam"], "name" | "type" | "inferred">>;
+type Port = Pick<Schemas["LayerPort"], "name"> & Partial<Schemas["LayerPort"]>;
+/** An op of the layer registry (GET /api/layers), or a block op the editor lists beside them. */
+export type LayerSpec = Omit<Schemas["LayerSpec"], "inputs" | "outputs" | "params"> & {
+  inputs: Port[];
+  outputs: Port[];
+  params: ParamSpec[];
+};
+export type WeightsAnswer = Schemas["WeightsAnswer"];
+export type VersionDiff = Schemas["VersionDiff"];

@@ -5,7 +5,7 @@
  * single `block:<name>` node takes their place, wired the same way.
  */
 import type { Block, BlockParam, Edge, GraphDocument, Node } from "../schemas/graph";
-import type { ParamSpec } from "../schemas/catalogue";
+import type { ParamSpec } from "../api/types";
 import { ID_PATTERN } from "../schemas/graph";
 import type { Scope } from "./graphOps";
 import { freshId } from "./graphOps";

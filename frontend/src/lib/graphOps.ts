@@ -2,7 +2,7 @@
  * Pure edits of one scope of a graph document (the top level, or the inside of
  * a block). The graph store wraps them with history; the tests call them directly.
  */
-import type { LayerSpec } from "../schemas/catalogue";
+import type { LayerSpec } from "../api/types";
 import type { Edge, Node, Position } from "../schemas/graph";
 import { ID_PATTERN } from "../schemas/graph";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseParam } from "./params";
-import type { ParamSpec } from "../schemas/catalogue";
+import type { ParamSpec } from "../api/types";
 
 const spec = (type: ParamSpec["type"], extra: Partial<ParamSpec> = {}): ParamSpec => ({ name: "p", type, inferred: false, ...extra });
 

@@ -1,5 +1,5 @@
 /** Reading what a person typed into a parameter field, by the registry's param type. */
-import type { ParamSpec } from "../schemas/catalogue";
+import type { ParamSpec } from "../api/types";
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 

@@ -5,7 +5,7 @@
  * A block with a single Input (Output) also answers to `in` (`out`) in edges
  * (docs/contracts.md): `handleFor` maps such an alias to the handle it means.
  */
-import type { LayerSpec } from "../schemas/catalogue";
+import type { LayerSpec } from "../api/types";
 import type { Block, Edge, Node } from "../schemas/graph";
 
 export interface Ports {

@@ -5,7 +5,7 @@
  * with the errors placed on the block's own nodes, in the report's own shape,
  * so that nodes, edges and the inspector read it as they read the top level.
  */
-import type { GraphErrorItem, ValidationReport } from "../schemas/report";
+import type { GraphErrorItem, ValidationReport } from "../api/types";
 
 const cache = new WeakMap<ValidationReport, Map<string, ValidationReport>>();
 

@@ -26,6 +26,8 @@ const CHARTS: [string, (key: string) => boolean][] = [
   ["Learning rate", (k) => /(^|\/)(lr|learning_rate)$/.test(k)],
   ["Throughput", (k) => /throughput|per_sec|samples_s/.test(k)],
 ];
+/** Charts of rates, drawn from 0: a steady rate then looks steady. */
+const ZERO_BASED = new Set(["Throughput"]);
 
 export function chartKeys(lines: Record<string, Line>): [string, string[]][] {
   const keys = Object.keys(lines).sort();
@@ -186,7 +188,7 @@ export function RunPage({ params }: { params: Record<string, string> }) {
       <div className="charts">
         {groups.map(([title, keys]) => (
           <Chart key={title} title={title} keys={keys} lines={keys.map((k) => lines[k])} testId={`chart-${title.toLowerCase().replace(/\s+/g, "-")}`}
-            empty={waiting ? `${waiting}…` : "No points recorded"} />
+            zeroBased={ZERO_BASED.has(title)} empty={waiting ? `${waiting}…` : "No points recorded"} />
         ))}
       </div>
       {/* Below the charts: results that arrive with the end of a run move no chart. */}

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Catalogue } from "./catalogue";
 import { parseDocument } from "./graph";
-import { ValidationReport } from "./report";
 
 const doc = {
   schema: "netweave.graph/1",
@@ -74,24 +72,5 @@ describe("netweave.graph/1 schema", () => {
     const bad = structuredClone(doc);
     bad.nodes[2].repeat = 0;
     expect(parseDocument(bad).ok).toBe(false);
-  });
-
-  it("parses the catalogue and the validation report of the contract", () => {
-    const cat = Catalogue.parse([
-      {
-        op: "Conv2d", category: "Convolution", help: "2-D convolution",
-        inputs: [{ name: "in", variadic: false }], outputs: [{ name: "out" }],
-        params: [{ name: "out_channels", type: "int", default: 16, min: 1, max: 65536, choices: null, help: "n", inferred: false }],
-      },
-    ]);
-    expect(cat[0].params[0].name).toBe("out_channels");
-    const report = ValidationReport.parse({
-      ok: true, errors: [],
-      nodes: { conv1: { outputs: { out: [null, 32, 8, 8] }, params: 320, flops: 36864, memory: 8192, inferred: { in_channels: 1 } } },
-      edges: [{ source: "x", source_port: "out", target: "conv1", target_port: "in", shape: [null, 1, 8, 8], dtype: "float32" }],
-      totals: { params: 1234, flops: 5678, memory: 91011 },
-    });
-    expect(report.nodes.conv1.inferred.in_channels).toBe(1);
-    expect(() => ValidationReport.parse({ ok: "yes" })).toThrow();
   });
 });

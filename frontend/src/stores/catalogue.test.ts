@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createCatalogueStore, searchLayers } from "./catalogue";
-import type { LayerSpec } from "../schemas/catalogue";
+import type { LayerSpec } from "../api/types";
 
 const layer = (op: string, category: string, help = ""): LayerSpec => ({
   op, category, help, inputs: [{ name: "in", variadic: false }], outputs: [{ name: "out" }], params: [],

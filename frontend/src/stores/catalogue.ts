@@ -1,7 +1,7 @@
 /** The layer registry (GET /api/layers) and the project's blocks, for the palette and the inspector. */
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
-import type { LayerSpec } from "../schemas/catalogue";
+import type { LayerSpec } from "../api/types";
 import type { Block } from "../schemas/graph";
 
 export interface CatalogueState {

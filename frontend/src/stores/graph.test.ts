@@ -3,7 +3,7 @@ import { createGraphStore, isDirty } from "./graph";
 import * as ops from "../lib/graphOps";
 import { nodePorts } from "../lib/ports";
 import { emptyDocument } from "../schemas/graph";
-import type { LayerSpec } from "../schemas/catalogue";
+import type { LayerSpec } from "../api/types";
 
 const conv: LayerSpec = {
   op: "Conv2d", category: "Convolution", help: "",

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createValidationStore, errorsByNode } from "./validation";
 import { emptyDocument, type GraphDocument } from "../schemas/graph";
-import type { ValidationReport } from "../schemas/report";
+import type { ValidationReport } from "../api/types";
 
 const report = (tag: string, ok = true): ValidationReport => ({
-  ok, errors: ok ? [] : [{ node: tag, port: "in", field: null, message: `bad ${tag}` }], nodes: {}, edges: [], totals: {},
+  ok, errors: ok ? [] : [{ node: tag, port: "in", field: null, message: `bad ${tag}` }], nodes: {}, edges: [],
+  totals: { params: 0, flops: 0, memory: 0 }, blocks: {},
 });
 
 /** A validate function whose answers the test releases in any order. */

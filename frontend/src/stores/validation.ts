@@ -7,7 +7,7 @@
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
 import type { GraphDocument } from "../schemas/graph";
-import type { GraphErrorItem, ValidationReport } from "../schemas/report";
+import type { GraphErrorItem, ValidationReport } from "../api/types";
 
 export type Validate = (doc: GraphDocument) => Promise<ValidationReport>;
 

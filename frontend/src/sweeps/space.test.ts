@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { candidates, parseChoices } from "./space";
 import type { GraphDocument } from "../schemas/graph";
-import type { LayerSpec } from "../schemas/catalogue";
+import type { LayerSpec } from "../api/types";
 
 const conv: LayerSpec = {
   op: "Conv2d", category: "conv", help: "", inputs: [{ name: "in", variadic: false }], outputs: [{ name: "out" }],

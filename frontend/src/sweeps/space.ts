@@ -4,7 +4,7 @@
  * range for each (the param's own range, else around its current value).
  */
 import type { GraphDocument, Node } from "../schemas/graph";
-import type { LayerSpec } from "../schemas/catalogue";
+import type { LayerSpec } from "../api/types";
 import type { Dimension } from "./api";
 
 export interface Candidate {

@@ -92,7 +92,7 @@ def _is_dequantize(node) -> bool:
 
 def _int8(node: fx.Node) -> bool:
     """A compute op runs in int8 when its weight (or second operand) is dequantized from int8."""
-    rest = []
+    rest: list = []
     for arg in node.args[1:]:
         rest.extend(arg if isinstance(arg, (list, tuple)) else [arg])
     return any(_is_dequantize(a) for a in rest)

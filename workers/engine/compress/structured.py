@@ -106,7 +106,7 @@ def check_ratio(widths: dict[str, int], ratio: float) -> None:
 
 def max_ratio(widths: dict[str, int]) -> tuple[float, str]:
     """The largest ratio that keeps one channel in every layer, and the layer that sets it."""
-    name = min(widths, key=widths.get)
+    name = min(widths, key=widths.__getitem__)
     return 1 - 1 / widths[name] - 1e-9, name
 
 
@@ -142,7 +142,10 @@ def ratio_for(model: nn.Module, example: tuple, target: PruneTarget, keep_names:
     if target.ratio is not None:
         check_ratio(widths, target.ratio)
         return target.ratio
-    which, goal = ("params", target.params) if target.params is not None else ("flops", target.flops)
+    which = "params" if target.params is not None else "flops"
+    goal = target.params if target.params is not None else target.flops
+    if goal is None:
+        raise ValueError("a PruneTarget sets one of ratio, params and flops")
     index = 1 if which == "params" else 0
     full = _counts(model, example)[index]
 

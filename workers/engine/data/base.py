@@ -138,6 +138,6 @@ def bundle_from_arrays(name: str, kind: str, task: str, x: np.ndarray, y: np.nda
     parts = split_indices(len(x), val_f, test_f, seed, stratify)
     tx = torch.from_numpy(np.ascontiguousarray(x))
     ty = torch.from_numpy(np.ascontiguousarray(y))
-    splits = [TensorSplit(tx[torch.from_numpy(p)], ty[torch.from_numpy(p)], scale) for p in parts]
-    return DatasetBundle(name, kind, task, *splits, num_classes=num_classes,
+    train, val, test = (TensorSplit(tx[torch.from_numpy(p)], ty[torch.from_numpy(p)], scale) for p in parts)
+    return DatasetBundle(name, kind, task, train, val, test, num_classes=num_classes,
                          classes=classes, extra=extra)

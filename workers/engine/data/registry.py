@@ -34,8 +34,8 @@ def list_datasets() -> list[dict[str, Any]]:
     return [dict(info) for info in _INFO.values()]
 
 
-def load_dataset(spec: dict[str, Any]) -> DatasetBundle:
-    """Load the dataset a job spec names; raise ``DatasetError`` for a bad spec."""
+def load_dataset(spec: dict[str, Any] | None) -> DatasetBundle:
+    """Load the dataset a job spec names (as job.json has it); raise ``DatasetError`` for a bad or missing spec."""
     if not isinstance(spec, dict):
         raise DatasetError("the dataset spec must be an object with 'kind'", field="dataset")
     kind = spec.get("kind")

@@ -117,7 +117,14 @@ def _columns(header: list[str], options: dict[str, Any]) -> tuple[int, int, int 
                                field=f"options.{option}")
         return header.index(name)
 
-    return find("id", "id"), find("target", "label"), find("time", None)
+    def required(option: str, default: str) -> int:
+        index = find(option, default)
+        if index is None:
+            raise DatasetError(f"{option} must name a column of the header ({', '.join(header)})",
+                               field=f"options.{option}")
+        return index
+
+    return required("id", "id"), required("target", "label"), find("time", None)
 
 
 def _read_series(rows: list[list[str]], header: list[str], cols: tuple[int, int, int | None]):
@@ -173,12 +180,12 @@ def load_sequence_csv(path: str | None, options: dict[str, Any]) -> DatasetBundl
     if not np.isfinite(x).all():
         raise DatasetError("the CSV has NaN or infinite values", field="path")
     labels = [label for label, _ in series.values()]
-    lengths = {"min_length": min(map(len, seqs)), "max_length": max(map(len, seqs))}
+    shortest, longest = min(map(len, seqs)), max(map(len, seqs))
     if options.get("task") == "regression":
         if not all(_number(v) for v in labels):
             raise DatasetError("labels must be numeric for regression", field=header[cols[1]])
         return bundle_from_arrays("csv", "csv", "regression", x, np.asarray(labels, np.float32)[:, None],
-                                  options, sequence=True, **lengths)
+                                  options, sequence=True, min_length=shortest, max_length=longest)
     y, classes = _label_encode(labels)
     return bundle_from_arrays("csv", "csv", "classification", x, y, options, num_classes=len(classes),
-                              classes=classes, sequence=True, **lengths)
+                              classes=classes, sequence=True, min_length=shortest, max_length=longest)

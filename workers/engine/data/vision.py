@@ -62,19 +62,27 @@ def _splits(kind: str, train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndar
     tr, va, _ = split_indices(len(train_x), float(options.get("val_fraction", 0.1)), 0.0,
                               int(options.get("split_seed", 0)), train_y)
     tx, ty = torch.from_numpy(train_x.copy()), torch.from_numpy(train_y.astype(np.int64))
-    splits = [TensorSplit(tx[torch.from_numpy(i)], ty[torch.from_numpy(i)], 1 / 255) for i in (tr, va)]
-    splits.append(TensorSplit(torch.from_numpy(test_x.copy()),
-                              torch.from_numpy(test_y.astype(np.int64)), 1 / 255))
-    return DatasetBundle(kind, kind, "classification", *splits, num_classes=10, classes=classes)
+    train, val = (TensorSplit(tx[torch.from_numpy(i)], ty[torch.from_numpy(i)], 1 / 255) for i in (tr, va))
+    test = TensorSplit(torch.from_numpy(test_x.copy()), torch.from_numpy(test_y.astype(np.int64)), 1 / 255)
+    return DatasetBundle(kind, kind, "classification", train, val, test, num_classes=10, classes=classes)
+
+
+def _idx_paths(root: Path) -> list[Path] | None:
+    """The four IDX files, in root/raw or root (gzipped or not); None while one is missing."""
+    for folder in (root / "raw", root):
+        found = [path for name in IDX_FILES if (path := _find(folder, name)) is not None]
+        if len(found) == len(IDX_FILES):
+            return found
+    return None
 
 
 def _load_idx_set(kind: str, folder_name: str, options: dict[str, Any],
                   classes: list[str]) -> DatasetBundle:
     root = data_dir() / folder_name
-    folder = next((f for f in (root / "raw", root) if all(_find(f, n) for n in IDX_FILES)), None)
-    if folder is None:
+    paths = _idx_paths(root)
+    if paths is None:
         raise _missing(kind, root / "raw", IDX_FILES)
-    arrays = [read_idx(_find(folder, name), 3 if "images" in name else 1) for name in IDX_FILES]
+    arrays = [read_idx(path, 3 if "images" in name else 1) for path, name in zip(paths, IDX_FILES)]
     train_x, train_y, test_x, test_y = arrays
     return _splits(kind, train_x[:, None], train_y, test_x[:, None], test_y, options, classes)
 

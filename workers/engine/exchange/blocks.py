@@ -35,7 +35,9 @@ class _Instance:
         used: set[str] = set()
         for node in members:
             self.local[node["id"]] = _unique_id(_relative(node, path, modules), used)
-        self.inner, self.ins, self.outs = [], [], []
+        self.inner: list[dict] = []
+        self.ins: list[tuple[str, str]] = []
+        self.outs: list[tuple[str, str]] = []
         for e in edges:
             src_in, dst_in = e["source"] in inside, e["target"] in inside
             if src_in and dst_in:
@@ -120,7 +122,7 @@ def find_instances(nodes: list[dict], edges: list[dict], owners: dict, modules: 
     banned: set[str] = set()  # signatures left with one use once outer blocks took theirs
     while True:
         chosen = _outermost(ranked, banned)
-        counts = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         for inst in chosen:
             counts[inst.signature] += 1
         single = {sig for sig, n in counts.items() if n < 2}
@@ -130,7 +132,7 @@ def find_instances(nodes: list[dict], edges: list[dict], owners: dict, modules: 
 
 
 def _outermost(ranked: list[_Instance], banned: set[str]) -> list[_Instance]:
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for inst in ranked:
         counts[inst.signature] += 1
     chosen: list[_Instance] = []
@@ -161,7 +163,8 @@ def fold(doc: dict, owners: dict, root: nn.Module) -> dict:
     names = _block_names(chosen)
     taken = {n["id"] for n in doc["nodes"]}
     use_of: dict[str, tuple[_Instance, str]] = {}  # member node id -> (instance, use id)
-    nodes, blocks = [], {}
+    nodes: list[dict] = []
+    blocks: dict[str, dict] = {}
     for inst in chosen:
         use = _unique_id(sanitize_id(inst.path.replace(".", "_")), taken)
         name = names[inst.signature]
@@ -180,13 +183,13 @@ def fold(doc: dict, owners: dict, root: nn.Module) -> dict:
             placed.add(use)
             nodes.append({"id": use, "op": f"block:{names[inst.signature]}", "params": {}})
     edges = _outer_edges(doc["edges"], use_of)
-    nodes = _topological(nodes, edges)
-    if nodes is None:  # an instance that reads what depends on its own output: keep flat
+    ordered = _topological(nodes, edges)
+    if ordered is None:  # an instance that reads what depends on its own output: keep flat
         return doc
-    positions = layered_positions([n["id"] for n in nodes], edges)
-    for node in nodes:
+    positions = layered_positions([n["id"] for n in ordered], edges)
+    for node in ordered:
         node["position"] = positions[node["id"]]
-    out = {**doc, "nodes": nodes, "edges": edges, "blocks": blocks}
+    out = {**doc, "nodes": ordered, "edges": edges, "blocks": blocks}
     out["metadata"] = {**doc["metadata"], "import": {**meta, "modules": modules}}
     return out
 
@@ -194,8 +197,8 @@ def fold(doc: dict, owners: dict, root: nn.Module) -> dict:
 def _topological(nodes: list[dict], edges: list[dict]) -> list[dict] | None:
     """``nodes`` with every node after its sources; None when the edges make a cycle."""
     by_id = {n["id"]: n for n in nodes}
-    waiting = {n["id"]: set() for n in nodes}
-    readers = defaultdict(set)
+    waiting: dict[str, set[str]] = {n["id"]: set() for n in nodes}
+    readers: dict[str, set[str]] = defaultdict(set)
     for e in edges:
         waiting[e["target"]].add(e["source"])
         readers[e["source"]].add(e["target"])

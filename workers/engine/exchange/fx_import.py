@@ -15,6 +15,7 @@ weights with ``strict=True``.
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import torch
 from torch import fx, nn
@@ -22,7 +23,7 @@ from torch import fx, nn
 from torch.fx._symbolic_trace import _assert_is_none
 
 from ..graph.api import validate_graph
-from ..registry import get_op
+from ..registry import op_spec
 from ..schema import SCHEMA_ID, GraphError, error, sanitize_id
 from .blocks import fold as fold_blocks
 from .function_rules import Op, Ref, Tuple, reshape_whole
@@ -67,15 +68,17 @@ class _Importer:
 
     def chain(self, name: str, ops: list[Op]) -> Ref:
         """Ops in series, each after the first taking the one before as its first input."""
-        ref = None
+        ref: Ref | None = None
         for i, op in enumerate(ops):
             inputs = op.inputs if ref is None else [ref, *op.inputs]
             ref = Ref(self.add(name if not i else f"{name}_{op.op.lower()}", op.op, op.params,
                                inputs))
+        if ref is None:
+            raise Unmappable("maps to no op")
         return ref
 
     def add(self, name: str, op: str, params: dict, inputs: list[Ref]) -> str:
-        spec = get_op(op)
+        spec = op_spec(op)  # the import rules name registry ops only
         variadic = bool(spec.inputs) and spec.inputs[0].variadic
         ports = [f"in{i}" for i in range(len(inputs))] if variadic else \
             [p.name for p in spec.inputs]
@@ -176,6 +179,8 @@ class _Importer:
             ops = index(args[0], args[1])
             ops[0].inputs = [args[0]]
             return self.chain(node.name, ops)
+        if rule is None:  # a size read or constant that could not be folded here
+            raise Unmappable("no registry op matches it")
         result = rule(args, kwargs)
         if isinstance(result, list):
             return self.chain(node.name, result)
@@ -371,7 +376,7 @@ def import_module(module: nn.Module, example_inputs, *, name: str | None = None,
     positions = layered_positions([n["id"] for n in importer.nodes], importer.edges)
     for node in importer.nodes:
         node["position"] = positions[node["id"]]
-    doc = {"schema": SCHEMA_ID, "name": name or cls.__name__,
+    doc: dict[str, Any] = {"schema": SCHEMA_ID, "name": name or cls.__name__,
            "description": f"Imported from {cls.__module__}.{cls.__qualname__} with torch.fx.",
            "variables": {}, "nodes": importer.nodes, "edges": importer.edges, "blocks": {},
            "metadata": {"import": {"source": f"{cls.__module__}.{cls.__qualname__}",

@@ -9,17 +9,21 @@ forward computes something else and is refused.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import torch.nn.functional as F
 from torch import nn
 
-from ..registry import get_op
+from ..registry import get_op, op_spec
 from ..registry.ops.activation import ACTIVATIONS
 
 
 class Unmappable(Exception):
     """No registry op reproduces this module or call; the message says why."""
 
+
+# A module → (its registry op, that op's params).
+ModuleRule = Callable[[nn.Module], tuple[str, dict]]
 
 def _nn_name(m: nn.Module) -> str:
     """The torch.nn class ``m`` is (or subclasses, keeping its forward): the op's name."""
@@ -37,7 +41,7 @@ def _same(name: str, value, allowed) -> None:
 
 def by_attributes(op: str):
     """Params named like the module's attributes (activations, dropout, flatten, ...)."""
-    spec = get_op(op)
+    spec = op_spec(op)
 
     def rule(m: nn.Module) -> tuple[str, dict]:
         return op, {p.name: _plain(getattr(m, p.name)) for p in spec.params
@@ -176,8 +180,8 @@ def swin_attention(m) -> tuple[str, dict]:
         "dropout": m.dropout}
 
 
-def _table() -> dict[type, object]:
-    table = {nn.Linear: linear, nn.LayerNorm: layer_norm, nn.GroupNorm: group_norm,
+def _table() -> dict[type, ModuleRule]:
+    table: dict[type, ModuleRule] = {nn.Linear: linear, nn.LayerNorm: layer_norm, nn.GroupNorm: group_norm,
              nn.Embedding: embedding, nn.Upsample: upsample, nn.PReLU: prelu,
              nn.Unflatten: unflatten, nn.TransformerEncoderLayer: encoder_layer,
              nn.TransformerDecoderLayer: encoder_layer, nn.RNN: recurrent,
@@ -210,7 +214,7 @@ def _table() -> dict[type, object]:
 
 
 @functools.cache
-def rules() -> dict:
+def rules() -> dict[type, ModuleRule]:
     """The table, built at the first import: it imports torchvision (Swin, StochasticDepth),
     which importing the engine must not (it costs a job's start seconds)."""
     return _table()
@@ -221,5 +225,5 @@ def module_rule(m: nn.Module):
     for cls in type(m).__mro__:
         rule = rules().get(cls)
         if rule is not None:
-            return rule if type(m).forward is cls.forward else None
+            return rule if type(m).forward is getattr(cls, "forward", None) else None
     return None

@@ -10,14 +10,15 @@ call is not absorbed and they become Parameter nodes after all.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 from .function_rules import _bind
 
-ARGS = {F.batch_norm: (("input", "running_mean", "running_var", "weight", "bias", "training",
+ARGS: dict[Callable, tuple[tuple[str, ...], dict[str, Any]]] = {F.batch_norm: (("input", "running_mean", "running_var", "weight", "bias", "training",
                         "momentum", "eps"),
                        {"weight": None, "bias": None, "training": False, "momentum": 0.1,
                         "eps": 1e-5}),

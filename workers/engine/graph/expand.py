@@ -10,7 +10,7 @@ first, so that errors and the report can also name the node inside a block.
 """
 from __future__ import annotations
 
-from ..registry import ParamError, coerce, get_op
+from ..registry import OpSpec, ParamError, coerce, get_op, op_spec
 from ..registry.core import Param
 from ..schema import GraphDocument, error
 from .expr import ExprError, resolve
@@ -28,6 +28,13 @@ class Flat:
         self.spec = None if alias else get_op(op)
         self.inputs: dict[str, tuple[str, str]] = {}
         self.site: tuple[tuple[str, str, str], ...] = site
+
+    @property
+    def op_spec(self) -> OpSpec:
+        """The op's spec: every node but a block's Input/Output alias has one."""
+        if self.spec is None:
+            raise KeyError(f"'{self.key}' is an alias of a block's port: it has no op")
+        return self.spec
 
 
 def place(err: dict, site: tuple, key: str) -> dict:
@@ -138,7 +145,7 @@ class Expander:
         if count is None:
             self._add(key, node.op, params, top)
             return (key, None), (key, None)
-        spec = get_op(node.op)
+        spec = op_spec(node.op)  # a repeat is checked on a registered op only
         port_in, port_out = spec.inputs[0].name, spec.outputs[0].name
         for i in range(count):
             self._add(f"{key}.{i}", node.op, params, top)

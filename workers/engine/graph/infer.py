@@ -50,7 +50,7 @@ class Analysis:
 
 
 def input_ports(node: Flat) -> list[str]:
-    spec = node.spec
+    spec = node.op_spec
     if spec.inputs and spec.inputs[0].variadic:
         return sorted(node.inputs, key=lambda p: int(p[2:]))
     return [p.name for p in spec.inputs]
@@ -83,7 +83,7 @@ def _fail(a: Analysis, node: Flat, message: str, port=None, field=None) -> bool:
 
 
 def _node(a: Analysis, node: Flat, failed: set, budget: Budget) -> bool:
-    spec, name = node.spec, f"{node.op} '{node.key}'"
+    spec, name = node.op_spec, f"{node.op} '{node.key}'"
     ports = input_ports(node)
     srcs = [node.inputs.get(p) for p in ports]
     for port, src in zip(ports, srcs):
@@ -92,12 +92,13 @@ def _node(a: Analysis, node: Flat, failed: set, budget: Budget) -> bool:
                 return False
             return _fail(a, node, f"'{a.producer(src)[0]}' has no output {src[1]!r} for "
                                   f"{name} (its outputs: {_outputs_of(a, src[0])})", port)
-    shapes = [a.shapes[s] for s in srcs]
-    dtypes = [a.dtypes[s] for s in srcs]
+    wired = [s for s in srcs if s is not None]  # all of them: a missing one returned above
+    shapes = [a.shapes[s] for s in wired]
+    dtypes = [a.dtypes[s] for s in wired]
     p = _params(a, node, spec, name)
-    if p is None or not _check_inputs(a, node, spec, name, ports, srcs, shapes, dtypes):
+    if p is None or not _check_inputs(a, node, spec, name, ports, wired, shapes, dtypes):
         return False
-    if p.get("inplace") and not _inplace_safe(a, node, name, srcs[0]):
+    if p.get("inplace") and not _inplace_safe(a, node, name, wired[0]):
         return False
     if spec.infer:
         inferred = spec.infer(p, shapes)
@@ -113,11 +114,11 @@ def _node(a: Analysis, node: Flat, failed: set, budget: Budget) -> bool:
     try:
         outs = _shape(node, spec, p, shapes, dtypes)
     except ShapeError as exc:
-        return _fail(a, node, f"{name} {exc}; it gets {_gets(a, srcs, shapes)}", ports[0]
+        return _fail(a, node, f"{name} {exc}; it gets {_gets(a, wired, shapes)}", ports[0]
                      if ports else None)
     except (ArithmeticError, IndexError, TypeError, ValueError) as exc:
         # A rule that trips over an input it did not foresee still names the node.
-        return _fail(a, node, f"{name} cannot take {_gets(a, srcs, shapes)} "
+        return _fail(a, node, f"{name} cannot take {_gets(a, wired, shapes)} "
                               f"({_first_line(exc)})", ports[0] if ports else None)
     huge = next((d for s in outs.values() for d in s if d is not None and d > MAX_DIM), None)
     if huge is not None:
@@ -246,7 +247,7 @@ def _meta_inputs(shapes: list, dtypes: list) -> list:
 def meta_outputs(spec: OpSpec, p: dict, shapes: list, dtypes: list) -> dict:
     """Shapes from running the module on the meta device: no memory, no FLOPs."""
     with torch.device("meta"):
-        module = spec.build(p, shapes)
+        module = _build(spec, p, shapes)
     try:
         result = module(*_meta_inputs(shapes, dtypes))
     except (RuntimeError, ValueError, IndexError, TypeError) as exc:
@@ -257,9 +258,17 @@ def meta_outputs(spec: OpSpec, p: dict, shapes: list, dtypes: list) -> dict:
 
 
 def meta_param_count(spec: OpSpec, p: dict, shapes: list) -> int:
+    if not spec.is_module:
+        return 0
     with torch.device("meta"):
-        module = spec.build(p, shapes)
-    return sum(w.numel() for w in module.parameters()) if spec.is_module else 0
+        module = _build(spec, p, shapes)
+    return sum(w.numel() for w in module.parameters())
+
+
+def _build(spec: OpSpec, p: dict, shapes: list):
+    if spec.build is None:
+        raise ShapeError(f"{spec.name} is not a module op: it has no module to run")
+    return spec.build(p, shapes)
 
 
 def _first_line(exc: Exception) -> str:

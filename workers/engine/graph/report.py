@@ -3,6 +3,8 @@ and per block: the nodes and edges of its first instance, so that an opened bloc
 shapes too."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..schema import GraphDocument
 from .expand import Expander
 from .infer import Analysis
@@ -11,6 +13,11 @@ from .limits import json_number
 
 def _json_shape(shape):
     return None if shape is None else list(shape)
+
+
+def _shape_at(a: Analysis, src: tuple | None):
+    """The shape inferred at an output (None where nothing leaves it, or it was not inferred)."""
+    return None if src is None else _json_shape(a.shapes.get(src))
 
 
 def _jsonable(value):
@@ -49,8 +56,7 @@ def _outputs(a: Analysis, exits: dict, nodes: dict) -> None:
             continue
         names = ports.keys() if ports else a.ports_of.get(key) or \
             (("out",) if a.by_key[key].alias else ())
-        nodes[node_id]["outputs"] = {
-            port: _json_shape(a.shapes.get(_exit(exits, node_id, port))) for port in names}
+        nodes[node_id]["outputs"] = {port: _shape_at(a, _exit(exits, node_id, port)) for port in names}
 
 
 def _edges(a: Analysis, exits: dict, edges) -> list[dict]:
@@ -59,14 +65,14 @@ def _edges(a: Analysis, exits: dict, edges) -> list[dict]:
         src = _exit(exits, e.source, e.source_port)
         out.append({"source": e.source, "source_port": e.source_port,
                     "target": e.target, "target_port": e.target_port,
-                    "shape": _json_shape(a.shapes.get(src)), "dtype": a.dtypes.get(src)})
+                    "shape": _shape_at(a, src), "dtype": None if src is None else a.dtypes.get(src)})
     return out
 
 
 def _blocks(doc: GraphDocument, exp: Expander, a: Analysis) -> dict:
     """Every block of the document: its first instance in flat order, how many there
     are, and that instance's nodes and edges as the top level has them."""
-    blocks = {}
+    blocks: dict[str, dict] = {}
     if not doc.blocks:
         return blocks
     for name in doc.blocks:
@@ -94,7 +100,7 @@ def _blocks(doc: GraphDocument, exp: Expander, a: Analysis) -> dict:
 
 def build_report(doc: GraphDocument | None, exp: Expander | None, a: Analysis | None,
                  errors: list[dict]) -> dict:
-    report = {"ok": not errors, "errors": errors, "nodes": {}, "edges": [],
+    report: dict[str, Any] = {"ok": not errors, "errors": errors, "nodes": {}, "edges": [],
               "totals": {"params": 0, "flops": 0, "memory": 0}, "blocks": {}}
     if doc is None or exp is None or a is None:
         return report

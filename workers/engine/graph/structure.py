@@ -11,7 +11,7 @@ import heapq
 import re
 from dataclasses import dataclass, field
 
-from ..registry import get_op, list_ops
+from ..registry import get_op, list_ops, op_spec
 from ..schema import Block, Edge, GraphDocument, Node, error
 
 _INDEXED = re.compile(r"^(in|out)(\d{1,3})$")
@@ -64,7 +64,7 @@ def block_ports(block: Block) -> tuple[dict[str, str], dict[str, str]]:
 def check_document(doc: GraphDocument) -> tuple[dict, list[dict]]:
     """Scopes by block name (None: the top level) and every structural error."""
     errors: list[dict] = []
-    scopes = {None: Scope(doc.nodes, doc.edges)}
+    scopes: dict[str | None, Scope] = {None: Scope(doc.nodes, doc.edges)}
     scopes.update({name: Scope(b.nodes, b.edges, name) for name, b in doc.blocks.items()})
     for name in doc.blocks:
         if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", name):
@@ -259,7 +259,7 @@ def _check_inputs(scope: Scope, ports: dict, wired: dict, errors: list[dict]) ->
 
 
 def _check_variadic(scope: Scope, node: Node, got: dict, errors: list[dict]) -> None:
-    spec = get_op(node.op)
+    spec = op_spec(node.op)
     indices = sorted(int(p[2:]) for p in got if _INDEXED.match(p))
     need = next(p.min_count for p in spec.inputs if p.variadic)
     if len(indices) < need:
@@ -302,7 +302,9 @@ def _order(scope: Scope, wired: dict, errors: list[dict]) -> None:
 def _find_cycle(stuck: set[str], wired: dict) -> list[str]:
     """One cycle among nodes Kahn could not order, as ids in flow order, first repeated."""
     start = min(stuck)
-    path, seen, nid = [], {}, start
+    path: list[str] = []
+    seen: dict[str, int] = {}
+    nid = start
     while nid not in seen:  # every stuck node has a stuck source: walk upstream
         seen[nid] = len(path)
         path.append(nid)

@@ -13,8 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..compress import PruneTarget
 
-FRACTION = {"gt": 0, "lt": 1}
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -26,7 +24,7 @@ class StructuredConfig(_Strict):
     target: Literal["ratio", "params", "flops"] = Field(
         "ratio", description="What amount removes: that fraction of the channels of every layer "
         "(ratio), or at least that fraction of the parameters or FLOPs (the ratio is searched)")
-    amount: float = Field(0.5, **FRACTION, description="Fraction removed (0-1)")
+    amount: float = Field(0.5, gt=0, lt=1, description="Fraction removed (0-1)")
     steps: int = Field(1, ge=1, le=20, description="Pruning steps (1 = one shot); the amount is "
                        "reached gradually, with fine-tuning after each step")
     finetune_epochs: int = Field(2, ge=0, le=1000, description="Fine-tuning epochs after each step")
@@ -40,7 +38,7 @@ class StructuredConfig(_Strict):
 
 class UnstructuredConfig(_Strict):
     enabled: bool = Field(False, description="Zero the smallest weights (the dense size stays)")
-    amount: float = Field(0.5, **FRACTION, description="Fraction of the conv/linear weights set "
+    amount: float = Field(0.5, gt=0, lt=1, description="Fraction of the conv/linear weights set "
                           "to zero, smallest magnitude first (0-1)")
     scope: Literal["global", "layer"] = Field("global", description="global: the smallest weights "
                                               "of the whole model; layer: that fraction of each layer")

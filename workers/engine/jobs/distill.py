@@ -51,6 +51,8 @@ def distillation_loss(student: torch.Tensor, teacher: torch.Tensor, y: torch.Ten
 class DistillRecipe(TrainRecipe):
     """``TrainRecipe`` with the distillation loss; the teacher is frozen."""
 
+    cfg: DistillConfig
+
     def __init__(self, *args: Any, teacher: torch.nn.Module, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.teacher = teacher

@@ -49,9 +49,11 @@ class Member:
         from .. import compile_graph
 
         field = f"inputs[{index}]"
-        self.run, self.graph = source.get("run"), source.get("graph")
-        if not isinstance(self.graph, dict):
-            raise JobError(field, f"run {self.run} comes without its graph")
+        run, graph = source.get("run"), source.get("graph")
+        if not isinstance(run, int) or not isinstance(graph, dict):
+            raise JobError(field, f"run {run} comes without its graph")
+        self.run: int = run
+        self.graph: dict[str, Any] = graph
         try:
             ckpt = load_checkpoint(Path(str(source.get("path") or "")))
         except (OSError, ValueError) as exc:

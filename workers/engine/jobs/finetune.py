@@ -9,6 +9,7 @@ parameters to its gradient buckets half-way through a run.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field
@@ -42,11 +43,13 @@ class FinetuneConfig(TrainConfig):
 class FinetuneRecipe(TrainRecipe):
     """``TrainRecipe`` with two optimizer groups and a backbone frozen until an epoch."""
 
+    cfg: FinetuneConfig
+
     def __init__(self, *args: Any, graph: dict, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.graph = graph
 
-    def setup(self, resume_from: str | None = None) -> None:
+    def setup(self, resume_from: str | Path | None = None) -> None:
         super().setup(resume_from=None)  # the optimizer is rebuilt below, then the state restored
         cfg = self.cfg
         backbone, rest, modules = split_parameters(self.module, self.graph)

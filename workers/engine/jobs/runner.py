@@ -98,7 +98,8 @@ def execute(run_dir: Path, sink, stop: StopFlag) -> int:
     except Cancelled:
         code = _cancelled(recipe, sink)
     except Pruned as exc:
-        sink.emit({"type": "done", "status": "pruned", "summary": {"step": recipe.step, "reason": str(exc)}})
+        sink.emit({"type": "done", "status": "pruned", "summary": {"step": recipe.step if recipe is not None else 0,
+                                                                "reason": str(exc)}})
         code = EXIT_PRUNED
     except Exception as exc:  # noqa: BLE001 - every failure ends as a status and a message
         code = _failed(exc, sink)

@@ -57,6 +57,8 @@ class TrainJob:
                            sink=ctx.sink, should_stop=ctx.should_stop, epoch_hook=self.reporter)
 
     def run(self) -> dict[str, Any]:
+        if self.recipe is None:
+            raise RuntimeError("run() before setup()")
         summary = self.recipe.train()
         if self.reporter is not None:
             summary.update(self.reporter.measure(self.recipe.module, self.recipe.data))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..data import load_dataset
+from ..data import DatasetBundle, load_dataset
 from ..tune import TuneConfig, check_space, check_tune
 from .binding import check_input_shape
 from .kinds import JobContext, JobError, register_job
@@ -21,6 +21,7 @@ class TuneJob:
     def __init__(self, ctx: JobContext):
         self.ctx, self.cfg = ctx, ctx.config
         self.trials: list[Any] = []
+        self.data: DatasetBundle | None = None
 
     @property
     def step(self) -> int:
@@ -30,10 +31,10 @@ class TuneJob:
         from ..tune import open_study
 
         ctx = self.ctx
-        self.data = load_dataset(ctx.dataset)
-        check_input_shape(ctx.graph, self.data.input_shape, self.data.name)
+        self.data = data = load_dataset(ctx.dataset)
+        check_input_shape(ctx.graph, data.input_shape, data.name)
         errors = check_space(self.cfg.space, ctx.graph, self.cfg.train.model_dump(mode="json")) \
-            + check_tune(self.cfg, self.cfg.train.task or self.data.task)
+            + check_tune(self.cfg, self.cfg.train.task or data.task)
         if errors:
             raise JobError(errors[0]["field"], errors[0]["message"])
         url = ctx.job.get("storage") or "sqlite:///" + str(ctx.run_dir / "study.sqlite3")
@@ -49,6 +50,8 @@ class TuneJob:
                 values.update({f"objective_{i}": v for i, v in enumerate(trial.values)})
             self.ctx.sink.emit({"type": "metric", "step": trial.number, "split": "tune", "values": values})
 
+        if self.data is None:
+            raise RuntimeError("run() before setup()")
         optimize(self.study, self.cfg, self.ctx.graph, self.data, run_dir=self.ctx.run_dir / "trials",
                  on_trial=emitted, should_stop=self.ctx.should_stop)
         best = self.study.best_trials

@@ -161,10 +161,13 @@ class Zygote:
         for _, other in self.waiting.values():
             other.close()
         for key in list(self.selector.get_map().values()):  # the listener, pidfds, waiting requests
-            if isinstance(key.fileobj, int):
-                os.close(key.fileobj)
+            fileobj = key.fileobj
+            if isinstance(fileobj, int):
+                os.close(fileobj)
+            elif isinstance(fileobj, socket.socket):
+                fileobj.close()
             else:
-                key.fileobj.close()
+                os.close(fileobj.fileno())
         self.selector.close()
 
 

@@ -27,7 +27,7 @@ def ends_in_sigmoid(doc: dict) -> bool:
     nodes = {n.get("id"): n for n in doc.get("nodes", []) if isinstance(n, dict)}
     output = next((n for n in nodes.values() if n.get("op") == "Output"), None)
     edge = next((e for e in doc.get("edges", []) if output and e.get("target") == output.get("id")), None)
-    return bool(edge) and nodes.get(edge.get("source"), {}).get("op") == "Sigmoid"
+    return edge is not None and nodes.get(edge.get("source"), {}).get("op") == "Sigmoid"
 
 
 def to_generator_range(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

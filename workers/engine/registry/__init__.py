@@ -1,7 +1,7 @@
 """The layer registry: the allow-list of ops a graph may name."""
-from .core import REQUIRED, OpSpec, Param, Port, catalogue, get_op, list_ops, register, register_op
+from .core import REQUIRED, OpSpec, Param, Port, catalogue, get_op, list_ops, op_spec, register, register_op
 from .params import ParamError, coerce
 from .shapes import ShapeError, fmt_shape
 
-__all__ = ["REQUIRED", "OpSpec", "Param", "Port", "catalogue", "get_op", "list_ops",
+__all__ = ["REQUIRED", "OpSpec", "Param", "Port", "catalogue", "get_op", "list_ops", "op_spec",
            "register", "register_op", "ParamError", "coerce", "ShapeError", "fmt_shape"]

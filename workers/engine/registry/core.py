@@ -116,8 +116,8 @@ def register_op(name: str, **kwargs) -> Callable:
     kind = kwargs.pop("kind", "module")
 
     def wrap(fn: Callable) -> Callable:
-        role = "build" if kind == "module" else "emit"
-        register(OpSpec(name=name, **{role: fn}, **kwargs))
+        build, emit = (fn, None) if kind == "module" else (None, fn)
+        register(OpSpec(name=name, build=build, emit=emit, **kwargs))
         return fn
     return wrap
 
@@ -125,6 +125,15 @@ def register_op(name: str, **kwargs) -> Callable:
 def get_op(name: str) -> OpSpec | None:
     _load_ops()
     return _OPS.get(name)
+
+
+def op_spec(name: str) -> OpSpec:
+    """The spec of an op the caller knows is registered (the document was checked, or the
+    name is the engine's own); KeyError otherwise."""
+    spec = get_op(name)
+    if spec is None:
+        raise KeyError(f"{name!r} is not a registered op")
+    return spec
 
 
 def list_ops() -> list[str]:

@@ -28,7 +28,10 @@ FORMAT = "netweave.checkpoint/1"
 
 
 def rng_state(include_cuda: bool) -> dict[str, Any]:
-    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    numpy_state = np.random.get_state(legacy=True)
+    if not isinstance(numpy_state, tuple):  # legacy=True gives the tuple: this is for the type
+        raise TypeError("numpy's legacy random state is a tuple")
+    kind, keys, pos, has_gauss, gauss = numpy_state
     version, internal, py_gauss = random.getstate()
     state = {
         # Python's state is 625 ints: as one tensor it pickles in microseconds.

@@ -46,7 +46,7 @@ class Schedule:
             self.scheduler.load_state_dict(state)
 
 
-def build_schedule(optimizer: torch.optim.Optimizer, cfg: ScheduleConfig, *, lr: float,
+def build_schedule(optimizer: torch.optim.Optimizer, cfg: ScheduleConfig, *, lr: float | list[float],
                    total_steps: int, mode: str) -> Schedule:
     if cfg.name == "step":
         return Schedule(lr_scheduler.StepLR(optimizer, cfg.step_size, cfg.gamma), "epoch")

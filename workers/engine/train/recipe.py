@@ -176,6 +176,7 @@ class TrainRecipe:
             self.sampler.set_epoch(st.epoch)
             self.batches.skip = st.batch_in_epoch
             for batch in self.loader:
+                self.meter.begin()
                 self._step(*to_device(batch, self.place.device))
                 if st.stopped_early:  # decided by an evaluation inside the epoch
                     break
@@ -340,8 +341,11 @@ class TrainRecipe:
         rels = [Path("checkpoints") / f"{name}.pt" for name in names]
         events = [{"type": "checkpoint", "path": rel.as_posix(), "epoch": st.epoch, "step": st.step,
                    "best": rel.stem == "best"} for rel in rels]
-        self.writer.submit([self.run_dir / rel for rel in rels], payload,
-                           lambda: [self.sink.emit(e) for e in events])
+        def announce() -> None:
+            for event in events:
+                self.sink.emit(event)
+
+        self.writer.submit([self.run_dir / rel for rel in rels], payload, announce)
 
     def _restore(self, ckpt: dict[str, Any]) -> None:
         self.module.load_state_dict(ckpt["model"])
@@ -362,4 +366,4 @@ class TrainRecipe:
             self.writer.close()
         except RuntimeError as exc:  # already ending; the run's own error is the one to report
             print(f"warning: {exc}", file=sys.stderr)
-        self.loader = self.eval_loaders = None  # stops persistent loader workers
+        self.loader, self.eval_loaders = None, {}  # stops persistent loader workers

@@ -64,33 +64,47 @@ class Dimension(BaseModel):
             raise ValueError(f"{self.name}: an int range needs whole low, high and step")
         return self
 
+    def bounds(self) -> tuple[float, float]:
+        """low and high of a range (the check above requires both for float and int)."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"{self.name}: a range needs low and high")
+        return self.low, self.high
+
+    def choice_values(self) -> list[Choice]:
+        """The choices of a categorical dimension (the check above requires them)."""
+        if not self.choices:
+            raise ValueError(f"{self.name}: a categorical dimension needs choices")
+        return self.choices
+
     def distribution(self):
         """The Optuna distribution (imported here: a job child that is no trial never loads Optuna)."""
         from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
         if self.type == "categorical":
-            return CategoricalDistribution(self.choices)
+            return CategoricalDistribution(self.choice_values())
+        low, high = self.bounds()
         if self.type == "int":
-            return IntDistribution(int(self.low), int(self.high), log=self.log, step=int(self.step or 1))
-        return FloatDistribution(self.low, self.high, log=self.log, step=self.step)
+            return IntDistribution(int(low), int(high), log=self.log, step=int(self.step or 1))
+        return FloatDistribution(low, high, log=self.log, step=self.step)
 
     def grid(self) -> list[Choice] | None:
         """Every value, for a grid search; None for a continuous range."""
         if self.type == "categorical":
-            return list(self.choices)
+            return list(self.choice_values())
         if self.type == "float" and self.step is None:
             return None
-        step = self.step or 1
-        count = int(math.floor((self.high - self.low) / step + 1e-9)) + 1
+        step, (low, high) = self.step or 1, self.bounds()
+        count = int(math.floor((high - low) / step + 1e-9)) + 1
         cast = int if self.type == "int" else float
-        return [cast(self.low + i * step) for i in range(count)]
+        return [cast(low + i * step) for i in range(count)]
 
     def extremes(self) -> list[tuple[str, Choice]]:
         """(field, value) pairs to check against what the dimension changes."""
         if self.type == "categorical":
-            return [("choices", c) for c in self.choices]
+            return [("choices", c) for c in self.choice_values()]
         cast = int if self.type == "int" else float
-        return [("low", cast(self.low)), ("high", cast(self.high))]
+        low, high = self.bounds()
+        return [("low", cast(low)), ("high", cast(high))]
 
 
 def kind_of(name: str, graph: dict) -> tuple[str, str | None, str]:
@@ -153,7 +167,8 @@ def _set_path(data: dict, dotted: str, value: Any) -> dict:
 
 
 def _check_train(dim: Dimension, base: dict, field: str) -> tuple[str, str] | None:
-    model, parts = TrainConfig, field.split(".")
+    model: type[BaseModel] | None = TrainConfig
+    parts = field.split(".")
     for i, part in enumerate(parts):
         info = model.model_fields.get(part) if model is not None else None
         if info is None:
@@ -190,7 +205,7 @@ def check_space(space: list[Dimension], graph: dict, base_config: dict) -> list[
         kind, node_id, field = kind_of(dim.name, graph)
         if kind == "variable":
             problem = _check_variable(dim, graph, field)
-        elif kind == "node":
+        elif kind == "node" and node_id is not None:
             problem = _check_node(dim, graph, node_id, field)
         else:
             problem = _check_train(dim, base_config, field)

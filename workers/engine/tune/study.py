@@ -115,8 +115,8 @@ class TuneConfig(_Strict):
         return {d.name: d.distribution() for d in self.space}
 
     def grid(self) -> dict[str, list] | None:
-        values = {d.name: d.grid() for d in self.space}
-        return None if any(v is None for v in values.values()) else values
+        values = {d.name: grid for d in self.space if (grid := d.grid()) is not None}
+        return values if len(values) == len(self.space) else None
 
 
 def check_tune(config: TuneConfig, task: str | None) -> list[dict]:
@@ -168,7 +168,9 @@ def build_sampler(config: TuneConfig, offset: int = 0):
 
 
 def _grid_sampler(optuna):
-    class AskTellGrid(optuna.samplers.GridSampler):
+    from optuna.samplers import GridSampler  # optuna is imported (and quietened) by the caller
+
+    class AskTellGrid(GridSampler):
         """Optuna's grid, minus its ``study.stop()`` once every point was asked: that works inside
         ``optimize`` only, and a sweep asks and tells; its budget ends it (n_trials >= the grid)."""
 

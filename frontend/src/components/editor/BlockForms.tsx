@@ -3,7 +3,7 @@ import { useState } from "react";
 import { graphStore, scopeOf, useGraph } from "../../stores/graph";
 import { catalogueStore } from "../../stores/catalogue";
 import { exposeParams, makeBlock, type Exposed } from "../../lib/blocks";
-import type { ParamSpec } from "../../schemas/catalogue";
+import type { ParamSpec } from "../../api/types";
 import type { Block } from "../../schemas/graph";
 
 export function blockParamSpecs(block: Block): ParamSpec[] {

@@ -9,7 +9,7 @@ import { graphStore, useGraph } from "../../stores/graph";
 import { catalogueStore, useCatalogue } from "../../stores/catalogue";
 import { exposeBlockParam, removeBlockParam, renameBlockParam, updateBlockParam } from "../../lib/blocks";
 import { paramText } from "../../lib/format";
-import type { ParamSpec } from "../../schemas/catalogue";
+import type { ParamSpec } from "../../api/types";
 import type { BlockParam, GraphDocument } from "../../schemas/graph";
 import { ParamField } from "./ParamField";
 import { blockParamSpecs } from "./BlockForms";

@@ -1,39 +1,35 @@
 /** Versions of the graph: pick two for their structural diff, restore one as a new version. */
 import { useState } from "react";
 import { graphs } from "../../api/endpoints";
-import type { Version } from "../../api/types";
+import type { Version, VersionDiff } from "../../api/types";
 import { formatTime, paramText } from "../../lib/format";
 import { ErrorNote, Spinner } from "../ui/Spinner";
 
-type Diff = Record<string, unknown>;
+type Edge = VersionDiff["edges_added"][number];
 
-function list(diff: Diff, key: string): Record<string, unknown>[] {
-  const v = diff[key];
-  return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
-}
+const edgeText = (e: Edge) => `${e.source}.${e.source_port} → ${e.target}.${e.target_port}`;
+const pair = (v: unknown[]) => [v[0], v[1]] as const;
 
-const edgeText = (e: Record<string, unknown>) => `${e.source}.${e.source_port} → ${e.target}.${e.target_port}`;
-
-export function DiffView({ diff }: { diff: Diff }) {
-  const changed = list(diff, "nodes_changed");
-  const vars = (diff.variables_changed ?? {}) as Record<string, [unknown, unknown]>;
-  const empty = ["nodes_added", "nodes_removed", "nodes_changed", "edges_added", "edges_removed"].every((k) => !list(diff, k).length) && !Object.keys(vars).length;
-  if (empty) return <p className="muted">No structural difference.</p>;
+export function DiffView({ diff }: { diff: VersionDiff }) {
+  const vars = Object.entries(diff.variables_changed);
+  const lists = [diff.nodes_added, diff.nodes_removed, diff.nodes_changed, diff.edges_added, diff.edges_removed];
+  if (lists.every((l) => !l.length) && !vars.length) return <p className="muted">No structural difference.</p>;
   return (
     <ul className="diff" data-testid="diff">
-      {list(diff, "nodes_added").map((n) => <li key={`a${n.id}`} className="diff-add">+ {String(n.id)} <span className="muted">{String(n.op)}</span></li>)}
-      {list(diff, "nodes_removed").map((n) => <li key={`r${n.id}`} className="diff-del">− {String(n.id)} <span className="muted">{String(n.op)}</span></li>)}
-      {changed.map((n) => (
+      {diff.nodes_added.map((n) => <li key={`a${n.id}`} className="diff-add">+ {n.id} <span className="muted">{n.op}</span></li>)}
+      {diff.nodes_removed.map((n) => <li key={`r${n.id}`} className="diff-del">− {n.id} <span className="muted">{n.op}</span></li>)}
+      {diff.nodes_changed.map((n) => (
         <li key={`c${n.id}`} className="diff-chg">
-          ~ {String(n.id)}{" "}
-          {Object.entries((n.params ?? {}) as Record<string, [unknown, unknown]>).map(([k, [a, b]]) => (
-            <span key={k} className="muted">{k}: {paramText(a) || "default"} → {paramText(b) || "default"} </span>
-          ))}
+          ~ {n.id}{" "}
+          {Object.entries(n.params ?? {}).map(([k, v]) => {
+            const [a, b] = pair(v);
+            return <span key={k} className="muted">{k}: {paramText(a) || "default"} → {paramText(b) || "default"} </span>;
+          })}
         </li>
       ))}
-      {list(diff, "edges_added").map((e) => <li key={`ea${edgeText(e)}`} className="diff-add">+ {edgeText(e)}</li>)}
-      {list(diff, "edges_removed").map((e) => <li key={`er${edgeText(e)}`} className="diff-del">− {edgeText(e)}</li>)}
-      {Object.entries(vars).map(([k, [a, b]]) => <li key={`v${k}`} className="diff-chg">~ variable {k}: {paramText(a)} → {paramText(b)}</li>)}
+      {diff.edges_added.map((e) => <li key={`ea${edgeText(e)}`} className="diff-add">+ {edgeText(e)}</li>)}
+      {diff.edges_removed.map((e) => <li key={`er${edgeText(e)}`} className="diff-del">− {edgeText(e)}</li>)}
+      {vars.map(([k, v]) => <li key={`v${k}`} className="diff-chg">~ variable {k}: {paramText(v[0])} → {paramText(v[1])}</li>)}
     </ul>
   );
 }
@@ -47,7 +43,7 @@ interface Props {
 
 export function HistoryPanel({ graphId, versions, loading, onRestore }: Props) {
   const [picked, setPicked] = useState<number[]>([]);
-  const [diff, setDiff] = useState<Diff | null>(null);
+  const [diff, setDiff] = useState<VersionDiff | null>(null);
   const [error, setError] = useState<string | null>(null);
   const toggle = async (n: number) => {
     const next = picked.includes(n) ? picked.filter((p) => p !== n) : [...picked, n].slice(-2);

@@ -7,7 +7,7 @@ import { scopeReport } from "../../lib/scopeReport";
 import * as ops from "../../lib/graphOps";
 import { formatBytes, formatCount, formatShape } from "../../lib/format";
 import type { Node } from "../../schemas/graph";
-import type { ParamSpec } from "../../schemas/catalogue";
+import type { ParamSpec } from "../../api/types";
 import { blockPorts, shownOutputs } from "../../lib/ports";
 import { ParamField } from "./ParamField";
 import { VariablesPanel } from "./VariablesPanel";

@@ -5,7 +5,7 @@
 import { createContext, memo, useContext } from "react";
 import { Handle, Position, type NodeProps, type Node as FlowNode } from "@xyflow/react";
 import type { Node } from "../../schemas/graph";
-import type { GraphErrorItem, NodeReport } from "../../schemas/report";
+import type { GraphErrorItem, NodeReport } from "../../api/types";
 import type { Ports } from "../../lib/ports";
 import { formatShape, paramSummary } from "../../lib/format";
 

@@ -3,7 +3,7 @@ import { useMemo, useState } from "react";
 import { useReactFlow } from "@xyflow/react";
 import { searchLayers, useCatalogue } from "../../stores/catalogue";
 import { useGraph } from "../../stores/graph";
-import type { LayerSpec } from "../../schemas/catalogue";
+import type { LayerSpec } from "../../api/types";
 import { blockPorts } from "../../lib/ports";
 import { addAt, DRAG_MIME } from "./Canvas";
 import { ErrorNote, Spinner } from "../ui/Spinner";

@@ -1,6 +1,6 @@
 /** One parameter of the inspector, its widget chosen by the registry's param type. */
 import { useEffect, useState, type ReactNode } from "react";
-import type { ParamSpec } from "../../schemas/catalogue";
+import type { ParamSpec } from "../../api/types";
 import { parseParam } from "../../lib/params";
 import { paramText } from "../../lib/format";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getBezierPath, Position } from "@xyflow/react";
 import { createEdgeCache, createFarEdgeCache, createNodeCache } from "./flowModel";
-import type { ValidationReport } from "../../schemas/report";
+import type { ValidationReport } from "../../api/types";
 import type { Edge, Node } from "../../schemas/graph";
 
 const nodes: Node[] = [
@@ -9,9 +9,10 @@ const nodes: Node[] = [
   { id: "r", op: "ReLU", params: {}, position: { x: 0, y: 100 } },
 ];
 const edges: Edge[] = [{ source: "x", source_port: "out", target: "r", target_port: "in" }];
+const stats = { params: 0, flops: 0, memory: 0, inferred: {} };
 const report = (c: number): ValidationReport => ({
-  ok: true, errors: [], totals: {},
-  nodes: { x: { outputs: { out: [null, c] }, inferred: {} }, r: { outputs: { out: [null, c] }, inferred: {} } },
+  ok: true, errors: [], totals: { params: 0, flops: 0, memory: 0 }, blocks: {},
+  nodes: { x: { ...stats, outputs: { out: [null, c] } }, r: { ...stats, outputs: { out: [null, c] } } },
   edges: [{ ...edges[0], shape: [null, c], dtype: "float32" }],
 });
 
@@ -66,7 +67,7 @@ describe("flow model caches", () => {
     expect(after.d.endsWith("150,295")).toBe(true);
 
     // Selected and broken edges keep their look; an edge to an unmeasured node is not drawn yet.
-    const marked = toEdges(edges, null, new Map([["r", [{ node: "r", port: "in", message: "bad" }]]]), new Set(["x:out->r:in"]), true);
+    const marked = toEdges(edges, null, new Map([["r", [{ node: "r", port: "in", field: null, message: "bad" }]]]), new Set(["x:out->r:in"]), true);
     expect(toFar(flowNodes, marked)[0][0].className).toBe("far-edge edge-error selected");
     expect(toFar(toNodes(nodes, edges, new Set(), byOp, {}, null, none, new Map(), true), flowEdges)).toEqual([]);
   });

@@ -6,8 +6,8 @@
 import { getBezierPath, Position, type Edge as FlowEdge, type NodeHandle } from "@xyflow/react";
 import type { Block, Edge, Node } from "../../schemas/graph";
 import { edgeKey } from "../../schemas/graph";
-import type { LayerSpec } from "../../schemas/catalogue";
-import type { EdgeReport, GraphErrorItem, ValidationReport } from "../../schemas/report";
+import type { LayerSpec } from "../../api/types";
+import type { EdgeReport, GraphErrorItem, ValidationReport } from "../../api/types";
 import { handleFor, nodePorts, type Ports } from "../../lib/ports";
 import { formatShape } from "../../lib/format";
 import type { LayerFlowNode } from "./LayerNode";

@@ -59,6 +59,14 @@ export function alignLines(lines: Line[]): (number | null)[][] {
 
 const HEIGHT = 220;
 
+/**
+ * A rate's y range: from 0 to a little above its highest point. Fitted to the data, a steady
+ * rate's 2 % wobble would fill the whole chart and read as jumps.
+ */
+export function fromZero(_u: unknown, _min: number | null, max: number | null): [number, number] {
+  return [0, max !== null && max > 0 ? max * 1.1 : 1];
+}
+
 /** The y range drawn, on the chart's box (data-y-min / data-y-max): what a person reads off the axis. */
 export function markScale(u: uPlot): void {
   const box = u.root.parentElement;
@@ -74,11 +82,13 @@ interface ChartProps {
   testId?: string;
   /** A fixed y range (percentages: 0-100) instead of fitting the data. */
   range?: [number, number];
+  /** The y axis starts at 0 (rates such as samples/s). */
+  zeroBased?: boolean;
   /** Shown while no line has a point (what the run is doing meanwhile). */
   empty?: string;
 }
 
-export function Chart({ title, keys, lines, testId, range, empty }: ChartProps) {
+export function Chart({ title, keys, lines, testId, range, zeroBased, empty }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = keys.join(",");
@@ -89,7 +99,7 @@ export function Chart({ title, keys, lines, testId, range, empty }: ChartProps) 
       width: box.current.clientWidth || 480,
       height: HEIGHT,
       legend: { show: true },
-      scales: { x: { time: false }, ...(range ? { y: { range } } : {}) },
+      scales: { x: { time: false }, ...(range ? { y: { range } } : zeroBased ? { y: { range: fromZero } } : {}) },
       axes: [
         { stroke: "#9aa4b2", grid: { stroke: "#1f2733" }, ticks: { stroke: "#1f2733" } },
         { stroke: "#9aa4b2", grid: { stroke: "#1f2733" }, ticks: { stroke: "#1f2733" }, size: 64, values: (_u, vals) => tickLabels(vals) },

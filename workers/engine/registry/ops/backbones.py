@@ -20,7 +20,7 @@ from ..params import Bool, Choice, Int, Path
 from ..shapes import ShapeError
 
 # op name: (torchvision.models factory, parameters without the final Linear, its in_features, head path)
-BACKBONES = {
+BACKBONES: dict[str, tuple[str, int, int, tuple[str] | tuple[str, int]]] = {
     "ResNet18": ("resnet18", 11_176_512, 512, ("fc",)),
     "ResNet34": ("resnet34", 21_284_672, 512, ("fc",)),
     "ResNet50": ("resnet50", 23_508_032, 2048, ("fc",)),
