@@ -236,6 +236,11 @@ NETWEAVE_GPU_LOCK_DIR = envstr("NETWEAVE_GPU_LOCK_DIR", "")
 # The most jobs one person's runs may hold at once across the fleet (a sweep
 # waits behind everyone else's runs beyond it); 0: no cap.
 NETWEAVE_MAX_RUNNING_PER_USER = envint("NETWEAVE_MAX_RUNNING_PER_USER", 0, minimum=0)
+# Multi-node runs: how long a worker waits for the rest of its run's gang
+# before it leaves (its message is sent again), and the address the other
+# nodes reach this worker at for the rendezvous (empty: its host name).
+NETWEAVE_GANG_WAIT = envfloat("NETWEAVE_GANG_WAIT", 120.0)
+NETWEAVE_NODE_ADDRESS = envstr("NETWEAVE_NODE_ADDRESS", "")
 
 LOGIN_URL = "/login"
 CSRF_FAILURE_VIEW = "designer.core.views.csrf_failure"
