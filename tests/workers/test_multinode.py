@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 
 import psutil
@@ -40,6 +41,9 @@ def gang_env(django_db_setup, tmp_path, settings):
         return worker
 
     yield start
+    for worker in started:  # all at once: each takes seconds to shut down
+        if worker.proc.poll() is None:
+            os.killpg(worker.proc.pid, signal.SIGTERM)
     for worker in started:
         worker.stop()
     purge_queues(settings.REDIS_URL)
