@@ -83,15 +83,19 @@ def follow(run: Run, member: gang.Member, command: list[str], env: dict[str, str
     # Only global rank 0 prints events: what this node prints is user output, kept in the worker's log.
     threading.Thread(target=_log_lines, args=(proc.stdout, run.pk), daemon=True).start()
     stopping = False
-    while proc.poll() is None:
-        gang.beat(member.node_id)
-        row = Run.objects.filter(pk=run.pk).values("state", "cancel_requested").first()
-        if not stopping and (row is None or row["state"] in TERMINAL_STATES or row["cancel_requested"]):
-            stopping = True
-            threading.Thread(target=kill_group, daemon=True,
-                             args=(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)).start()
-        time.sleep(CANCEL_POLL)
-    proc.wait()
+    try:
+        while proc.poll() is None:
+            gang.beat(member.node_id)
+            row = Run.objects.filter(pk=run.pk).values("state", "cancel_requested").first()
+            if not stopping and (row is None or row["state"] in TERMINAL_STATES or row["cancel_requested"]):
+                stopping = True
+                threading.Thread(target=kill_group, daemon=True,
+                                 args=(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)).start()
+            time.sleep(CANCEL_POLL)
+    finally:
+        if proc.poll() is None:  # this loop failed (the database went away): never leave the launcher behind
+            kill_group(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)
+        proc.wait()
     gang.beat(member.node_id)
     if not stopping and gang.fail_if_holder_lost(
             run.pk, f"node 0's worker was lost; node {member.rank} ({holder.hostname}) stopped with it: "
