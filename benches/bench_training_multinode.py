@@ -31,9 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from designer.runs.process import child_command  # noqa: E402  (needs no Django settings)
 from workers.engine import load_template  # noqa: E402
-
-JOB_MODULE = "workers.engine.jobs"
 
 
 def prepare(run_dir: Path, epochs: int, batch: int) -> None:
@@ -46,16 +45,14 @@ def prepare(run_dir: Path, epochs: int, batch: int) -> None:
 
 
 def commands(run_dir: Path, nodes: int) -> list[list[str]]:
-    """The workers' commands (kept in step with designer/runs/process.child_command, which needs Django)."""
-    launcher = [sys.executable, "-m", "torch.distributed.run"]
+    """The workers' own launcher commands: one node of two processes, or one per node."""
     if nodes == 1:
-        return [[*launcher, "--standalone", "--nproc_per_node", "2", "-m", JOB_MODULE, str(run_dir)]]
+        return [child_command(run_dir, 2)]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         endpoint = f"127.0.0.1:{probe.getsockname()[1]}"
-    return [[*launcher, "--nnodes", str(nodes), "--nproc_per_node", "1", "--rdzv_backend", "static",
-             "--rdzv_endpoint", endpoint, "--rdzv_id", "bench", "--node_rank", str(rank), "--max_restarts", "0",
-             "-m", JOB_MODULE, str(run_dir)] for rank in range(nodes)]
+    return [child_command(run_dir, 1, nodes=nodes, rendezvous=endpoint, rendezvous_id="bench", node_rank=rank)
+            for rank in range(nodes)]
 
 
 def run(run_dir: Path, nodes: int) -> tuple[float, float]:
