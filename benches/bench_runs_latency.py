@@ -57,7 +57,11 @@ def submit_latency(app, run_ids: list[int]) -> float:
     for run_id in run_ids:
         sent = time.time()
         app.send_task("netweave.execute_run", (run_id,), queue="cpu")
+        deadline = time.monotonic() + 120
         while (started := Run.objects.filter(pk=run_id).values_list("started", flat=True).first()) is None:
+            if time.monotonic() > deadline:
+                state = Run.objects.filter(pk=run_id).values_list("state", flat=True).first()
+                raise SystemExit(f"run {run_id} ({state}) did not start within 120 s: is the worker stuck?")
             time.sleep(0.002)
         waits.append((started.timestamp() - sent) * 1000)
         deadline = time.monotonic() + 120
