@@ -7,7 +7,9 @@ designer/core/tasks.py. Nothing under workers/ imports Celery.
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 
@@ -23,3 +25,14 @@ app.conf.beat_schedule = {
     # Expires: a message that waited longer than the interval (busy workers) is dropped, not piled up.
     "reap-lost-runs": {"task": "netweave.reap_runs", "schedule": _every, "options": {"expires": _every}},
 }
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _back_to_the_pool(**_kwargs) -> None:
+    """Each task starts with a connection from the pool (checked there), not one left over.
+
+    Celery's own fix-up would close the whole pool instead (see
+    CELERY_DB_REUSE_MAX in settings): a fresh connection per task.
+    """
+    close_old_connections()

@@ -218,6 +218,13 @@ else:
         "unacked_restore_throttle": 1,
     }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
+# Celery's Django fix-up closes a prefork worker's whole connection pool before
+# and after every task unless this is set: each run's task then opened a fresh
+# PostgreSQL connection (about 10 ms of submit -> start). The pool lives as long
+# as the pool process (closed every this many tasks); designer/celery.py hands
+# the task's connection back to it around each task, and the pool checks a
+# connection before handing it out again (CONN_HEALTH_CHECKS, designer/env.py).
+CELERY_DB_REUSE_MAX = envint("CELERY_DB_REUSE_MAX", 1000, minimum=1)
 # Late acks + one message at a time: a worker that dies mid-run leaves its
 # message unacknowledged, so the broker hands it to another worker.
 CELERY_TASK_ACKS_LATE = True
@@ -257,6 +264,11 @@ NETWEAVE_GPU_LOCK_DIR = envstr("NETWEAVE_GPU_LOCK_DIR", "")
 # The most jobs one person's runs may hold at once across the fleet (a sweep
 # waits behind everyone else's runs beyond it); 0: no cap.
 NETWEAVE_MAX_RUNNING_PER_USER = envint("NETWEAVE_MAX_RUNNING_PER_USER", 0, minimum=0)
+# Multi-node runs: how long a worker waits for the rest of its run's gang
+# before it leaves (its message is sent again), and the address the other
+# nodes reach this worker at for the rendezvous (empty: its host name).
+NETWEAVE_GANG_WAIT = envfloat("NETWEAVE_GANG_WAIT", 120.0)
+NETWEAVE_NODE_ADDRESS = envstr("NETWEAVE_NODE_ADDRESS", "")
 
 LOGIN_URL = "/login"
 CSRF_FAILURE_VIEW = "designer.core.views.csrf_failure"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from designer.core.permissions import projects_visible_to
 from designer.fleet.models import Worker, WorkerState
-from designer.runs.models import Run, RunState
+from designer.runs.models import Run, RunNode, RunState
 from designer.runs.queues import Queue
 from designer.runs.scheduling import QUEUE_ORDER
 
@@ -86,6 +86,10 @@ def snapshot(user) -> dict:
     running = defaultdict(list)
     for run in Run.objects.filter(state=RunState.RUNNING).select_related("project", "created_by"):
         running[(run.worker_hostname, run.worker_pid)].append(job(run, visible))
+    # The other nodes of multi-node runs: their workers are busy with the run too.
+    for node in RunNode.objects.filter(run__state=RunState.RUNNING, rank__gt=0) \
+            .select_related("run__project", "run__created_by"):
+        running[(node.host, node.pid)].append(job(node.run, visible))
     workers = []
     for worker in Worker.objects.filter(heartbeat__gte=timezone.now() - FORGET_AFTER):
         jobs = running.get((worker.host, worker.pid), [])

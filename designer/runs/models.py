@@ -43,6 +43,9 @@ class Run(models.Model):
     dataset = models.JSONField(default=dict)
     config = models.JSONField(default=dict)
     devices = models.PositiveSmallIntegerField(default=1)
+    # Workers the run spans (multi-node DDP): `devices` processes on each of
+    # `nodes` workers, all reserved before any starts (designer/runs/gang.py).
+    nodes = models.PositiveSmallIntegerField(default=1)
     queue = models.CharField(max_length=16, default="cpu")
     # Queued runs of a queue start highest priority first, then oldest first
     # (designer/runs/scheduling.py); a person's cap on running jobs applies.
@@ -132,6 +135,33 @@ class RunInput(models.Model):
     class Meta:
         ordering = ["run", "position"]
         constraints = [models.UniqueConstraint(fields=["run", "position"], name="unique_input_position")]
+
+
+class RunNode(models.Model):
+    """One worker of a multi-node run's gang: joined while the run waits, ranked once all joined.
+
+    Each member writes its own row (its heartbeat while it waits and while its
+    torch.distributed.run lives); the member ranked 0 holds the run (claim,
+    ingest, state) and names the rendezvous endpoint the others meet at.
+    """
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="gang")
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    # The node rank, given to every member at once when the last one joins.
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    # `host:port` of the rendezvous (rank 0 only, set when it starts).
+    endpoint = models.CharField(max_length=300, blank=True)
+    heartbeat = models.DateTimeField()
+    joined = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "host", "pid"], name="unique_gang_member"),
+                       models.UniqueConstraint(fields=["run", "rank"], name="unique_gang_rank")]
+
+    def __str__(self) -> str:
+        return f"node {self.rank} of run {self.run_id} ({self.host} pid {self.pid})"
 
 
 class MetricPoint(models.Model):

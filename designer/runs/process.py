@@ -22,17 +22,22 @@ JOB_MODULE = "workers.engine.jobs"
 
 
 def child_command(run_dir: Path, devices: int, nodes: int = 1, rendezvous: str = "",
-                  rendezvous_id: str = "") -> list[str]:
+                  rendezvous_id: str = "", node_rank: int = 0) -> list[str]:
     """One device: a plain process; several: torch.distributed.run (DDP).
 
     Several nodes: one torch.distributed.run per node, each started with the
-    same c10d rendezvous endpoint (`host:port` of the first node) and id; they
-    meet there, agree on ranks, and global rank 0 prints the job's events.
+    same rendezvous endpoint (`host:port` of node 0, where node 0's agent
+    serves the c10d TCPStore the others meet at) and its own `node_rank`.
+    The ranks are fixed by the gang (static rendezvous), not by the order the
+    nodes arrive in: c10d's dynamic rendezvous ranks nodes by host name and
+    pid, so global rank 0, the process that prints the job's events, could
+    land on a worker that does not hold the run.
     """
     if nodes > 1:
         return [sys.executable, "-m", "torch.distributed.run", "--nnodes", str(nodes),
-                "--nproc_per_node", str(devices), "--rdzv_backend", "c10d", "--rdzv_endpoint", rendezvous,
-                "--rdzv_id", rendezvous_id, "--max_restarts", "0", "-m", JOB_MODULE, str(run_dir)]
+                "--nproc_per_node", str(devices), "--rdzv_backend", "static", "--rdzv_endpoint", rendezvous,
+                "--rdzv_id", rendezvous_id, "--node_rank", str(node_rank), "--max_restarts", "0",
+                "-m", JOB_MODULE, str(run_dir)]
     if devices > 1:
         return [sys.executable, "-m", "torch.distributed.run", "--standalone",
                 "--nproc_per_node", str(devices), "-m", JOB_MODULE, str(run_dir)]

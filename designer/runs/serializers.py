@@ -37,7 +37,7 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = ["id", "project", "graph", "graph_version", "version", "graph_name", "project_name", "kind", "name",
-                  "dataset", "config", "devices", "queue", "state", "created_by", "created", "started",
+                  "dataset", "config", "devices", "nodes", "queue", "state", "created_by", "created", "started",
                   "finished", "heartbeat", "worker_hostname", "worker_pid", "attempts",
                   "cancel_requested", "error", "summary", "tags", "notes", "parent", "resume_from", "inputs",
                   "priority", "gpus"]
@@ -70,7 +70,9 @@ class RunCreateSerializer(serializers.Serializer):
                                    help_text="the kind's config (its JSON Schema: GET /api/jobs)")
     inputs = serializers.JSONField(required=False, default=list,
                                    help_text='finished runs the job starts from: [{"run": 5, "checkpoint": "best"}]')
-    devices = serializers.IntegerField(default=1)
+    devices = serializers.IntegerField(default=1, help_text="processes (devices) per node")
+    nodes = serializers.IntegerField(default=1, help_text="workers the run spans (multi-node DDP), "
+                                                          "all reserved before any starts")
     queue = serializers.CharField(default="cpu")
     priority = serializers.IntegerField(default=0, min_value=-100, max_value=100,
                                         help_text="higher starts first among the queue's waiting runs")

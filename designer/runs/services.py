@@ -20,12 +20,17 @@ log = logging.getLogger("netweave.runs")
 
 
 def enqueue(run: Run) -> None:
-    """Send the run's task once the row is committed (a worker must find it)."""
+    """Send the run's task once the row is committed (a worker must find it); one per node."""
     from designer.celery import app
 
-    run_id, queue = run.pk, run.queue
+    run_id, queue, nodes = run.pk, run.queue, run.nodes
     Run.objects.filter(pk=run_id).update(enqueued=timezone.now())
-    transaction.on_commit(lambda: app.send_task(EXECUTE_RUN, (run_id,), queue=queue))
+
+    def send() -> None:
+        for _ in range(nodes):
+            app.send_task(EXECUTE_RUN, (run_id,), queue=queue)
+
+    transaction.on_commit(send)
 
 
 def redrive() -> list[int]:
@@ -71,6 +76,10 @@ def send_lost_again() -> list[int]:
         if not lifecycle.holder_lost(run) or (run.enqueued and run.enqueued > recent):
             continue
         lifecycle.stop_stale_child(run)
+        if run.nodes > 1:  # its gang is gone with node 0: a person resumes it on a new gang
+            lifecycle.fail_locked(run, f"node 0's worker {run.worker_hostname} pid {run.worker_pid} was lost; "
+                                       f"resume the run to continue from its last checkpoint")
+            continue
         if lifecycle.fail_if_worn(run):
             continue
         lifecycle.add_event(run.pk, "log", {
@@ -93,16 +102,18 @@ def housekeeping() -> dict:
 
 
 def launch(version: GraphVersion, user, *, dataset=None, config=None, kind: str = "train", devices: int = 1,
-           queue: str = "cpu", name: str = "", tags=(), notes: str = "", inputs=None, priority: int = 0) -> Run:
+           queue: str = "cpu", name: str = "", tags=(), notes: str = "", inputs=None, priority: int = 0,
+           nodes: int = 1) -> Run:
     """Check everything, then create the run and send its task on commit.
 
     `inputs` name the finished runs the job starts from; a job with inputs
     and no dataset uses the first input's dataset."""
-    checked = check_launch(version, dataset, config, kind=kind, devices=devices, queue=queue, inputs=inputs)
+    checked = check_launch(version, dataset, config, kind=kind, devices=devices, queue=queue, inputs=inputs,
+                           nodes=nodes)
     with transaction.atomic():
         run = Run.objects.create(
             project=version.graph.project, graph_version=version, kind=kind, name=name,
-            dataset=checked.dataset, config=checked.config, devices=devices, queue=queue,
+            dataset=checked.dataset, config=checked.config, devices=devices, nodes=nodes, queue=queue,
             created_by=user, tags=list(tags), notes=notes, priority=priority,
         )
         run.set_inputs(checked.inputs)
@@ -115,7 +126,7 @@ def _copy(run: Run, user, **fields) -> Run:
     with transaction.atomic():
         new = Run.objects.create(
             project=run.project, graph_version=run.graph_version, kind=run.kind, name=run.name,
-            dataset=run.dataset, config=run.config, devices=run.devices, queue=run.queue,
+            dataset=run.dataset, config=run.config, devices=run.devices, nodes=run.nodes, queue=run.queue,
             created_by=user, tags=list(run.tags), parent=run, priority=run.priority, **fields,
         )
         new.set_inputs(run.inputs)

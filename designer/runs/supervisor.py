@@ -15,6 +15,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 
@@ -48,6 +49,10 @@ def execute(run_id: int, command: list[str] | None = None) -> str | None:
     if chosen is None:
         return None
     run = Run.objects.filter(pk=chosen).first()
+    if run is not None and run.nodes > 1:  # a gang of workers (designer/runs/gang.py)
+        from designer.runs import member
+
+        return member.execute(run, run_id, resent=chosen != run_id)
     if run is None or run.is_terminal:
         return _execute(chosen, placement.Placement({}), command)  # claim() says why not
     try:
@@ -129,6 +134,14 @@ def job_inputs(run: Run) -> list[dict]:
             for i in run.inputs]
 
 
+class Watch(Protocol):
+    def lost(self) -> str:
+        """Asked with each cancel check: why the run must end now ('' when it need not)."""
+
+    def stopped(self) -> str:
+        """Asked when the job stopped as if cancelled without this holder's cancel: why ('' a person did)."""
+
+
 @dataclass
 class Outcome:
     returncode: int
@@ -139,8 +152,12 @@ class Outcome:
 
 
 class Supervisor:
-    def __init__(self, run: Run, holder: Holder, env: dict[str, str] | None = None):
+    def __init__(self, run: Run, holder: Holder, env: dict[str, str] | None = None,
+                 watch: Watch | None = None):
         self.run, self.holder, self.env = run, holder, env or {}
+        # The rest of a multi-node run's gang (designer/runs/gang.NodeWatch).
+        self.watch = watch
+        self.failure = ""
         self.ingest = Ingest(run.pk)
         self.lines: queue.Queue = queue.Queue()
         now = time.monotonic()
@@ -239,16 +256,26 @@ class Supervisor:
             self.next_cancel_check = now + CANCEL_POLL
             if heartbeat:
                 self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
-            if (cancel or not held) and not (self.cancelled or self.lost) and proc.poll() is None:
+            if (cancel or not held) and not self.stopping and proc.poll() is None:
                 self.cancelled, self.lost = cancel, not held
-                log.info("run %s: %s; stopping the child", self.run.pk, "cancel" if cancel else "lost")
-                # Stop in a thread: the loop keeps ingesting what the child
-                # prints while it saves last.pt.
-                threading.Thread(target=kill_group, daemon=True,
-                                 args=(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)).start()
+                self._stop(proc, "cancel" if cancel else "lost")
+            elif self.watch is not None and not self.stopping and (why := self.watch.lost()):
+                self.failure = why
+                lifecycle.add_event(self.run.pk, EventKind.LOG, {"level": "error", "message": why})
+                self._stop(proc, why)
         if now >= self.next_reap:
             self.next_reap = now + settings.NETWEAVE_HOUSEKEEPING_SECONDS
             services.housekeeping()
+
+    @property
+    def stopping(self) -> bool:
+        return self.cancelled or self.lost or bool(self.failure)
+
+    def _stop(self, proc, why: str) -> None:
+        log.info("run %s: %s; stopping the child", self.run.pk, why)
+        # Stop in a thread: the loop keeps ingesting what the child prints while it saves last.pt.
+        threading.Thread(target=kill_group, daemon=True,
+                         args=(proc.pid, settings.NETWEAVE_CANCEL_GRACE, proc)).start()
 
     def _record_end(self, outcome: Outcome) -> str:
         stderr_tail = tail(self.run.run_dir / "stderr.log")
@@ -256,7 +283,11 @@ class Supervisor:
         summary = done.get("summary") if isinstance(done.get("summary"), dict) else {}
         # A `done`/cancelled is trusted whatever the exit code: torch.distributed.run
         # exits 1 after its ranks saved last.pt on SIGTERM (docs/contracts.md section 3).
-        if outcome.cancelled or (done.get("status") == "cancelled" and not outcome.zygote_lost):
+        if not self.failure and done.get("status") == "cancelled" and not outcome.cancelled and self.watch:
+            self.failure = self.watch.stopped()
+        if self.failure:
+            state, error = RunState.FAILED, self.failure
+        elif outcome.cancelled or (done.get("status") == "cancelled" and not outcome.zygote_lost):
             state, error = RunState.CANCELLED, ""
         elif done.get("status") == "pruned":
             state, error = RunState.PRUNED, ""

@@ -22,6 +22,7 @@ from designer.runs.models import Run, RunState
 from designer.runs.queues import Queue
 
 MAX_DEVICES = 64
+MAX_NODES = 64
 CHECKPOINTS = ("best", "last")
 
 
@@ -54,12 +55,16 @@ def check_config(kind, config) -> dict:
                             for e in exc.errors]) from None
 
 
-def check_resources(kind, devices: int, queue: str) -> None:
+def check_resources(kind, devices: int, queue: str, nodes: int = 1) -> None:
     problems = []
     if not 1 <= devices <= MAX_DEVICES:
         problems.append(error(f"devices must be between 1 and {MAX_DEVICES}", field="devices"))
     elif devices > 1 and not kind.distributed:
         problems.append(error(f"{kind.kind!r} jobs run as one process; ask for 1 device", field="devices"))
+    if not 1 <= nodes <= MAX_NODES:
+        problems.append(error(f"nodes must be between 1 and {MAX_NODES}", field="nodes"))
+    elif nodes > 1 and not kind.distributed:
+        problems.append(error(f"{kind.kind!r} jobs run on one worker; ask for 1 node", field="nodes"))
     if queue not in Queue.names():
         problems.append(error(f"queue must be one of {', '.join(Queue.names())}", field="queue"))
     if problems:
@@ -82,6 +87,19 @@ def check_capacity(queue: str, devices: int, device: str | None) -> None:
             f"this run needs {devices} GPU(s) but of the workers serving queue {queue!r} now {have}: "
             f"start a GPU worker on that queue (docker compose's worker-gpu), ask for fewer devices, "
             f"or launch on the cpu queue with device 'auto' or 'cpu'", field="queue")])
+
+
+def check_nodes(queue: str, nodes: int) -> None:
+    """A multi-node run needs that many live workers on its queue at once, or it would wait for ever."""
+    if nodes <= 1:
+        return
+    from designer.fleet.services import workers_serving
+
+    serving = len(workers_serving(queue))
+    if serving < nodes:
+        raise InputProblem([error(
+            f"this run needs {nodes} workers of queue {queue!r} at once but {serving} serve it now: "
+            f"start more workers on that queue (one per node), or ask for fewer nodes", field="nodes")])
 
 
 def parse_inputs(raw) -> list[dict]:
@@ -195,12 +213,13 @@ def check_outputs(document: dict, report: dict, description: dict, task: str | N
 
 
 def check_launch(version: GraphVersion, dataset, config, *, kind: str, devices: int, queue: str,
-                 inputs=None) -> Launch:
+                 inputs=None, nodes: int = 1) -> Launch:
     """All checks, cheapest first; returns the dataset spec, full config and inputs to pin."""
     entry = job_kind(kind)
-    check_resources(entry, devices, queue)
+    check_resources(entry, devices, queue, nodes)
     full_config = check_config(entry, config)
     check_capacity(queue, devices, full_config.get("device"))
+    check_nodes(queue, nodes)
     project = version.graph.project
     pinned = parse_inputs(inputs)
     sources = check_inputs(entry, pinned, project)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from designer.fleet.models import Worker
 from designer.fleet.services import workers_serving
-from designer.runs.models import Run
+from designer.runs.models import Run, RunNode
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,19 @@ def test_it_lists_workers_with_their_jobs_and_states(owner_client, graph, projec
     assert (busy_job["id"], busy_job["name"], busy_job["project"]["name"]) == (run.pk, "wide", "vision")
     assert workers["gpu@c"]["devices"]["gpus"][0]["name"] == "NVIDIA H200"
     assert workers["cpu@a"]["queues"] == ["cpu"] and workers["cpu@a"]["jobs"] == []
+
+
+def test_every_worker_of_a_multi_node_run_shows_it_as_its_job(owner_client, graph, project):
+    announce("cpu@a", 10, ["cpu"])
+    announce("cpu@b", 20, ["cpu"])
+    run = make_run(graph, project, state="running", nodes=2, worker_hostname="a", worker_pid=10)
+    now = timezone.now()
+    RunNode.objects.create(run=run, host="a", pid=10, rank=0, endpoint="a:29500", heartbeat=now)
+    RunNode.objects.create(run=run, host="b", pid=20, rank=1, heartbeat=now)
+    workers = {w["name"]: w for w in owner_client.get("/api/fleet").json()["workers"]}
+    assert [j["id"] for j in workers["cpu@a"]["jobs"]] == [run.pk]  # node 0 holds it, once
+    assert [j["id"] for j in workers["cpu@b"]["jobs"]] == [run.pk]
+    assert workers["cpu@b"]["state"] == "busy"
 
 
 def test_queued_runs_come_in_the_order_a_worker_takes_them(owner_client, graph, project):

@@ -1,63 +1,139 @@
-"""Two nodes (two torch.distributed.run launchers meeting at a c10d rendezvous, gloo) train
-exactly like one node with two processes: same global batch, same seed, same losses."""
+"""Multi-node runs on real Celery workers (two node names on this machine, gloo): a 2-node run is
+gang-scheduled, trains exactly like one node with two processes (same global batch, same seed), and
+a lost node ends the whole run, which its Resume completes."""
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 
+import psutil
 import pytest
 
+from designer.runs.models import Artifact, MetricPoint, Run, RunNode
 from designer.runs.process import child_command, child_env
 from tests.api import documents
-from tests.workers.processes import ROOT, free_port
+from tests.workers.processes import (ROOT, database_url_for_children, purge_queues, start_worker,
+                                     wait_until)
 
-pytestmark = pytest.mark.integration
-
-JOB = {"kind": "train", "run_id": 1, "graph": documents.tiny_cnn(), "dataset": {"kind": "digits", "options": {}},
-       "config": {"epochs": 1, "batch_size": 128, "device": "cpu", "seed": 3, "system_every_s": 60},
-       "inputs": [], "resources": {"queue": "cpu", "devices": 2}, "resume_from": None}
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def prepare(folder) -> None:
+@pytest.fixture
+def gang_env(django_db_setup, tmp_path, settings):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    settings.RUNS_ROOT = tmp_path / "runs"
+    env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(settings.RUNS_ROOT),
+           "NETWEAVE_NODE_ADDRESS": "127.0.0.1", "NETWEAVE_HEARTBEAT_SECONDS": "0.5",
+           "NETWEAVE_HOUSEKEEPING_SECONDS": "1", "OMP_NUM_THREADS": "1",
+           # Multi-node launchers always start cold: no zygote to import torch in each worker.
+           "NETWEAVE_WARM_START": "0"}
+    env.pop("CELERY_VISIBILITY_TIMEOUT", None)
+    purge_queues(settings.REDIS_URL)
+    started = []
+
+    def start(name: str):
+        worker = start_worker(name, env, tmp_path, queues=["cpu"], wait=False)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:  # all at once: each takes seconds to shut down
+        if worker.proc.poll() is None:
+            os.killpg(worker.proc.pid, signal.SIGTERM)
+    for worker in started:
+        worker.stop()
+    purge_queues(settings.REDIS_URL)
+
+
+@pytest.fixture
+def graph(owner_client, project):
+    return owner_client.post(f"/api/projects/{project.pk}/graphs",
+                             {"name": "digits-cnn", "document": documents.tiny_cnn()}, format="json").json()
+
+
+def ready(*workers) -> None:
+    from designer.fleet.services import workers_serving
+
+    for worker in workers:
+        worker.wait_for_output(" ready.")
+    wait_until(lambda: len(workers_serving("cpu")) >= len(workers), timeout=60, what="the workers' announcements")
+
+
+def launch(client, graph, **config) -> int:
+    body = {"graph": graph["id"], "dataset": {"kind": "digits"}, "nodes": 2,
+            "config": {"batch_size": 128, "device": "cpu", "seed": 3, "system_every_s": 60, **config}}
+    response = client.post("/api/runs", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def ended(run_id: int, timeout: float = 240) -> Run:
+    return wait_until(lambda: (run := Run.objects.get(pk=run_id)).is_terminal and run, timeout=timeout,
+                      what=f"run {run_id} to end")
+
+
+def one_node_losses(job: dict, folder) -> dict[int, float]:
+    """The same job as one node with two processes (torch.distributed.run --standalone)."""
     (folder / "checkpoints").mkdir(parents=True)
-    (folder / "job.json").write_text(json.dumps(JOB))
-
-
-def losses(outputs: list[str]) -> dict[int, float]:
+    (folder / "job.json").write_text(json.dumps(job))
+    out = subprocess.run(child_command(folder, 2), cwd=ROOT, env=child_env({"OMP_NUM_THREADS": "1"}),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
     found = {}
-    for line in "\n".join(outputs).splitlines():
-        if line.startswith("{") and '"metric"' in line:
-            event = json.loads(line)
-            if event["split"] == "train" and "loss" in event["values"]:
-                found[event["step"]] = event["values"]["loss"]
+    for line in out.stdout.splitlines():
+        event = json.loads(line) if line.startswith("{") else {}
+        if event.get("type") == "metric" and event["split"] == "train" and "loss" in event["values"]:
+            found[event["step"]] = event["values"]["loss"]
     return found
 
 
-def launch(commands: list[list[str]]) -> list[str]:
-    env = child_env({"OMP_NUM_THREADS": "1"})
-    procs = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for c in commands]
-    outputs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err[-3000:]
-        outputs.append(out)
-    return outputs
-
-
-def test_two_nodes_train_like_one_node_with_two_processes(tmp_path, settings):
-    one, two = tmp_path / "one-node", tmp_path / "two-nodes"
-    prepare(one)
-    prepare(two)
-    single = losses(launch([child_command(one, 2)]))
-    endpoint = f"127.0.0.1:{free_port()}"
-    nodes = launch([child_command(two, 1, nodes=2, rendezvous=endpoint, rendezvous_id="run-1")
-                    for _ in range(2)])
-    # Global rank 0 (on whichever node the rendezvous made first) alone prints the events.
-    assert sum(1 for out in nodes if '"metric"' in out) == 1
-    paired = losses(nodes)
-    assert sorted(paired) == sorted(single) and len(single) == 10  # steps of the global batch
+def test_a_two_node_run_is_gang_scheduled_and_trains_like_one_node_with_two_processes(
+        gang_env, owner_client, graph, tmp_path):
+    ready(gang_env("node-a"), gang_env("node-b"))
+    run = ended(launch(owner_client, graph, epochs=1))
+    assert run.state == "succeeded", (run.error, run.log_tail)
+    members = {node.rank: node for node in RunNode.objects.filter(run=run)}
+    assert sorted(members) == [0, 1] and members[0].pid != members[1].pid
+    assert members[0].pid == run.worker_pid  # node 0 holds the run
+    assert members[0].endpoint.startswith("127.0.0.1:")
+    # Global rank 0 alone reported: each step of the global batch once.
+    paired = dict(MetricPoint.objects.filter(run=run, key="train/loss").values_list("step", "value"))
+    job = json.loads((run.run_dir / "job.json").read_text())
+    single = one_node_losses(job, tmp_path / "one-node")
+    assert sorted(paired) == sorted(single) and len(single) == run.summary["steps"] == 10
     assert all(abs(paired[step] - single[step]) <= 1e-5 for step in single)
-    assert (two / "checkpoints" / "last.pt").is_file()
-    assert os.environ.get("WORLD_SIZE") is None  # nothing leaked into this process
+
+
+def _worker_of(workers, pid: int):
+    for worker in workers:
+        if pid in {child.pid for child in psutil.Process(worker.proc.pid).children(recursive=True)}:
+            return worker
+    raise AssertionError(f"no worker has pid {pid}")
+
+
+def test_a_lost_node_ends_the_whole_run_and_resume_completes_it(gang_env, owner_client, graph):
+    workers = [gang_env("node-a"), gang_env("node-b")]
+    ready(*workers)
+    run_id = launch(owner_client, graph, epochs=3, batch_size=32)
+    wait_until(lambda: Artifact.objects.filter(run_id=run_id, name="checkpoints/last.pt").exists(),
+               timeout=180, what="the first epoch's checkpoint")
+    member = RunNode.objects.get(run_id=run_id, rank=1)
+    _worker_of(workers, member.pid).kill()
+    spare = gang_env("node-c")  # the next gang's second worker
+    run = ended(run_id, timeout=120)
+    assert run.state == "failed" and "resume" in run.error, run.error
+    ready(spare)
+    resumed = owner_client.post(f"/api/runs/{run_id}/resume")
+    assert resumed.status_code == 201, resumed.json()
+    assert resumed.json()["nodes"] == 2
+    again = ended(resumed.json()["id"])
+    assert again.state == "succeeded", (again.error, again.log_tail)
+    job = json.loads((again.run_dir / "job.json").read_text())
+    assert job["resume_from"] == str(run.last_checkpoint)
+    first = MetricPoint.objects.filter(run=again, key="train/loss").order_by("step").first()
+    assert first.step > 1  # it went on from the checkpoint, not from the start
+    shutil.rmtree(run.run_dir, ignore_errors=True)

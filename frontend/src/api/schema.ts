@@ -1631,6 +1631,7 @@ export interface components {
                 [key: string]: unknown;
             };
             readonly devices: number;
+            readonly nodes: number;
             readonly queue: string;
             readonly state: components["schemas"]["StateEnum"];
             readonly created_by: string | null;
@@ -1681,8 +1682,16 @@ export interface components {
             config?: unknown;
             /** @description finished runs the job starts from: [{"run": 5, "checkpoint": "best"}] */
             inputs?: unknown;
-            /** @default 1 */
+            /**
+             * @description processes (devices) per node
+             * @default 1
+             */
             devices: number;
+            /**
+             * @description workers the run spans (multi-node DDP), all reserved before any starts
+             * @default 1
+             */
+            nodes: number;
             /** @default cpu */
             queue: string;
             /**
@@ -1713,6 +1722,7 @@ export interface components {
                 [key: string]: unknown;
             };
             readonly devices: number;
+            readonly nodes: number;
             readonly queue: string;
             readonly state: components["schemas"]["StateEnum"];
             readonly created_by: string | null;

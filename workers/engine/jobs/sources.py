@@ -14,7 +14,7 @@ import torch
 from torch import fx
 
 from ..train import load_checkpoint
-from ..train.checkpoint import _serialise, _write_atomic, rng_state
+from ..train.checkpoint import _write_atomic, rng_state
 from ..train.recipe import LoopState
 from .kinds import JobContext, JobError
 
@@ -69,5 +69,5 @@ def write_training_checkpoint(run_dir: Path, state: dict[str, torch.Tensor], con
                "state": asdict(LoopState(step=step)), "config": config,
                "rng": rng_state(include_cuda=False)}
     rels = [f"checkpoints/{name}.pt" for name in names]
-    _write_atomic([run_dir / rel for rel in rels], _serialise(payload))
+    _write_atomic([run_dir / rel for rel in rels], payload)
     return rels

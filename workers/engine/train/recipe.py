@@ -184,9 +184,11 @@ class TrainRecipe:
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         cfg, st = self.cfg, self.state
+        # Before the forward pass, as the classic loop does: the last step's
+        # gradients are freed before the activations are allocated.
+        self.optimizer.zero_grad(set_to_none=True)
         with self.autocast():
             loss = self.loss(x, y)
-        self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
             self.scaler.unscale_(self.optimizer)
