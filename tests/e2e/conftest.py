@@ -44,12 +44,13 @@ def _test_database_url() -> str:
     return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(django_db_setup, tmp_path_factory):
     """One web process and one worker for every browser test: starting them (and
-    warming the worker's zygote) per module cost the suite minutes. Each test's
-    database is flushed after it; a run still training then finds its row gone
-    and its worker stops it."""
+    warming the worker's zygote) per module cost the suite minutes. Package scope,
+    not session: the worker must be gone before other packages' tests start their
+    own workers on the same queues. Each test's database is flushed after it; a run
+    still training then finds its row gone and its worker stops it."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (CI's .ci/run does)")
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
