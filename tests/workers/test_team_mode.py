@@ -151,7 +151,7 @@ def test_killing_the_training_child_fails_the_run_and_spares_the_worker(team, la
 
 def test_a_run_whose_worker_is_killed_resumes_from_its_checkpoint_on_another_worker(team, launch):
     # Small batches and epochs to spare: the kill lands mid-run even on a fast machine.
-    run_id, _ = launch(epochs=5, config={**FAST, "epochs": 5, "batch_size": 32})
+    run_id, _ = launch(epochs=30, config={**FAST, "epochs": 30, "batch_size": 16})
     wait_until(lambda: Artifact.objects.filter(run_id=run_id, name="checkpoints/last.pt").exists(),
                what="the first epoch's checkpoint")
     child = Run.objects.get(pk=run_id).child_pgid
