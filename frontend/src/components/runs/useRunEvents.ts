@@ -58,6 +58,9 @@ export function useRunEvents(runId: number) {
           store().setConnection("closed");
           // The row holds what the end brought (summary, finished time): read it once.
           runsApi.get(runId).then((r) => store().setRun({ ...store().run, ...r }), () => undefined);
+          // So do the page's other reads (insights, checkpoints): a run that ended while the page
+          // loaded is known ended before its own state event arrives, which would have refreshed them.
+          void queryClient.invalidateQueries({ queryKey: keys.run(runId) });
         }
       };
       for (const t of EVENT_TYPES) source.addEventListener(t, handle as EventListener);
