@@ -6,21 +6,11 @@ from pathlib import Path
 from workers.engine import compile_graph, load_template
 from workers.engine.data import load_dataset
 from workers.engine.jobs.kinds import JobContext, get_job
+from tests.engine.training.conftest import RecordingSink
 from workers.engine.train import TrainConfig, TrainRecipe
 
 DIGITS = {"kind": "digits"}
 
-
-class Sink:
-    def __init__(self):
-        self.events = []
-
-    def emit(self, event):
-        self.events.append(event)
-
-    def of(self, type_, **match):
-        return [e for e in self.events if e["type"] == type_
-                and all(e.get(k) == v for k, v in match.items())]
 
 
 def train_source(run_dir: Path, graph: dict | None = None, epochs: int = 3, seed: int = 0) -> dict:
@@ -39,7 +29,7 @@ def train_source(run_dir: Path, graph: dict | None = None, epochs: int = 3, seed
 def run_kind(kind: str, run_dir: Path, graph: dict, config: dict, inputs: list[dict]):
     """Run a job kind in this process, as the runner would; returns (summary, sink)."""
     entry = get_job(kind)
-    sink = Sink()
+    sink = RecordingSink()
     run_dir.mkdir(parents=True, exist_ok=True)
     job = {"kind": kind, "graph": graph, "dataset": DIGITS, "config": config,
            "inputs": [{k: v for k, v in i.items() if k in ("run", "checkpoint", "path", "graph")} for i in inputs],
