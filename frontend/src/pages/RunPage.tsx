@@ -136,17 +136,22 @@ function RunFacts({ run, lines }: { run: Run | null; lines: Record<string, Line>
   );
 }
 
+const NO_LINES: Record<string, Line> = {};
+const NO_LOG: string[] = [];
+
 export function RunPage({ params }: { params: Record<string, string> }) {
   const id = Number(params.id);
-  const run = useRun((s) => s.run);
-  const lines = useRun((s) => s.lines);
-  const log = useRun((s) => s.log);
+  // Until the store follows this run (its effect below), it still holds the page before's: read
+  // nothing from it, or this run's panels would mount (and fetch) once early and once again.
+  const run = useRun((s) => (s.runId === id ? s.run : null));
+  const lines = useRun((s) => (s.runId === id ? s.lines : NO_LINES));
+  const log = useRun((s) => (s.runId === id ? s.log : NO_LOG));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [dialog, setDialog] = useState<Dialog | null>(null);
 
   useEffect(() => {
-    runsStore.getState().reset();
+    runsStore.getState().reset(id);
     runs.get(id).then((r) => runsStore.getState().setRun({ ...r, ...(runsStore.getState().run ?? {}), id: r.id } as typeof r), (e) => setError(e.message));
     // Points from before this page opened: the downsampled series, merged by step with live ones.
     runs.series(id, ["train/loss", "train/epoch_loss", "val/loss", "train/accuracy", "val/accuracy", "train/lr"])

@@ -24,6 +24,15 @@ describe("runs store", () => {
     expect(store.getState().run).toEqual({ id: 1, state: "failed", error: "boom", queue: "cpu" });
   });
 
+  it("follows the run it was reset for: a state that arrives before the run's row is that run's", () => {
+    const store = createRunsStore();
+    store.getState().setRun({ id: 1, state: "succeeded" } as Run);
+    store.getState().reset(2);
+    expect(store.getState()).toMatchObject({ runId: 2, run: null, lastEventId: 0 });
+    store.getState().applyEvent(4, "state", { state: "succeeded", error: "" });
+    expect(store.getState().run).toEqual({ id: 2, state: "succeeded", error: "" });
+  });
+
   it("merges the initial series with live points by step", () => {
     const line = mergeLine({ steps: [1, 3], values: [1, 3] }, [{ step: 2, value: 2 }, { step: 3, value: 30 }, { step: 4, value: 4 }]);
     expect(line).toEqual({ steps: [1, 2, 3, 4], values: [1, 2, 30, 4] });

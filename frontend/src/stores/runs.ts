@@ -28,6 +28,8 @@ export interface Phase {
 }
 
 export interface RunsState {
+  /** The run this store follows (set by `reset`): a page reads nothing left from the run before. */
+  runId: number | null;
   run: Run | null;
   phase: Phase | null;
   lines: Record<string, Line>;
@@ -35,7 +37,7 @@ export interface RunsState {
   log: string[];
   connection: "idle" | "open" | "reconnecting" | "closed";
   setRun(run: Run): void;
-  reset(): void;
+  reset(runId?: number): void;
   mergePoints(points: Point[]): void;
   /** Apply one SSE event; false when its id was already applied. */
   applyEvent(id: number | null, type: string, data: unknown): boolean;
@@ -74,6 +76,7 @@ export function mergeLine(line: Line | undefined, points: { step: number; value:
 
 export function createRunsStore() {
   return createStore<RunsState>()((set, get) => ({
+    runId: null,
     run: null,
     phase: null,
     lines: {},
@@ -81,7 +84,7 @@ export function createRunsStore() {
     log: [],
     connection: "idle",
     setRun: (run) => set({ run }),
-    reset: () => set({ run: null, phase: null, lines: {}, lastEventId: 0, log: [], connection: "idle" }),
+    reset: (runId) => set({ runId: runId ?? null, run: null, phase: null, lines: {}, lastEventId: 0, log: [], connection: "idle" }),
     mergePoints: (points) => {
       const byKey = new Map<string, Point[]>();
       for (const p of points) {
@@ -101,7 +104,7 @@ export function createRunsStore() {
       else if (type === "state") {
         const run = get().run;
         const patch = { state: d.state as RunState, error: typeof d.error === "string" ? d.error : run?.error ?? "" };
-        set({ run: run ? { ...run, ...patch } : ({ id: Number(d.run), ...patch } as Run) });
+        set({ run: run ? { ...run, ...patch } : ({ id: get().runId ?? Number(d.run), ...patch } as Run) });
       } else if (type === "phase" && typeof d.phase === "string") {
         set({ phase: { phase: d.phase, epoch: d.epoch as number | undefined, epochs: d.epochs as number | undefined } });
       } else if (type === "log") {

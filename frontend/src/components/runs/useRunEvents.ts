@@ -10,6 +10,7 @@
  * state change at once, system metrics at most every few seconds. No timers.
  */
 import { useEffect } from "react";
+import type { QueryClient } from "@tanstack/react-query";
 import { runs as runsApi } from "../../api/endpoints";
 import { runsStore, TERMINAL } from "../../stores/runs";
 import { keys, queryClient, REFRESH_MS } from "../../api/queries";
@@ -26,6 +27,19 @@ function refresher(runId: number) {
     if (system) systemAt = Date.now();
     void queryClient.invalidateQueries({ queryKey: keys.run(runId) });
   };
+}
+
+/**
+ * Everything read about a run, read again now that it has ended, shown or not. A read that was
+ * under way while nothing showed it (a panel between two renders) would otherwise land after the
+ * end with what it saw before, count as fresh, and keep the page from asking again: an evaluation
+ * that ended as its page opened showed its results but never its calibration. Invalidating alone
+ * does not stop that read (nothing observes it, so nothing is refetched): it is cancelled first.
+ */
+export async function refreshAfterEnd(client: QueryClient, runId: number): Promise<void> {
+  const queryKey = keys.run(runId);
+  await client.cancelQueries({ queryKey });  // what was being read saw the run before its end
+  await client.invalidateQueries({ queryKey });  // shown: read now; not shown: read when shown
 }
 
 const EVENT_TYPES = ["metrics", "state", "phase", "log", "message"];
@@ -60,7 +74,7 @@ export function useRunEvents(runId: number) {
           runsApi.get(runId).then((r) => store().setRun({ ...store().run, ...r }), () => undefined);
           // So do the page's other reads (insights, checkpoints): a run that ended while the page
           // loaded is known ended before its own state event arrives, which would have refreshed them.
-          void queryClient.invalidateQueries({ queryKey: keys.run(runId) });
+          void refreshAfterEnd(queryClient, runId);
         }
       };
       for (const t of EVENT_TYPES) source.addEventListener(t, handle as EventListener);
