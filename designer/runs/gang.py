@@ -163,7 +163,8 @@ class NodeWatch:
         node = RunNode.objects.filter(run_id=self.run_id, rank__gt=0, heartbeat__lt=stale).first()
         if node is None:
             return ""
-        return f"node {node.rank} ({node.host} pid {node.pid}) stopped heart-beating; the run ends on every node"
+        return (f"node {node.rank} ({node.host} pid {node.pid}) stopped heart-beating; the run ends on every "
+                "node and saves checkpoints/last.pt: resume the run to continue from it")
 
     def stopped(self) -> str:
         """The job stopped as if cancelled: why, when no person asked ('' when one did).

@@ -77,6 +77,7 @@ def test_node_0_is_told_when_a_member_stops_beating_and_why_a_run_stopped(gang_r
     RunNode.objects.filter(run=run, rank=1).update(
         heartbeat=timezone.now() - timedelta(seconds=settings.NETWEAVE_HEARTBEAT_TIMEOUT + 1))
     assert "node 1 (host-b pid 202) stopped heart-beating" in watch.lost()
+    assert "resume the run" in watch.lost()  # however the loss is seen, the person learns what to do
     assert "resume" in watch.stopped()  # the job said "cancelled" but nobody asked
     Run.objects.filter(pk=run.pk).update(cancel_requested=True)
     assert watch.stopped() == ""
