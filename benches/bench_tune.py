@@ -1,7 +1,7 @@
 """Tuning benchmarks (docs/benchmarks.md, "Tuning"): each prints its baseline, measured in the same run.
 
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py efficiency [--seeds 3] [--first-seed 0] [--budget 40]
-        [--samplers tpe,gp,auto,tpe/n_ei_candidates=96] [--startup 10] [--univariate] [--trial-epochs 1]
+        [--samplers tpe,gp,auto,tpe/n_ei_candidates=96] [--startup N] [--univariate] [--trial-epochs 1]
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 36] [--epochs 27]
         [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
     .venv/bin/python benches/bench_tune.py ideal      (no training: the best any pruner setting can do)
@@ -47,7 +47,8 @@ def digits_cnn() -> dict:
     return doc
 
 
-def sweep_config(sampler: str, seed: int, n: int, startup: int = 10, multivariate: bool = True, **extra):
+def sweep_config(sampler: str, seed: int, n: int, startup: int | None = None, multivariate: bool = True,
+                 **extra):
     """``sampler``: a name, or ``name/option=value/...`` with SamplerConfig's options
     (``tpe/n_ei_candidates=96/multivariate=false``); those override ``startup`` and ``multivariate``."""
     from workers.engine.train import parse_model
@@ -81,7 +82,7 @@ def run_sweep(cfg, data, graph, stop_at: float | None = None):
     return values, epochs[0], time.perf_counter() - started, log
 
 
-def efficiency(seeds: range, budget: int, samplers: list[str], startup: int, multivariate: bool,
+def efficiency(seeds: range, budget: int, samplers: list[str], startup: int | None, multivariate: bool,
                epochs: int = 1) -> None:
     from workers.engine.data import load_dataset
 
@@ -183,7 +184,7 @@ def main() -> None:
     parser.add_argument("--min-resource", type=int, default=1)
     parser.add_argument("--reduction-factor", type=int, default=3)
     parser.add_argument("--samplers", default="tpe,gp", help="efficiency: samplers set against random")
-    parser.add_argument("--startup", type=int, default=10, help="efficiency: TPE / GP start-up trials")
+    parser.add_argument("--startup", type=int, default=None, help="efficiency: start-up trials (default: GP 5, TPE 10)")
     parser.add_argument("--univariate", action="store_true", help="efficiency: TPE without multivariate")
     parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency: epochs a trial (default 1)")
     args = parser.parse_args()

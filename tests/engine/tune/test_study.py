@@ -42,14 +42,18 @@ def test_every_sampler_asks_inside_the_space(name):
         {"random": "random", "tpe": "tpe", "cmaes": "cmaes", "gp": "gp", "nsga2": "nsgaii", "auto": "gp"}[name])
 
 
-def test_auto_is_a_gaussian_process_while_small_then_tpe_and_nsga2_for_several_objectives():
+def test_auto_is_a_gaussian_process_while_small_then_tpe():
+    assert tune().sampler.name == "auto"
     assert sampler_name(tune(sampler={"name": "auto"}, n_trials=AUTO_GP_MAX_TRIALS)) == "gp"
     assert sampler_name(tune(sampler={"name": "auto"}, n_trials=AUTO_GP_MAX_TRIALS + 1)) == "tpe"
     wide = [{"name": f"=v{i}", "low": 0.0, "high": 1.0} for i in range(AUTO_GP_MAX_DIMS + 1)]
     assert sampler_name(parse_model(TuneConfig, {"space": wide, "sampler": {"name": "auto"}})) == "tpe"
     several = tune(sampler={"name": "auto"}, objectives=[{"metric": "val/accuracy"}, {"metric": "params"}])
-    assert sampler_name(several) == "nsga2"
+    assert sampler_name(several) == "tpe"
     assert sampler_name(tune(sampler={"name": "tpe"})) == "tpe"
+    # Start-up trials the sweep does not set: each sampler's best on the bench's tuning seeds.
+    assert build_sampler(tune())._n_startup_trials == 5
+    assert build_sampler(tune(sampler={"name": "tpe"}))._n_startup_trials == 10
 
 
 def test_tpe_takes_optunas_options():
