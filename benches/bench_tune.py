@@ -1,9 +1,10 @@
 """Tuning benchmarks (docs/benchmarks.md, "Tuning"): each prints its baseline, measured in the same run.
 
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py efficiency [--seeds 3] [--first-seed 0] [--budget 40]
-        [--samplers tpe,gp] [--startup 10] [--univariate] [--trial-epochs 1]
-    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 18] [--epochs 9]
+        [--samplers tpe,gp,auto,tpe/n_ei_candidates=96] [--startup N] [--univariate] [--trial-epochs 1]
+    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 36] [--epochs 27]
         [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
+    .venv/bin/python benches/bench_tune.py ideal      (no training: the best any pruner setting can do)
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6]
     .venv/bin/python benches/bench_tune.py page [--trials 10000]      (needs frontend/dist and Chromium)
 
@@ -46,14 +47,18 @@ def digits_cnn() -> dict:
     return doc
 
 
-def sweep_config(sampler: str, seed: int, n: int, startup: int = 10, multivariate: bool = True, **extra):
+def sweep_config(sampler: str, seed: int, n: int, startup: int | None = None, multivariate: bool = True,
+                 **extra):
+    """``sampler``: a name, or ``name/option=value/...`` with SamplerConfig's options
+    (``tpe/n_ei_candidates=96/multivariate=false``); those override ``startup`` and ``multivariate``."""
     from workers.engine.train import parse_model
     from workers.engine.tune import TuneConfig
 
+    name, *options = sampler.split("/")
+    chosen = {"name": name, "seed": seed, "n_startup_trials": startup, "multivariate": multivariate}
+    chosen.update((key, json.loads(value)) for key, value in (o.split("=", 1) for o in options))
     return parse_model(TuneConfig, {"space": SPACE, "train": {**TRAIN, **extra.pop("train", {})},
-                                    "sampler": {"name": sampler, "seed": seed, "n_startup_trials": startup,
-                                                "multivariate": multivariate},
-                                    "n_trials": n, **extra})
+                                    "sampler": chosen, "n_trials": n, **extra})
 
 
 def run_sweep(cfg, data, graph, stop_at: float | None = None):
@@ -77,7 +82,7 @@ def run_sweep(cfg, data, graph, stop_at: float | None = None):
     return values, epochs[0], time.perf_counter() - started, log
 
 
-def efficiency(seeds: range, budget: int, samplers: list[str], startup: int, multivariate: bool,
+def efficiency(seeds: range, budget: int, samplers: list[str], startup: int | None, multivariate: bool,
                epochs: int = 1) -> None:
     from workers.engine.data import load_dataset
 
@@ -132,19 +137,54 @@ def hyperband(trials: int, epochs: int, pruners: list[str], min_resource: int, r
               f"{100 * (best(plain) - best(pruned)):+.2f} pt (goal within 0.5)", flush=True)
 
 
+def ideal_epochs(epochs: int, min_resource: int, eta: int, rate: int = 0) -> float:
+    """Expected epochs of one trial under successive halving (Optuna's, ``min_early_stopping_rate``
+    = ``rate``) when exactly one in ``eta`` trials goes on at each rung: rungs at
+    min_resource * eta ** (rate + k) below ``epochs``."""
+    rungs = [min_resource * eta ** (rate + k) for k in range(64) if min_resource * eta ** (rate + k) < epochs]
+    cost, reach, done = 0.0, 1.0, 0
+    for rung in rungs + [epochs]:
+        cost += reach * (rung - done)
+        reach, done = reach / eta, rung
+    return cost
+
+
+def ideal_ratio(epochs: int, min_resource: int, eta: int, pruner: str) -> float:
+    """Epochs spent against no pruning in that ideal; Hyperband spreads trials over its brackets as
+    Optuna's HyperbandPruner does (ceil(n * eta**s / (s + 1)) trials for bracket n - 1 - s)."""
+    import math
+
+    if pruner == "successive_halving":
+        return ideal_epochs(epochs, min_resource, eta) / epochs
+    n = math.floor(math.log(epochs / min_resource, eta)) + 1
+    shares = [math.ceil(n * eta ** (n - 1 - b) / (n - b)) for b in range(n)]
+    return sum(share * ideal_epochs(epochs, min_resource, eta, b) for b, share in enumerate(shares)) / (
+        sum(shares) * epochs)
+
+
+def ideal(epochs_list: list[int]) -> None:
+    """The best any pruner setting can do (no training): a table of ideal epoch ratios."""
+    print("ideal epochs ratio against no pruning (one in eta promoted at every rung); goal <= 0.33")
+    for epochs in epochs_list:
+        for pruner in ("hyperband", "successive_halving"):
+            cells = [f"min {m}, eta {e}: {ideal_ratio(epochs, m, e, pruner):.2f}"
+                     for m in (1, 2, 3) for e in (2, 3, 4, 9) if m * e <= epochs]
+            print(f"  {epochs} epochs, {pruner}: " + "; ".join(cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["efficiency", "hyperband", "workers", "page"])
+    parser.add_argument("what", choices=["efficiency", "hyperband", "ideal", "workers", "page"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0, help="efficiency: seeds first-seed, first-seed+1, ...")
     parser.add_argument("--budget", type=int, default=40)
     parser.add_argument("--trials", type=int, default=None)
-    parser.add_argument("--epochs", type=int, default=9)
+    parser.add_argument("--epochs", type=int, default=27, help="hyperband: epochs a trial (9: a short budget)")
     parser.add_argument("--pruners", default="hyperband", help="hyperband: pruners set against none")
     parser.add_argument("--min-resource", type=int, default=1)
     parser.add_argument("--reduction-factor", type=int, default=3)
     parser.add_argument("--samplers", default="tpe,gp", help="efficiency: samplers set against random")
-    parser.add_argument("--startup", type=int, default=10, help="efficiency: TPE / GP start-up trials")
+    parser.add_argument("--startup", type=int, default=None, help="efficiency: start-up trials (default: GP 5, TPE 10)")
     parser.add_argument("--univariate", action="store_true", help="efficiency: TPE without multivariate")
     parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency: epochs a trial (default 1)")
     args = parser.parse_args()
@@ -155,8 +195,10 @@ def main() -> None:
         seeds = range(args.first_seed, args.first_seed + args.seeds)
         efficiency(seeds, args.budget, args.samplers.split(","), args.startup, not args.univariate, args.trial_epochs)
     elif args.what == "hyperband":
-        hyperband(args.trials or 18, args.epochs, args.pruners.split(","), args.min_resource,
+        hyperband(args.trials or 36, args.epochs, args.pruners.split(","), args.min_resource,
                   args.reduction_factor)
+    elif args.what == "ideal":
+        ideal([9, 27])
     elif args.what == "workers":
         from bench_tune_service import workers
         workers(args.trials or 6)

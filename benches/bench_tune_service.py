@@ -49,18 +49,43 @@ def one_sweep(graph, user, trials: int, workers: int) -> dict:
                         {"name": "conv1.out_channels", "type": "int", "low": 2, "high": 8}],
               "sampler": {"name": "random"}, "n_trials": trials, "parallelism": workers,
               "train": {"epochs": 1, "batch_size": 128, "system_every_s": 60}}
+    load = os.getloadavg()[0]
     sweep = services.launch(graph.head, user, dataset={"kind": "digits"}, config=config, kind="tune")
     while not Run.objects.get(pk=sweep.pk).is_terminal:
         time.sleep(0.5)
     sweep = Run.objects.get(pk=sweep.pk)
     assert sweep.state == "succeeded", sweep.error
-    overheads = []
+    rows = []
     for trial in Trial.objects.filter(sweep=sweep).select_related("run"):
         first = MetricPoint.objects.filter(run=trial.run, key="train/loss").order_by("time").values_list(
             "time", flat=True).first()
-        overheads.append(first - trial.created.timestamp())
+        rows.append({"asked": trial.created.timestamp(), "started": trial.run.started.timestamp(), "first": first,
+                     "ended": trial.run.finished.timestamp(), "worker": trial.run.worker_pid})
+    timeline(sweep, rows)
     seconds = (sweep.finished - sweep.started).total_seconds()
-    return {"seconds": seconds, "per_hour": trials * 3600 / seconds, "overhead": statistics.median(overheads)}
+    return {"seconds": seconds, "per_hour": trials * 3600 / seconds, "load": (load, os.getloadavg()[0]),
+            "overhead": statistics.median(r["first"] - r["asked"] for r in rows)}
+
+
+def timeline(sweep, rows: list[dict]) -> None:
+    """Each trial's times from the sweep's start, and where a trial's time goes: asked -> its run
+    taken by a worker (commit, broker, claim), -> first training point (job child, data, first
+    epoch), -> ended; and a trial's end -> the next trial asked (the coordination step)."""
+    zero = sweep.started.timestamp()
+    asks = sorted(r["asked"] for r in rows)
+    for r in rows:
+        later = [a for a in asks if a >= r["ended"]]
+        r["next_ask"] = later[0] - r["ended"] if later else None
+        print(f"  worker pid {r['worker']}: asked {r['asked'] - zero:6.2f} taken {r['started'] - zero:6.2f} first point "
+              f"{r['first'] - zero:6.2f} ended {r['ended'] - zero:6.2f}; next ask after its end "
+              + (f"{r['next_ask']:.2f} s" if r["next_ask"] is not None else "-"))
+    gaps = {"ask->taken": [r["started"] - r["asked"] for r in rows],
+            "taken->first point": [r["first"] - r["started"] for r in rows],
+            "first point->end": [r["ended"] - r["first"] for r in rows],
+            "end->next ask": [r["next_ask"] for r in rows if r["next_ask"] is not None],
+            "sweep start->first ask": [asks[0] - zero],
+            "last end->sweep end": [sweep.finished.timestamp() - max(r["ended"] for r in rows)]}
+    print("  medians: " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in gaps.items() if v), flush=True)
 
 
 def workers(trials: int) -> None:
@@ -81,15 +106,26 @@ def workers(trials: int) -> None:
         results = {}
         procs = [start_worker("tune-bench-1", env, base, queues=["cpu"])]
         try:
+            # Each count of workers is measured warm, as workers that serve a team are: a sweep of
+            # one trial a worker first (a new worker's warm-start process imports torch meanwhile).
+            print("warm-up, 1 worker:", flush=True)
+            warm = {1: one_sweep(graph, user, 1, 1)["seconds"]}
+            print("1 worker:", flush=True)
             results[1] = one_sweep(graph, user, trials, 1)
             procs.append(start_worker("tune-bench-2", env, base, queues=["cpu"]))
+            print("warm-up, 2 workers:", flush=True)
+            warm[2] = one_sweep(graph, user, 2, 2)["seconds"]
+            print("2 workers:", flush=True)
             results[2] = one_sweep(graph, user, trials, 2)
         finally:
             for proc in procs:
                 proc.stop()
     for n, r in results.items():
         print(f"{n} worker(s): {trials} trials in {r['seconds']:.1f} s = {r['per_hour']:.0f} trials/hour; "
-              f"per-trial overhead (asked -> first training point) median {r['overhead']:.2f} s")
+              f"per-trial overhead (asked -> first training point) median {r['overhead']:.2f} s; "
+              f"load average {r['load'][0]:.1f} at its start, {r['load'][1]:.1f} at its end")
+    print(f"warm-up sweeps (new workers, not counted): {warm[1]:.1f} s (1 trial, 1 worker), "
+          f"{warm[2]:.1f} s (2 trials, 2 workers)")
     print(f"2 workers vs 1: {results[2]['per_hour'] / results[1]['per_hour']:.2f}x (goal >= 1.8x)")
 
 

@@ -37,6 +37,8 @@ ENDED = {RunState.SUCCEEDED: TrialState.COMPLETE, RunState.PRUNED: TrialState.PR
 
 
 def step(run_id: int) -> None:
+    from workers.engine.tune.study import close_study
+
     with transaction.atomic():
         sweep = Run.objects.select_for_update().filter(pk=run_id, state=RunState.RUNNING).first()
         if sweep is None:
@@ -45,14 +47,21 @@ def step(run_id: int) -> None:
         Run.objects.filter(pk=sweep.pk).update(worker_hostname=holder.hostname, worker_pid=holder.pid,
                                                heartbeat=timezone.now())
         config = sweep_config(sweep)
-        study = open_sweep_study(sweep, config)
-        adopt(sweep, study, config)
-        tell_ended(sweep, study, config)
-        if sweep.cancel_requested:
-            return _cancel(sweep, study, holder)
-        ask(sweep, study, config)
-        if not sweep.trials.filter(state=TrialState.RUNNING).exists() and not _may_ask(sweep, config):
-            lifecycle.finish(sweep.pk, holder, RunState.SUCCEEDED, summary=summarise(sweep, study))
+        study = open_sweep_study(sweep, config, pooled=True)
+        try:
+            _step(sweep, study, config, holder)
+        finally:
+            close_study(study)
+
+
+def _step(sweep: Run, study, config, holder: Holder) -> None:
+    adopt(sweep, study, config)
+    tell_ended(sweep, study, config)
+    if sweep.cancel_requested:
+        return _cancel(sweep, study, holder)
+    ask(sweep, study, config)
+    if not sweep.trials.filter(state=TrialState.RUNNING).exists() and not _may_ask(sweep, config):
+        lifecycle.finish(sweep.pk, holder, RunState.SUCCEEDED, summary=summarise(sweep, study))
 
 
 def _may_ask(sweep: Run, config) -> bool:

@@ -34,8 +34,15 @@ def sweep_config(sweep: Run):
     return TuneConfig.model_validate(sweep.config)
 
 
-def open_sweep_study(sweep: Run, config, create: bool | None = None):
+# Storage URLs whose Optuna tables this process has made or checked: a sweep's first step
+# elsewhere then skips the check (~1-4 s: Alembic's schema check); tables found missing later
+# (a database made again) fail the first try, and the next one makes them.
+_CHECKED: set[str] = set()
+
+
+def open_sweep_study(sweep: Run, config, create: bool | None = None, pooled: bool = False):
     """The sweep's study; the sampler's seed moves on with the trials so far (docs/contracts.md).
+    ``pooled``: one connection for all of this user's storage calls, closed by ``close_study``.
 
     Optuna creates its tables on first use: two processes doing it at once (two sweeps'
     first steps) may collide once, and the second try finds them made."""
@@ -44,16 +51,20 @@ def open_sweep_study(sweep: Run, config, create: bool | None = None):
 
     from workers.engine.tune import open_study
 
-    count = sweep.trials.count()
-    # Once a sweep has trials, Optuna's tables exist: skip creating and checking them (~1 s).
-    create = count == 0 if create is None else create
+    count, url = sweep.trials.count(), storage_url()
+    # Once a sweep has trials, Optuna's tables exist: skip creating and checking them.
+    create = (count == 0 and url not in _CHECKED) if create is None else create
     for attempt in range(3):
         try:
-            return open_study(storage_url(), study_name(sweep), config, offset=count, create=create or attempt > 0)
+            study = open_study(url, study_name(sweep), config, offset=count, create=create or attempt > 0,
+                               pooled=pooled)
+            _CHECKED.add(url)
+            return study
         except (SQLAlchemyError, StorageInternalError):  # a collision, or tables not made yet: the next try makes them
             if attempt == 2:
                 raise
             time.sleep(0.5 + attempt)
+    raise AssertionError("unreachable")
 
 
 def trial_ids(study) -> tuple:

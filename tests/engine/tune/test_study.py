@@ -11,6 +11,7 @@ from workers.engine.data import load_dataset
 from workers.engine.jobs.kinds import Pruned
 from workers.engine.train import parse_model
 from workers.engine.tune import TuneConfig, build_pruner, build_sampler, open_study
+from workers.engine.tune.study import AUTO_GP_MAX_DIMS, AUTO_GP_MAX_TRIALS, close_study, sampler_name
 from workers.engine.tune.local import optimize
 from workers.engine.tune.report import EpochReporter
 
@@ -28,7 +29,7 @@ def bowl(params: dict) -> float:
     return (math.log10(params["optimizer.lr"]) + 2) ** 2 + ((params["=width"] - 20) / 10) ** 2
 
 
-@pytest.mark.parametrize("name", ["random", "tpe", "cmaes", "gp", "nsga2"])
+@pytest.mark.parametrize("name", ["random", "tpe", "cmaes", "gp", "nsga2", "auto"])
 def test_every_sampler_asks_inside_the_space(name):
     cfg = tune(sampler={"name": name, "n_startup_trials": 3})
     study = open_study(None, "s", cfg)
@@ -38,7 +39,44 @@ def test_every_sampler_asks_inside_the_space(name):
         assert trial.params["batch_size"] in (32, 64)
         study.tell(trial, bowl(trial.params))
     assert type(study.sampler).__name__.lower().startswith(
-        {"random": "random", "tpe": "tpe", "cmaes": "cmaes", "gp": "gp", "nsga2": "nsgaii"}[name])
+        {"random": "random", "tpe": "tpe", "cmaes": "cmaes", "gp": "gp", "nsga2": "nsgaii", "auto": "gp"}[name])
+
+
+def test_auto_is_a_gaussian_process_while_small_then_tpe():
+    assert tune().sampler.name == "auto"
+    assert sampler_name(tune(sampler={"name": "auto"}, n_trials=AUTO_GP_MAX_TRIALS)) == "gp"
+    assert sampler_name(tune(sampler={"name": "auto"}, n_trials=AUTO_GP_MAX_TRIALS + 1)) == "tpe"
+    wide = [{"name": f"=v{i}", "low": 0.0, "high": 1.0} for i in range(AUTO_GP_MAX_DIMS + 1)]
+    assert sampler_name(parse_model(TuneConfig, {"space": wide, "sampler": {"name": "auto"}})) == "tpe"
+    several = tune(sampler={"name": "auto"}, objectives=[{"metric": "val/accuracy"}, {"metric": "params"}])
+    assert sampler_name(several) == "tpe"
+    assert sampler_name(tune(sampler={"name": "tpe"})) == "tpe"
+    # Start-up trials the sweep does not set: each sampler's best on the bench's tuning seeds.
+    assert build_sampler(tune())._n_startup_trials == 5
+    assert build_sampler(tune(sampler={"name": "tpe"}))._n_startup_trials == 10
+
+
+def test_tpe_takes_optunas_options():
+    sampler = build_sampler(tune(sampler={"name": "tpe", "multivariate": False, "n_ei_candidates": 128,
+                                          "constant_liar": False, "n_startup_trials": 4}))
+    assert (sampler._multivariate, sampler._n_ei_candidates, sampler._constant_liar,
+            sampler._n_startup_trials) == (False, 128, False, 4)
+
+
+def test_a_pooled_study_reuses_one_connection_and_closes_it(tmp_path):
+    from sqlalchemy import event
+
+    cfg = tune(sampler={"name": "random"})
+    study = open_study(f"sqlite:///{tmp_path / 'study.db'}", "p", cfg, pooled=True)
+    engine = study._storage._backend.engine
+    connects = []
+    event.listen(engine, "connect", lambda *_: connects.append(1))
+    for _ in range(3):
+        trial = study.ask(cfg.distributions)
+        study.tell(trial, bowl(trial.params))
+    assert len(connects) <= 1 and engine.pool.checkedin() == 1
+    close_study(study)
+    assert engine.pool.checkedin() == 0
 
 
 def test_the_grid_visits_each_point_once():

@@ -51,6 +51,13 @@ def preload() -> None:
     from .. import compile_graph  # noqa: F401  (the compiler, the registry, the ops)
     from .. import data, system, train  # noqa: F401
     from . import runner  # noqa: F401
+    from ..tune import report  # noqa: F401  (a sweep's trial reports to Optuna: 1-2 s of imports)
+
+    try:  # the trial's study storage: SQLAlchemy's PostgreSQL dialect and its driver, another 1-3 s
+        import sqlalchemy.dialects.postgresql.psycopg  # noqa: F401
+        import psycopg  # noqa: F401
+    except ImportError:  # standalone mode on SQLite needs neither
+        pass
 
 
 def die_with_parent(expected_parent: int) -> None:

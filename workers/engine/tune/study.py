@@ -22,7 +22,16 @@ MEASURED_METRICS = {"latency_ms": "minimize"}
 TASK_METRICS = {"classification": ("loss", "accuracy", "precision", "recall", "f1"),
                 "regression": ("loss", "mae", "rmse", "r2"), "reconstruction": ("loss", "mae", "rmse", "r2")}
 LOWER_IS_BETTER = {"loss", "mae", "rmse"}
-MULTI_OBJECTIVE_SAMPLERS = {"random", "grid", "tpe", "gp", "nsga2"}
+MULTI_OBJECTIVE_SAMPLERS = {"auto", "random", "grid", "tpe", "gp", "nsga2"}
+# The "auto" sampler (the default): a Gaussian process while it is cheap and sample-efficient (one
+# objective, a few dimensions, a budget whose GP fits stay short), TPE past that and for several
+# objectives (NSGA-II needs generations of 50 trials). docs/benchmarks.md "Tuning" has the figures:
+# GP reached random search's best of 40 in a median of 13 trials, no TPE setting did in <= 20.
+AUTO_GP_MAX_DIMS = 8
+AUTO_GP_MAX_TRIALS = 300
+# Random trials before the model when the sweep does not say: the best of each on the bench's
+# tuning seeds (docs/benchmarks.md "Tuning").
+STARTUP_TRIALS = {"gp": 5, "tpe": 10}
 
 
 class _Strict(BaseModel):
@@ -47,13 +56,21 @@ class Objective(_Strict):
 
 
 class SamplerConfig(_Strict):
-    name: Literal["random", "grid", "tpe", "cmaes", "gp", "nsga2"] = Field(
-        "tpe", description="How trials are chosen: grid, random, TPE, CMA-ES, Gaussian process, "
-        "NSGA-II (several objectives)")
+    name: Literal["auto", "random", "grid", "tpe", "cmaes", "gp", "nsga2"] = Field(
+        "auto", description="How trials are chosen: grid, random, TPE, CMA-ES, Gaussian process, "
+        "NSGA-II (several objectives); auto: a Gaussian process for one objective over at most "
+        f"{AUTO_GP_MAX_DIMS} params and {AUTO_GP_MAX_TRIALS} trials, TPE otherwise")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed of the sampler")
-    n_startup_trials: int = Field(10, ge=0, le=1000, description="TPE / GP: random trials before the model")
+    n_startup_trials: int | None = Field(None, ge=0, le=1000, description="TPE / GP: random trials "
+                                         "before the model; empty: 5 for GP, 10 for TPE")
     multivariate: bool = Field(True, description="TPE: model the params jointly (Optuna's multivariate "
                                "TPE); off: one model per param")
+    group: bool = Field(False, description="TPE (multivariate): one model per group of params that "
+                        "appear together (spaces where params depend on others)")
+    constant_liar: bool = Field(True, description="TPE: count trials still running as poor ones, so "
+                                "parallel trials spread out instead of asking the same region")
+    n_ei_candidates: int = Field(24, ge=1, le=10000, description="TPE: candidates drawn per ask; more "
+                                 "exploit the model harder")
 
 
 class PrunerConfig(_Strict):
@@ -146,23 +163,33 @@ def _optuna():
     return optuna
 
 
+def sampler_name(config: TuneConfig) -> str:
+    """The sampler a sweep uses: its own name, or what ``auto`` stands for in this sweep."""
+    if config.sampler.name != "auto":
+        return config.sampler.name
+    small = len(config.space) <= AUTO_GP_MAX_DIMS and config.n_trials <= AUTO_GP_MAX_TRIALS
+    return "gp" if small and len(config.objectives) == 1 else "tpe"
+
+
 def build_sampler(config: TuneConfig, offset: int = 0):
     """The sampler; ``offset`` (trials so far) moves the seed on, so a coordinator that
     starts again does not draw the same values again."""
     optuna = _optuna()
-    s = config.sampler
+    s, name = config.sampler, sampler_name(config)
     seed = s.seed + offset
-    if s.name == "grid":
+    startup = s.n_startup_trials if s.n_startup_trials is not None else STARTUP_TRIALS.get(name, 10)
+    if name == "grid":
         return _grid_sampler(optuna)(config.grid(), seed=s.seed)
-    if s.name == "random":
+    if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    if s.name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.n_startup_trials,
-                                                    multivariate=s.multivariate)
-    if s.name == "cmaes":
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=s.multivariate,
+                                          group=s.group and s.multivariate, constant_liar=s.constant_liar,
+                                          n_ei_candidates=s.n_ei_candidates)
+    if name == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
-    if s.name == "gp":
-        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=s.n_startup_trials,
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=startup,
                                          warn_independent_sampling=False)
     return optuna.samplers.NSGAIISampler(seed=seed)
 
@@ -193,22 +220,33 @@ def build_pruner(config: TuneConfig):
     return optuna.pruners.NopPruner()
 
 
-def storage(url: str | None, create: bool = True):
+def storage(url: str | None, create: bool = True, pooled: bool = False):
     """Optuna's RDB storage on ``url`` (SQLAlchemy form), holding no idle connection: the
     service's own pool and its test databases stay the only long-lived connections.
-    No url: a study in this process's memory."""
+    ``pooled``: its connections are kept for reuse until ``close_study`` (an ask and a tell
+    open some ten sessions: one connection for all of them, not one each, for a short user
+    such as a coordination step). No url: a study in this process's memory."""
     from sqlalchemy.pool import NullPool
 
     if url is None:
         return _optuna().storages.InMemoryStorage()
-
-    return _optuna().storages.RDBStorage(url, engine_kwargs={"poolclass": NullPool},
+    engine_kwargs = {"pool_size": 1, "max_overflow": 4} if pooled else {"poolclass": NullPool}
+    return _optuna().storages.RDBStorage(url, engine_kwargs=engine_kwargs,
                                       skip_table_creation=not create, skip_compatibility_check=not create)
 
 
-def open_study(url: str | None, name: str, config: TuneConfig, *, offset: int = 0, create: bool = True):
+def open_study(url: str | None, name: str, config: TuneConfig, *, offset: int = 0, create: bool = True,
+               pooled: bool = False):
     """The sweep's study (an ``optuna.Study``), created on first use; ``create=False`` trusts that
     Optuna's tables exist (no table creation, no schema check)."""
-    return _optuna().create_study(storage=storage(url, create), study_name=name, directions=config.directions,
-                               sampler=build_sampler(config, offset), pruner=build_pruner(config),
-                               load_if_exists=True)
+    return _optuna().create_study(storage=storage(url, create, pooled), study_name=name,
+                                  directions=config.directions, sampler=build_sampler(config, offset),
+                                  pruner=build_pruner(config), load_if_exists=True)
+
+
+def close_study(study) -> None:
+    """Close the connections a pooled study keeps (``open_study(..., pooled=True)``)."""
+    backend = getattr(study._storage, "_backend", study._storage)  # Optuna wraps RDB storage in a cache
+    engine = getattr(backend, "engine", None)
+    if engine is not None:
+        engine.dispose()
