@@ -203,7 +203,11 @@ def sdpa(args, kwargs):
                                  "is_causal", "scale", "enable_gqa"),
                   {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None,
                    "enable_gqa": False})
-    _only(bound, attn_mask=None, dropout_p=0.0, enable_gqa=False)
+    _only(bound, dropout_p=0.0, enable_gqa=False)
+    if bound["attn_mask"] is not None:
+        _only(bound, is_causal=False)  # PyTorch refuses a mask with is_causal
+        return Op("ScaledDotProductAttentionBias", {"scale": bound["scale"]},
+                  [_tensor(bound[k], k) for k in ("query", "key", "value", "attn_mask")])
     return Op("ScaledDotProductAttention", {"scale": bound["scale"],
                                             "is_causal": bound["is_causal"]},
               [_tensor(bound[k], k) for k in ("query", "key", "value")])
@@ -358,6 +362,8 @@ def _table() -> dict:
     table["expand"] = expand
     table[torch.unbind] = table["unbind"] = unbind
     table[F.scaled_dot_product_attention] = sdpa
+    table[F.normalize] = unary("Normalize", ("input", "p", "dim", "eps", "out"),
+                               fixed={"out": None}, p=2.0, dim=1, eps=1e-12, out=None)
     from torchvision.ops import stochastic_depth as stochastic_depth_fn
     table[stochastic_depth_fn] = stochastic_depth
     _pool_rules(table)
