@@ -108,6 +108,9 @@ def placed(value: Computed, add) -> Ref:
     """``value`` as graph nodes (``add(name, op, params, inputs) -> node id``): a Parameter
     of its values, repeated per sample when it has a batch."""
     one, two = value.one, value.two
+    if one.is_meta:
+        raise Unmappable("uses a tensor computed from sizes on the meta device, whose values "
+                         "are unknown; import the model with real tensors")
     if one.dtype not in DTYPES or not one.dim() or one.numel() > MAX_VALUES:
         raise Unmappable(f"uses a tensor computed from sizes ({one.dtype}, shape "
                          f"{tuple(one.shape)}) that a graph cannot hold: float32 or int64, "
@@ -136,6 +139,9 @@ def own_tensor(importer, target: str, name: str) -> Ref:
     params = {"shape": list(value.shape), "dtype": DTYPES[value.dtype],
               "trainable": isinstance(value, nn.Parameter)}
     if target not in importer.saved:  # a non-persistent buffer: the graph holds its values
+        if value.is_meta:
+            raise Unmappable("reads a tensor outside the state_dict whose values are on the "
+                             "meta device; import the model with real tensors")
         if value.numel() > MAX_VALUES:
             raise Unmappable(f"reads a fixed tensor of {value.numel()} values that is not "
                              f"in the state_dict; a graph holds at most {MAX_VALUES}")

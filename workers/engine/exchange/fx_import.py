@@ -31,6 +31,7 @@ from .constants import (FACTORIES, Computed, computable, evaluate, own_tensor, p
 from .function_rules import Op, Ref, Tuple, reshape_whole
 from .function_rules import rules as function_rules
 from .layout import layered_positions
+from .node_parts import module_inputs, port_refs, tidy, where
 from .merged import BACK, REFUSED, Merged, merged_call, merged_module
 from .module_rules import Unmappable, module_rule
 from .norm_rules import ARGS, Attr, absorbed
@@ -93,13 +94,19 @@ class _Importer:
         node_id = self.new_id(name)
         if op == "Parameter" or (inputs and all(r.node in self.unbatched for r in inputs)):
             self.unbatched.add(node_id)
-        self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
+        self.nodes.append({"id": node_id, "op": op, "params": tidy(spec, params)})
         self.by_id[node_id] = self.nodes[-1]
         self.owners[node_id] = self.owner
         for ref, port in zip(inputs, ports):
             self.edges.append({"source": ref.node, "source_port": ref.port,
                                "target": node_id, "target_port": port})
         return node_id
+
+    def nested(self, name: str, op: Op) -> str:
+        """``op``, after the ops among its inputs (an einsum's Transpose before its MatMul)."""
+        inputs = [Ref(self.nested(f"{name}_{i.op.lower()}", i)) if isinstance(i, Op) else i
+                  for i in op.inputs]
+        return self.add(name, op.op, op.params, inputs)
 
     def run(self) -> None:
         placeholders = 0
@@ -116,7 +123,7 @@ class _Importer:
             except _Skipped:
                 self.values[node] = None  # an input failed; its own error is recorded
             except Unmappable as exc:
-                self.errors.append(error(f"{_where(self.root, node)} cannot be imported: "
+                self.errors.append(error(f"{where(self.root, node)} cannot be imported: "
                                          f"{exc}", node=sanitize_id(node.name)))
                 self.values[node] = None
 
@@ -206,8 +213,8 @@ class _Importer:
             return self.chain(node.name, result)
         if not isinstance(result, Op):
             return result
-        node_id = self.add(node.name, result.op, result.params, result.inputs)
-        return _result(node_id, result.op, result.params)
+        node_id = self.nested(node.name, result)
+        return port_refs(node_id, result.op, result.params)
 
     def _module_at(self, path: str):
         try:  # the original's: the trace keeps only the attributes forward reads
@@ -258,7 +265,7 @@ class _Importer:
             self.modules[node_id] = node.target
             return value
         args, kwargs = self.place(args), self.place(kwargs)
-        node_id = self.add(node.name, op, params, _module_inputs(op, args, kwargs))
+        node_id = self.add(node.name, op, params, module_inputs(op, args, kwargs))
         self.modules[node_id] = node.target
         if op in RECURRENT:  # (output, h_n) or, for an LSTM, (output, (h_n, c_n))
             state = Ref(node_id, "h_n")
@@ -328,57 +335,6 @@ class _Const:
 def _state(module: nn.Module):
     yield from module.parameters()
     yield from module.buffers()
-
-
-def _tidy(spec, params: dict) -> dict:
-    """Params as a person would set them: [3, 3] as 3, defaults left out."""
-    out = {}
-    for name, value in params.items():
-        if isinstance(value, list) and value and len(set(value)) == 1 and \
-                spec.param_index[name].type == "ints":
-            value = value[0]
-        default = spec.param_index[name].default
-        if value != (list(default) if isinstance(default, tuple) else default) or \
-                name == "mode":  # the recurrent mode is switched later; keep it explicit
-            out[name] = value
-    return out
-
-
-def _module_inputs(op: str, args, kwargs) -> list[Ref]:
-    if op == "MultiheadAttention":
-        # Self-attention only: query, key and value are the same tensor, no masks.
-        if len(args) != 3 or len(set(args)) != 1 or any(
-                kwargs.get(k) is not None for k in ("key_padding_mask", "attn_mask")) \
-                or kwargs.get("is_causal"):
-            raise Unmappable("only self-attention (query = key = value, no masks) maps to "
-                             "MultiheadAttention")
-        args = args[:1]
-    elif any(v is not None for v in kwargs.values()):
-        raise Unmappable(f"is called with keyword arguments {sorted(kwargs)}")
-    if not all(isinstance(a, Ref) for a in args):
-        raise Unmappable("is called with a value that is not a tensor of the graph")
-    return list(args)
-
-
-def _result(node_id: str, op: str, params: dict):
-    if op == "Chunk":
-        return Tuple(tuple(Ref(node_id, f"out{i}") for i in range(params["chunks"])))
-    if op == "Split":
-        return Tuple(tuple(Ref(node_id, f"out{i}") for i in range(len(params["sizes"]))))
-    return Ref(node_id)
-
-
-def _where(root: nn.Module, node: fx.Node) -> str:
-    """'layer1.0.conv1 (call_module Conv2d)' or "'add' in 'layer1.0' (BasicBlock, operator.add)"."""
-    stack = node.meta.get("nn_module_stack") or {}
-    owner = next(reversed(stack.values()), None) if stack else None
-    if node.op == "call_module":
-        return f"module '{node.target}' ({type(root.get_submodule(node.target)).__name__})"
-    target = node.target if isinstance(node.target, str) else \
-        f"{getattr(node.target, '__module__', None) or 'builtins'}." \
-        f"{getattr(node.target, '__name__', repr(node.target))}"
-    inside = f" in module '{owner[0]}' ({owner[1].__name__})" if owner else ""
-    return f"'{node.name}' ({node.op} {target}){inside}"
 
 
 def import_module(module: nn.Module, example_inputs, *, name: str | None = None,

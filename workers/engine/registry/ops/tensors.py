@@ -23,8 +23,8 @@ INITS = ("zeros", "ones", "normal")
 
 def _tensor(p) -> torch.Tensor:
     dtype = torch.int64 if p["dtype"] == "int64" else torch.float32
-    if p["values"] is not None:
-        return torch.tensor(p["values"], dtype=dtype).reshape(p["shape"])
+    if p["values"] is not None:  # real values, even where layers are built on the meta device
+        return torch.tensor(p["values"], dtype=dtype, device="cpu").reshape(p["shape"])
     if p["init"] == "normal" and dtype == torch.float32:
         value = torch.randn(p["shape"]) * 0.02
     else:
