@@ -7,7 +7,8 @@ Printed per model: top-level nodes flat and with blocks, block definitions and u
 the import time of each; then the medians and the worst ratio. One round per model,
 interleaved (flat first).
 
-Run: OMP_NUM_THREADS=1 .venv/bin/python benches/bench_import_blocks.py
+Run: OMP_NUM_THREADS=1 .venv/bin/python benches/bench_import_blocks.py [NAME ...]
+(names such as ``maxvit_t`` or ``timm/levit_128s`` run only those)
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "engine" / "exchange"))
 from workers.engine import import_module  # noqa: E402
-from test_zoo import REFUSED, meta_model  # noqa: E402
+from test_zoo import meta_model  # noqa: E402
 
 
 def clock(fn):
@@ -32,8 +33,10 @@ def clock(fn):
     return result, time.perf_counter() - start
 
 
-def cases():
-    for name in [n for n in models.list_models(module=models) if n not in REFUSED]:
+def cases(only: set):
+    for name in models.list_models(module=models):
+        if only and name not in only:
+            continue
         size = 299 if name == "inception_v3" else 224
         if name.startswith("vit"):
             with torch.device("meta"):
@@ -47,6 +50,8 @@ def cases():
     except ImportError:
         return
     for name, (size, kwargs) in MODELS.items():
+        if only and f"timm/{name}" not in only:
+            continue
         torch.manual_seed(0)
         yield f"timm/{name}", timm.create_model(name, pretrained=False, **kwargs).eval(), \
             torch.randn(1, 3, size, size)
@@ -54,8 +59,8 @@ def cases():
 
 def main() -> None:
     torch.set_num_threads(1)
-    rows = []
-    for name, model, x in cases():
+    rows, only = [], set(sys.argv[1:])
+    for name, model, x in cases(only):
         flat, t_flat = clock(lambda: import_module(model, x, blocks=False))
         doc, t_blocks = clock(lambda: import_module(model, x))
         uses = sum(n["op"].startswith("block:") for n in doc["nodes"])

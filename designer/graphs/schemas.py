@@ -7,7 +7,7 @@ from rest_framework import serializers as s
 from designer.core.openapi import ErrorItem
 from designer.dashboards.schemas import GraphDiff
 
-PARAM_TYPES = ("int", "float", "bool", "str", "choice", "ints", "shape", "path")
+PARAM_TYPES = ("int", "float", "bool", "str", "choice", "ints", "shape", "path", "values")
 
 
 class Template(s.Serializer):

@@ -1914,9 +1914,10 @@ export interface components {
          *     * `ints` - ints
          *     * `shape` - shape
          *     * `path` - path
+         *     * `values` - values
          * @enum {string}
          */
-        TypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path";
+        TypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path" | "values";
         UploadRequest: {
             /** Format: binary */
             file: string;

@@ -70,7 +70,8 @@ export function makeBlock(scope: Scope, ids: string[], name: string, blocks: Rec
 /** A block param made from a layer param's spec, `value` its default. */
 function paramOf(spec: ParamSpec, value: unknown): BlockParam {
   return {
-    type: spec.type === "path" ? "str" : spec.type,
+    // A tensor's values never become a block param (exposeParams and exposeBlockParam skip them).
+    type: spec.type === "path" || spec.type === "values" ? "str" : spec.type,
     default: value,
     min: spec.min ?? null,
     max: spec.max ?? null,
@@ -96,7 +97,7 @@ export function exposeParams(block: Block, blockNode: Node, exposed: Exposed[]):
   let nodes = block.nodes;
   for (const { node, param, spec } of exposed) {
     const inner = nodes.find((n) => n.id === node);
-    if (!inner) continue;
+    if (!inner || spec.type === "values") continue;
     const name = params[param] === undefined ? param : `${node}_${param}`;
     const value = inner.params[param] ?? spec.default;
     params[name] = paramOf(spec, value);
@@ -188,6 +189,7 @@ export function exposeBlockParam(doc: GraphDocument, block: string, node: string
   const b = doc.blocks[block];
   const inner = b?.nodes.find((n) => n.id === node);
   if (!inner) return `Block ${block} has no node '${node}'.`;
+  if (spec.type === "values") return `${node}.${spec.name} holds a tensor's values, which a block param cannot.`;
   const problem = paramNameProblem(doc, block, name);
   if (problem) return problem;
   const current = inner.params[spec.name];

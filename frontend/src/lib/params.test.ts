@@ -18,4 +18,8 @@ describe("parseParam", () => {
     expect(parseParam(spec("shape"), "[1, 8, 8]")).toEqual({ ok: true, value: [1, 8, 8] });
     expect(parseParam(spec("shape"), "1, a").ok).toBe(false);
   });
+  it("reads a tensor's values as numbers", () => {
+    expect(parseParam(spec("values"), "[0, 2.5, -1]")).toEqual({ ok: true, value: [0, 2.5, -1] });
+    expect(parseParam(spec("values"), "1, x").ok).toBe(false);
+  });
 });

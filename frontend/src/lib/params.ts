@@ -41,6 +41,13 @@ export function parseParam(spec: ParamSpec, text: string): Parsed {
       }
       return { ok: true, value: spec.type === "ints" && nums.length === 1 ? nums[0] : nums };
     }
+    case "values": {
+      // A tensor's contents, flat (a Parameter's fixed values).
+      const nums = t.replace(/[[\]()]/g, "").split(/[\s,]+/).filter(Boolean).map(Number);
+      if (!nums.length || !nums.every(Number.isFinite))
+        return { ok: false, message: `${spec.name} needs numbers separated by commas` };
+      return { ok: true, value: nums };
+    }
     default:
       return { ok: true, value: t };
   }

@@ -9,7 +9,7 @@ import torchvision
 from torch import nn
 
 from workers.engine import (GraphError, compile_graph, export_python, import_module,
-                            validate_graph)
+                            state_dict_for_graph, validate_graph)
 
 from .test_import import round_trip
 
@@ -109,20 +109,41 @@ def test_a_model_fx_cannot_trace_is_refused_saying_why():
     assert "control flow that depends on tensor values" in message
 
 
-def test_indexing_by_a_tensor_is_refused_with_the_node_named():
-    class Gather(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.table = nn.Parameter(torch.randn(5, 2))
-            self.register_buffer("index", torch.tensor([0, 3]))
+class Gather(nn.Module):
+    """A table read by an index, as relative-position biases are: saved or not."""
 
+    def __init__(self, persistent: bool):
+        super().__init__()
+        self.table = nn.Parameter(torch.randn(5, 3))
+        self.register_buffer("index", torch.tensor([[0, 3], [4, 4]]), persistent=persistent)
+
+    def forward(self, x):
+        return x + self.table[self.index]
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_indexing_a_models_tensor_by_its_index_buffer_round_trips(persistent):
+    original = Gather(persistent).eval()
+    x = torch.randn(2, 2, 2, 3)
+    doc = import_module(original, x)
+    index = next(n for n in doc["nodes"] if n["op"] == "Parameter" and
+                 n["params"].get("dtype") == "int64")
+    # A buffer the state_dict leaves out has its values in the graph.
+    assert ("values" in index["params"]) is not persistent
+    assert any(n["op"] == "Index" for n in doc["nodes"])
+    compiled = compile_graph(doc)
+    compiled.load_state_dict(state_dict_for_graph(doc, original.state_dict()), strict=True)
+    assert torch.equal(compiled(x), original(x))
+
+
+def test_indexing_by_a_tensor_among_ints_is_refused_with_the_node_named():
+    class Mixed(Gather):
         def forward(self, x):
-            return x + self.table[self.index].sum()
+            return x[:, self.index, 0]
 
     with pytest.raises(GraphError) as info:
-        import_module(Gather(), torch.randn(2, 3))
-    assert "indexes the batch dimension" in info.value.errors[0]["message"] or \
-        "only ints and slices" in info.value.errors[0]["message"]
+        import_module(Mixed(True), torch.randn(2, 5, 3))
+    assert "only one tensor among plain slices maps" in info.value.errors[0]["message"]
 
 
 class BatchNormAct(nn.BatchNorm2d):

@@ -21,14 +21,15 @@ MODELS = {
     "vit_tiny_patch16_224": (32, {"img_size": 32}),
     "deit_tiny_patch16_224": (32, {"img_size": 32}),
     "mixer_s32_224": (64, {"img_size": 64}),
+    "coatnet_nano_rw_224": (32, {"img_size": 32}), "levit_128s": (32, {"img_size": 32}),
+    "edgenext_xx_small": (32, {}),
 }
 # What the registry cannot express yet, each refused naming the module (see the report of
-# issue 14): window partitions and patch unfolding fold the batch into another dim, which
-# a graph's per-sample shapes cannot; EdgeNeXt builds its positional encoding from zeros.
+# issue 14): window partitions and patch unfolding fold the batch into the windows or
+# patches (B * windows rows), which a graph's per-sample shapes cannot, and MobileViT
+# branches on sizes fx reads as traced values.
 REFUSED = {
     "swin_tiny_patch4_window7_224": (56, {"img_size": 56}, "cannot be imported"),
-    "levit_128s": (64, {"img_size": 64}, "cannot be imported"),
-    "edgenext_xx_small": (64, {}, "cannot be imported"),
     "mobilevit_xxs": (64, {}, "torch.fx cannot trace"),
 }
 

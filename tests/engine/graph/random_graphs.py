@@ -9,6 +9,7 @@ and the value of every (node, port), or the exception PyTorch raised.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import random
 
@@ -124,6 +125,11 @@ def random_graph(rng: random.Random, max_ops: int = 6) -> dict:
         nodes.append({"id": "p0", "op": "Parameter", "params": {
             "shape": rng.choice([[1, *shape], list(shape), list(shape[-1:])]),
             "init": "normal", "trainable": rng.random() < 0.8}})
+    if rng.random() < 0.15:  # a fixed int64 index the graph holds (a relative-position index)
+        shape = [rng.randint(1, 3) for _ in range(rng.randint(1, 2))]
+        nodes.append({"id": "i0", "op": "Parameter", "params": {
+            "shape": shape, "dtype": "int64", "trainable": False,
+            "values": [rng.randint(-2, 5) for _ in range(math.prod(shape))]}})
     edges, values = [], [(n["id"], "out") for n in nodes]
     for i in range(rng.randint(1, max_ops)):
         for _ in range(8):
@@ -244,6 +250,17 @@ def _slice(p, x):
     return x[index]
 
 
+def _index(p, x, index):
+    if not -x.dim() <= p["dim"] < x.dim():
+        raise IndexError(f"dim {p['dim']} out of range")
+    if index.dtype != torch.int64:
+        raise IndexError("tensors used as indices must be long")
+    if index.numel() and not (-x.shape[p["dim"]] <= index.min() and
+                              index.max() < x.shape[p["dim"]]):
+        raise ValueDependent("an index out of its dim")  # the values, not the shapes
+    return x[(slice(None),) * (p["dim"] % x.dim()) + (index,)]
+
+
 FUNCTIONS = {
     "Select": lambda p, a: a[0].select(p["dim"], p["index"]),
     "Slice": lambda p, a: _slice(p, a[0]),
@@ -263,6 +280,11 @@ FUNCTIONS = {
     "Unsqueeze": lambda p, a: a[0].unsqueeze(p["dim"]),
     "Mean": lambda p, a: torch.mean(a[0], dim=_dims(p["dims"]), keepdim=p["keepdim"]),
     "Sum": lambda p, a: torch.sum(a[0], dim=_dims(p["dims"]), keepdim=p["keepdim"]),
+    "Normalize": lambda p, a: torch.nn.functional.normalize(a[0], p=p["p"], dim=p["dim"],
+                                                            eps=p["eps"]),
+    "ScaledDotProductAttentionBias": lambda p, a: torch.nn.functional.
+    scaled_dot_product_attention(*a[:3], attn_mask=a[3], scale=p["scale"]),
+    "Index": lambda p, a: _index(p, *a),
 }
 SPLITS = {"Split": lambda p, x: torch.split(x, p["sizes"], dim=p["dim"]),
           "Chunk": lambda p, x: torch.chunk(x, p["chunks"], dim=p["dim"])}
@@ -287,7 +309,11 @@ def _parameter(holder: nn.Module, nid: str, p: dict) -> torch.Tensor:
     if not hasattr(holder, nid):
         value = torch.randn(p["shape"]) * 0.02 if p["init"] == "normal" else \
             torch.full(p["shape"], 1.0 if p["init"] == "ones" else 0.0)
-        if p["trainable"]:
+        if p["values"] is not None:  # fixed contents: not in the state_dict
+            value = torch.tensor(p["values"], dtype=getattr(torch, p["dtype"])).reshape(
+                p["shape"])
+            holder.register_buffer(nid, value, persistent=False)
+        elif p["trainable"]:
             holder.register_parameter(nid, nn.Parameter(value))
         else:
             holder.register_buffer(nid, value)
@@ -319,8 +345,10 @@ def reference(doc: dict, inputs: dict, modules: nn.Module | None = None
             unbatched.add((nid, "out"))
             continue
         p = _defaults(op, node["params"])
-        if op == "ScaledDotProductAttention":
-            args = [values[ports[k]] for k in ("q", "k", "v")]
+        if op.startswith("ScaledDotProductAttention"):
+            args = [values[ports[k]] for k in ("q", "k", "v", "bias") if k in ports]
+        if op == "Index":
+            args = [values[ports["in"]], values[ports["index"]]]
         if op == "Reshape" and ports["in"] in unbatched:  # a Parameter is reshaped whole
             values[(nid, "out")] = args[0].reshape(p["shape"])
             unbatched.add((nid, "out"))

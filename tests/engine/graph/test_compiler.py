@@ -79,7 +79,7 @@ def test_catalogue_follows_the_contract():
     assert next(p for p in conv["params"] if p["name"] == "in_channels")["inferred"]
     assert entries["Add"]["inputs"] == [{"name": "in", "variadic": True}]
     types = {p["type"] for e in entries.values() for p in e["params"]}
-    assert types <= {"int", "float", "bool", "str", "choice", "ints", "shape", "path"}
+    assert types <= {"int", "float", "bool", "str", "choice", "ints", "shape", "path", "values"}
     json.dumps(catalogue())
 
 

@@ -30,14 +30,17 @@ SPECIAL = {
     "Upsample": ([(4, 5, 5)], {"mode": "bilinear"}),
     "ConstantPad2d": (None, {"padding": [1, 2, 0, 3], "value": 0.5}),
     "BatchExpand": ([(4, 6), (5,)], {}),  # in: a Parameter (1, 4, 6), see PARAMETER_INPUTS
+    "Index": ([(4, 8), (3, 2)], {"dim": 2}),  # index: an int64 Parameter with its values
     "Select": ([(4, 6)], {"index": -1}),
     "Slice": ([(4, 6)], {"dim": 2, "start": 1, "step": 2}),
     "SwinAttention": ([(8, 8, 8)], {"num_heads": 2, "window_size": 4, "shift_size": 2}),
     "SwinAttentionV2": ([(8, 8, 8)], {"num_heads": 2, "window_size": 4, "shift_size": 2}),
     "PatchMerging": ([(4, 5, 8)], {}), "PatchMergingV2": ([(4, 4, 8)], {}),
 }
-# Inputs that are the model's own tensors (no batch dim): op -> {input index: shape}.
-PARAMETER_INPUTS = {"BatchExpand": {0: [1, 4, 6]}}
+# Inputs that are the model's own tensors (no batch dim): op -> {input index: params}.
+PARAMETER_INPUTS = {"BatchExpand": {0: {"shape": [1, 4, 6]}},
+                    "Index": {1: {"shape": [3, 2], "dtype": "int64", "trainable": False,
+                                  "values": [0, 7, 3, -1, 2, 2]}}}
 BACKBONE_INPUT = (3, 32, 32)
 # A Parameter has no input and a graph needs one: its own tests use it with others.
 OPS = [op for op in list_ops() if op not in ("Input", "Output", "Parameter")]
@@ -62,7 +65,7 @@ def one_node_graph(op: str, spec, shapes, params) -> dict:
     ports = [f"in{i}" for i in range(len(shapes))] if variadic else [p.name for p in spec.inputs]
     dtype = "int64" if spec.input_dtype == "long" else "float32"
     tensors = PARAMETER_INPUTS.get(op, {})
-    nodes = [{"id": f"x{i}", "op": "Parameter", "params": {"shape": tensors[i]}} if i in tensors
+    nodes = [{"id": f"x{i}", "op": "Parameter", "params": tensors[i]} if i in tensors
              else {"id": f"x{i}", "op": "Input", "params": {"shape": list(s), "dtype": dtype}}
              for i, s in enumerate(shapes)]
     nodes.append({"id": "node", "op": op, "params": params})

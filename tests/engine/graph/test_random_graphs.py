@@ -24,7 +24,7 @@ DTYPES = {"float32": torch.float32, "int64": torch.int64}
 DELIBERATE = re.compile(
     r"batch|needs floating-point input|expects a .{0,20}-D input|can only squeeze|"
     r"equal chunks|normalises the last|must be at least 1|needs padding as one int|"
-    r"without a batch dim|picks nothing|"
+    r"without a batch dim|picks nothing|at least \(N, L, E\)|"
     # and the params' published ranges, where PyTorch does not check (momentum -1, 0 sizes)
     r"must be (a number|an integer) between")
 

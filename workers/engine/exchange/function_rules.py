@@ -198,17 +198,6 @@ def reshape_whole(args, kwargs):
     return Op("Reshape", {"shape": shape}, [_tensor(source)])
 
 
-def sdpa(args, kwargs):
-    bound = _bind(args, kwargs, ("query", "key", "value", "attn_mask", "dropout_p",
-                                 "is_causal", "scale", "enable_gqa"),
-                  {"attn_mask": None, "dropout_p": 0.0, "is_causal": False, "scale": None,
-                   "enable_gqa": False})
-    _only(bound, attn_mask=None, dropout_p=0.0, enable_gqa=False)
-    return Op("ScaledDotProductAttention", {"scale": bound["scale"],
-                                            "is_causal": bound["is_causal"]},
-              [_tensor(bound[k], k) for k in ("query", "key", "value")])
-
-
 def reduce(op: str):
     def rule(args, kwargs):
         bound = _bind(args, kwargs, ("input", "dim", "keepdim", "dtype"),
@@ -357,7 +346,13 @@ def _table() -> dict:
     table[torch.select] = table["select"] = select
     table["expand"] = expand
     table[torch.unbind] = table["unbind"] = unbind
+    from .product_rules import einsum, sdpa, swap  # they build on this module's types
     table[F.scaled_dot_product_attention] = sdpa
+    table[torch.einsum] = einsum
+    for name in ("swapaxes", "swapdims"):  # transpose by other names
+        table[getattr(torch, name)] = table[name] = swap(name)
+    table[F.normalize] = unary("Normalize", ("input", "p", "dim", "eps", "out"),
+                               fixed={"out": None}, p=2.0, dim=1, eps=1e-12, out=None)
     from torchvision.ops import stochastic_depth as stochastic_depth_fn
     table[stochastic_depth_fn] = stochastic_depth
     _pool_rules(table)

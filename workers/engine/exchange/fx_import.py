@@ -26,12 +26,17 @@ from ..graph.api import validate_graph
 from ..registry import op_spec
 from ..schema import SCHEMA_ID, GraphError, error, sanitize_id
 from .blocks import fold as fold_blocks
+from .constants import (FACTORIES, Computed, computable, evaluate, own_tensor, placed,
+                        scalar_operands)
 from .function_rules import Op, Ref, Tuple, reshape_whole
 from .function_rules import rules as function_rules
 from .layout import layered_positions
+from .node_parts import module_inputs, port_refs, tidy, where
+from .merged import BACK, REFUSED, Merged, merged_call, merged_module
 from .module_rules import Unmappable, module_rule
 from .norm_rules import ARGS, Attr, absorbed
-from .static_rules import FOLD, fold, index, size_read, split_sizes, static_shape
+from .static_rules import (FOLD, fold, index, size_read, split_sizes, static_shape,
+                           uneven_chunks)
 from .trace import trace
 from .weight_names import unused
 
@@ -52,6 +57,8 @@ class _Importer:
         self.by_id: dict[str, dict] = {}
         self.modules: dict[str, str] = {}  # node id -> module path in the original
         self.called: set[str] = set()
+        self.saved = set(root.state_dict())
+        self.placed: dict[int, tuple] = {}  # id(Computed) -> (it, its graph node)  # the tensors whose values the weights give
         self.unbatched: set[str] = set()  # nodes computed from the model's tensors alone
         self.owners: dict[str, str] = {}  # node id -> the module it was made in (blocks)
         self.owner = ""
@@ -87,13 +94,19 @@ class _Importer:
         node_id = self.new_id(name)
         if op == "Parameter" or (inputs and all(r.node in self.unbatched for r in inputs)):
             self.unbatched.add(node_id)
-        self.nodes.append({"id": node_id, "op": op, "params": _tidy(spec, params)})
+        self.nodes.append({"id": node_id, "op": op, "params": tidy(spec, params)})
         self.by_id[node_id] = self.nodes[-1]
         self.owners[node_id] = self.owner
         for ref, port in zip(inputs, ports):
             self.edges.append({"source": ref.node, "source_port": ref.port,
                                "target": node_id, "target_port": port})
         return node_id
+
+    def nested(self, name: str, op: Op) -> str:
+        """``op``, after the ops among its inputs (an einsum's Transpose before its MatMul)."""
+        inputs = [Ref(self.nested(f"{name}_{i.op.lower()}", i)) if isinstance(i, Op) else i
+                  for i in op.inputs]
+        return self.add(name, op.op, op.params, inputs)
 
     def run(self) -> None:
         placeholders = 0
@@ -110,7 +123,7 @@ class _Importer:
             except _Skipped:
                 self.values[node] = None  # an input failed; its own error is recorded
             except Unmappable as exc:
-                self.errors.append(error(f"{_where(self.root, node)} cannot be imported: "
+                self.errors.append(error(f"{where(self.root, node)} cannot be imported: "
                                          f"{exc}", node=sanitize_id(node.name)))
                 self.values[node] = None
 
@@ -146,13 +159,27 @@ class _Importer:
         if node.op == "get_attr":
             if node.users and all(u.target in ARGS for u in node.users):
                 return Attr(node.target)  # a norm call may take it over (norm_rules)
+            if node.users and all(u.target is getattr for u in node.users):
+                value = self.traced  # only its dtype or device is read
+                for part in node.target.split("."):
+                    value = getattr(value, part)
+                return Computed(value, value, None, node.name)
             return self.tensor(node.target, node.name)
         if node.op == "call_module":
             return self.call_module(node)
+        if node.target in FACTORIES or any(isinstance(self.values.get(n), Computed)
+                                           for n in node.all_input_nodes):
+            args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
+            if computable(node, args, kwargs):
+                return evaluate(node, args, kwargs)
         rule = function_rules().get(node.target)
-        if rule is None and node.target not in STATIC and node.target not in ARGS:
+        if rule is None and node.target not in STATIC | set(ARGS) | BACK:
             raise Unmappable("no registry op matches it")
         args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
+        merged = merged_call(node, args, kwargs)
+        if merged is not None:
+            return merged
+        args, kwargs = self.place(scalar_operands(node, args)), self.place(kwargs)
         if node.target in ARGS:
             found = absorbed(node.target, args, kwargs, len(static_shape(node) or ()) or None,
                              self._module_at)
@@ -176,18 +203,18 @@ class _Importer:
             last = self.last_step(node, args)
             if last is not None:
                 return last
-            ops = index(args[0], args[1])
-            ops[0].inputs = [args[0]]
+            ops = index(args[0], args[1], args[0].node in self.unbatched)
+            ops[0].inputs = [args[0], *ops[0].inputs]
             return self.chain(node.name, ops)
         if rule is None:  # a size read or constant that could not be folded here
             raise Unmappable("no registry op matches it")
-        result = rule(args, kwargs)
+        result = uneven_chunks(node, args, kwargs) or rule(args, kwargs)
         if isinstance(result, list):
             return self.chain(node.name, result)
         if not isinstance(result, Op):
             return result
-        node_id = self.add(node.name, result.op, result.params, result.inputs)
-        return _result(node_id, result.op, result.params)
+        node_id = self.nested(node.name, result)
+        return port_refs(node_id, result.op, result.params)
 
     def _module_at(self, path: str):
         try:  # the original's: the trace keeps only the attributes forward reads
@@ -206,18 +233,21 @@ class _Importer:
         return value
 
     def tensor(self, target: str, name: str) -> Ref:
-        """A tensor the model holds itself (``self.class_token``): a Parameter node."""
-        value = self.traced
-        for part in target.split("."):
-            value = getattr(value, part)
-        if not isinstance(value, torch.Tensor) or value.dtype not in DTYPES or not value.dim():
-            raise Unmappable("reads an attribute that is not a float32 or int64 tensor with "
-                             "at least one dim")
-        node_id = self.add(name, "Parameter", {
-            "shape": list(value.shape), "dtype": DTYPES[value.dtype],
-            "trainable": isinstance(value, nn.Parameter)}, [])
-        self.modules[node_id] = target
-        return Ref(node_id)
+        return own_tensor(self, target, name)
+
+    def place(self, value):
+        """``value`` with every Computed made graph nodes (constants.placed), once each."""
+        if isinstance(value, Computed):
+            if id(value) not in self.placed:
+                self.placed[id(value)] = (value, placed(value, self.add))
+            return self.placed[id(value)][1]
+        if type(value) in (tuple, list):  # not a Ref or Attr (named tuples)
+            return type(value)(self.place(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.place(v) for k, v in value.items()}
+        if isinstance(value, Merged):
+            raise Unmappable(REFUSED)
+        return value
 
     def call_module(self, node: fx.Node):
         module = self.root.get_submodule(node.target)
@@ -230,7 +260,12 @@ class _Importer:
         self.called.add(node.target)
         op, params = rule(module)
         args, kwargs = self.resolve(node.args), self.resolve(node.kwargs)
-        node_id = self.add(node.name, op, params, _module_inputs(op, args, kwargs))
+        if args and isinstance(args[0], Merged) and len(args) == 1 and not kwargs:
+            node_id, value = merged_module(self.add, node, op, params, args[0])
+            self.modules[node_id] = node.target
+            return value
+        args, kwargs = self.place(args), self.place(kwargs)
+        node_id = self.add(node.name, op, params, module_inputs(op, args, kwargs))
         self.modules[node_id] = node.target
         if op in RECURRENT:  # (output, h_n) or, for an LSTM, (output, (h_n, c_n))
             state = Ref(node_id, "h_n")
@@ -263,7 +298,7 @@ class _Importer:
         else:
             raise Unmappable(f"returns {type(value).__name__}; return tensors")
         for name, item in named.items():
-            ref = self.resolve(item)
+            ref = self.place(self.resolve(item))
             if not isinstance(ref, Ref):
                 raise Unmappable(f"returns a value ({name}) that is not a tensor of the graph")
             node_id = self.new_id(name)
@@ -300,57 +335,6 @@ class _Const:
 def _state(module: nn.Module):
     yield from module.parameters()
     yield from module.buffers()
-
-
-def _tidy(spec, params: dict) -> dict:
-    """Params as a person would set them: [3, 3] as 3, defaults left out."""
-    out = {}
-    for name, value in params.items():
-        if isinstance(value, list) and value and len(set(value)) == 1 and \
-                spec.param_index[name].type == "ints":
-            value = value[0]
-        default = spec.param_index[name].default
-        if value != (list(default) if isinstance(default, tuple) else default) or \
-                name == "mode":  # the recurrent mode is switched later; keep it explicit
-            out[name] = value
-    return out
-
-
-def _module_inputs(op: str, args, kwargs) -> list[Ref]:
-    if op == "MultiheadAttention":
-        # Self-attention only: query, key and value are the same tensor, no masks.
-        if len(args) != 3 or len(set(args)) != 1 or any(
-                kwargs.get(k) is not None for k in ("key_padding_mask", "attn_mask")) \
-                or kwargs.get("is_causal"):
-            raise Unmappable("only self-attention (query = key = value, no masks) maps to "
-                             "MultiheadAttention")
-        args = args[:1]
-    elif any(v is not None for v in kwargs.values()):
-        raise Unmappable(f"is called with keyword arguments {sorted(kwargs)}")
-    if not all(isinstance(a, Ref) for a in args):
-        raise Unmappable("is called with a value that is not a tensor of the graph")
-    return list(args)
-
-
-def _result(node_id: str, op: str, params: dict):
-    if op == "Chunk":
-        return Tuple(tuple(Ref(node_id, f"out{i}") for i in range(params["chunks"])))
-    if op == "Split":
-        return Tuple(tuple(Ref(node_id, f"out{i}") for i in range(len(params["sizes"]))))
-    return Ref(node_id)
-
-
-def _where(root: nn.Module, node: fx.Node) -> str:
-    """'layer1.0.conv1 (call_module Conv2d)' or "'add' in 'layer1.0' (BasicBlock, operator.add)"."""
-    stack = node.meta.get("nn_module_stack") or {}
-    owner = next(reversed(stack.values()), None) if stack else None
-    if node.op == "call_module":
-        return f"module '{node.target}' ({type(root.get_submodule(node.target)).__name__})"
-    target = node.target if isinstance(node.target, str) else \
-        f"{getattr(node.target, '__module__', None) or 'builtins'}." \
-        f"{getattr(node.target, '__name__', repr(node.target))}"
-    inside = f" in module '{owner[0]}' ({owner[1].__name__})" if owner else ""
-    return f"'{node.name}' ({node.op} {target}){inside}"
 
 
 def import_module(module: nn.Module, example_inputs, *, name: str | None = None,

@@ -54,10 +54,15 @@ def _init_lines(c: Compiled) -> tuple[list[str], bool]:
 
 
 def _tensor_line(key: str, p: dict) -> str:
-    """A Parameter node: the holder registers it (its values come with the state_dict)."""
+    """A Parameter node: the holder registers it (its values come with the state_dict, or,
+    fixed in the graph, are written out and kept out of it)."""
     *parents, leaf = key.split(".")
     holder = _attr(".".join(parents)) if parents else "self"
     dtype = ", dtype=torch.long" if p["dtype"] == "int64" else ""
+    if p["values"] is not None:
+        shape = ", ".join(map(str, p["shape"]))
+        return (f"{holder}.register_buffer({leaf!r}, torch.tensor({list(p['values'])!r}"
+                f"{dtype}).reshape({shape}), persistent=False)")
     value = f"torch.zeros({', '.join(map(str, p['shape']))}{dtype})"
     if p["trainable"]:
         return f"{holder}.register_parameter({leaf!r}, nn.Parameter({value}))"

@@ -100,26 +100,56 @@ def split_sizes(node: fx.Node, args: tuple, kwargs: dict) -> tuple:
     return (args[0], [min(size, total - start) for start in range(0, total, size)], *args[2:])
 
 
-def index(source: Ref, entries) -> list[Op]:
-    """``x[:, 0]``, ``x[:, 1:, ::2]``: Select and Slice ops, last dim first so that the
-    earlier dims keep their numbers; the batch (dim 0) must be kept whole."""
-    entries = entries if isinstance(entries, tuple) else (entries,)
-    if not entries or entries[0] != slice(None):
-        raise Unmappable(f"indexes the batch dimension with {entries[0]!r}")
+def uneven_chunks(node: fx.Node, args: tuple, kwargs: dict) -> Op | None:
+    """``x.chunk(3, dim=1)`` of 88 channels: PyTorch's pieces (30, 30, 28) as a Split (the
+    Chunk op takes equal chunks only); None for any other call or an even split."""
+    if node.target not in ("chunk", torch.chunk) or not args or not isinstance(args[0], Ref):
+        return None
+    chunks = args[1] if len(args) > 1 else kwargs.get("chunks")
+    dim = args[2] if len(args) > 2 else kwargs.get("dim", 0)
+    shape = static_shape(node.args[0])
+    if shape is None or not isinstance(chunks, int) or chunks < 1 or \
+            not isinstance(dim, int) or not -len(shape) <= dim < len(shape) or \
+            not shape[dim] % chunks:
+        return None
+    total = shape[dim]
+    each = -(-total // chunks)
+    return Op("Split", {"sizes": [min(each, total - at) for at in range(0, total, each)],
+                        "dim": dim}, [args[0]])
+
+
+def index(source: Ref, entries, unbatched: bool = False) -> list[Op]:
+    """``x[:, 0]``, ``x[:, 1:, ::2]``, ``table[:, idx]``: Select, Slice and Index ops, last dim
+    first so that the earlier dims keep their numbers; the batch (dim 0) must be kept whole
+    unless ``source`` has none (a Parameter). Each op's inputs follow the indexed tensor."""
+    entries = entries if isinstance(entries, tuple) and not isinstance(entries, Ref) else \
+        (entries,)
+    if not entries or (entries[0] != slice(None) and not unbatched):
+        raise Unmappable(f"indexes the batch dimension with {_entry(entries[0])}")
+    tensors = [e for e in entries if isinstance(e, Ref)]
+    if len(tensors) > 1 or (tensors and any(isinstance(e, int) for e in entries)):
+        raise Unmappable("indexes with a tensor together with other tensors or ints; only "
+                         "one tensor among plain slices maps (Index)")
     ops = []
-    for dim in range(len(entries) - 1, 0, -1):
+    for dim in range(len(entries) - 1, -1, -1):
         entry = entries[dim]
         if entry == slice(None):
             continue
-        if isinstance(entry, int) and not isinstance(entry, bool):
+        if isinstance(entry, Ref):
+            ops.append(Op("Index", {"dim": dim}, [entry]))
+        elif isinstance(entry, int) and not isinstance(entry, bool):
             ops.append(Op("Select", {"dim": dim, "index": entry}, []))
         elif isinstance(entry, slice) and all(v is None or isinstance(v, int)
                                               for v in (entry.start, entry.stop, entry.step)):
             ops.append(Op("Slice", {"dim": dim, "start": entry.start, "end": entry.stop,
                                     "step": entry.step or 1}, []))
         else:
-            raise Unmappable(f"indexes with {entry!r}; only ints and slices map (Select, "
-                             f"Slice)")
+            raise Unmappable(f"indexes with {_entry(entry)}; only ints, slices and one int64 "
+                             f"tensor map (Select, Slice, Index)")
     if not ops:
         raise Unmappable("indexes without picking anything")
     return ops
+
+
+def _entry(entry) -> str:
+    return f"the tensor '{entry.node}'" if isinstance(entry, Ref) else repr(entry)

@@ -9,6 +9,7 @@ that size reads can be worked out (see ``static_rules``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 import io
 
@@ -21,6 +22,11 @@ from .module_rules import module_rule
 
 
 class _Tracer(fx.Tracer):
+    # A buffer read in forward is a get_attr of its own name (a Parameter node the weights
+    # fill), not a constant copied into the trace: MaxViT's relative_position_index.view(-1)
+    # would otherwise be a nameless constant and the buffer's state_dict key an orphan.
+    proxy_buffer_attributes = True
+
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         return module_rule(m) is not None or super().is_leaf_module(m, qualname)
 
@@ -28,7 +34,8 @@ class _Tracer(fx.Tracer):
 def trace(module: nn.Module, examples: tuple) -> fx.GraphModule:
     try:
         tracer = _Tracer()
-        graph = tracer.trace(module, concrete_args=_defaults(module, len(examples)))
+        with _containers_kept(module):
+            graph = tracer.trace(module, concrete_args=_defaults(module, len(examples)))
     except Exception as exc:  # fx raises many types for code it cannot follow
         why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise GraphError([error(
@@ -38,6 +45,27 @@ def trace(module: nn.Module, examples: tuple) -> fx.GraphModule:
     traced.graph.eliminate_dead_code()
     _propagate(traced, examples)
     return traced
+
+
+_MODULE_OWN = set(vars(nn.Module()))  # torch's own bookkeeping (_parameters, hooks, ...)
+
+
+@contextlib.contextmanager
+def _containers_kept(module: nn.Module):
+    """The model's own dicts, lists and sets as they were before the trace: forward may
+    cache into them (LeViT's attention_bias_cache), and what it caches while traced are
+    fx proxies, which would break the model and any later import of it."""
+    kept = [(value, copy.copy(value)) for m in module.modules() for key, value in
+            vars(m).items() if key not in _MODULE_OWN and isinstance(value, (dict, list, set))]
+    try:
+        yield
+    finally:
+        for value, before in kept:
+            value.clear()
+            if isinstance(value, list):
+                value.extend(before)
+            else:
+                value.update(before)
 
 
 def _defaults(module: nn.Module, given: int) -> dict | None:

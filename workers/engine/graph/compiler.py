@@ -23,7 +23,7 @@ def class_name(name: str) -> str:
     return text if text[0].isalpha() else "Model" + text
 
 
-def _attach(root: nn.Module, key: str, value) -> None:
+def _attach(root: nn.Module, key: str, value, persistent: bool = True) -> None:
     """A submodule, parameter or buffer at the dotted ``key``, with holders on the way."""
     *parents, leaf = key.split(".")
     holder = root
@@ -36,7 +36,7 @@ def _attach(root: nn.Module, key: str, value) -> None:
     if isinstance(value, nn.Parameter):
         holder.register_parameter(leaf, value)
     elif isinstance(value, torch.Tensor):
-        holder.register_buffer(leaf, value)
+        holder.register_buffer(leaf, value, persistent=persistent)
     else:
         holder.add_module(leaf, value)
 
@@ -107,7 +107,8 @@ def _emit(root, graph, a: Analysis, node, values: dict) -> None:
         target = node.key
     named = _Named(graph, node.key)
     if spec.tensor:  # the model's own tensor, read where it is used
-        _attach(root, node.key, spec.tensor(p))
+        # Fixed values the graph itself holds are not part of the state_dict.
+        _attach(root, node.key, spec.tensor(p), persistent=p.get("values") is None)
         outs = {"out": graph.create_node("get_attr", node.key, name=named.name)}
     elif spec.emit:
         outs = spec.emit(named, args, p, shapes, target)

@@ -125,7 +125,7 @@ def _node(a: Analysis, node: Flat, failed: set, budget: Budget) -> bool:
         return _fail(a, node, f"{name} would output a dim of size {huge:.3g}; sizes must stay "
                               f"below {MAX_DIM:.3g}", ports[0] if ports else None)
     a.params[node.key], a.in_shapes[node.key] = p, shapes
-    out_dtype = p["dtype"] if node.op == "Input" else _out_dtype(spec, dtypes)
+    out_dtype = p["dtype"] if node.op in ("Input", "Parameter") else _out_dtype(spec, dtypes)
     a.ports_of[node.key] = list(outs)
     for port, shape in outs.items():
         a.shapes[(node.key, port)] = shape
@@ -159,12 +159,14 @@ def _params(a: Analysis, node: Flat, spec: OpSpec, name: str) -> dict | None:
 
 
 def _check_inputs(a, node, spec, name, ports, srcs, shapes, dtypes) -> bool:
-    for port, src, shape, dtype in zip(ports, srcs, shapes, dtypes):
-        if spec.input_dtype == "float" and dtype == "int64":
+    for i, (port, src, shape, dtype) in enumerate(zip(ports, srcs, shapes, dtypes)):
+        wants = spec.input_dtype if isinstance(spec.input_dtype, str) else \
+            spec.input_dtype[i]
+        if wants == "float" and dtype == "int64":
             return _fail(a, node, f"{name} needs floating-point input but "
                                   f"'{a.producer(src)[0]}' gives int64 (feed integer tokens to "
                                   f"an Embedding first)", port)
-        if spec.input_dtype == "long" and dtype != "int64":
+        if wants == "long" and dtype != "int64":
             return _fail(a, node, f"{name} needs integer (int64) input but "
                                   f"'{a.producer(src)[0]}' gives {dtype}", port)
         if not _batch_ok(spec.batch, shape):

@@ -74,7 +74,7 @@ class OpSpec:
     flops: Callable[[dict, list, list], int] | None = None  # per sample
     rank: tuple[int, ...] | None = None  # allowed ranks of every input, batch included
     layout: str = ""  # how the input reads, e.g. "(N, C, H, W)"
-    input_dtype: str = "float"  # float | long | any
+    input_dtype: str | tuple[str, ...] = "float"  # float | long | any, or one per port
     # None: same as the first input; "promote": PyTorch's promotion of its inputs (int64
     # and float32 give float32); or a dtype name.
     out_dtype: str | None = None

@@ -40,6 +40,11 @@ def Shape(name, default=REQUIRED, help="", min=-1, max=INT_MAX):
     return Param(name, "shape", default, help, min, max)
 
 
+def Values(name, help=""):
+    """The full contents of a tensor, flat in row-major order (null: none given)."""
+    return Param(name, "values", None, help, nullable=True)
+
+
 def Str(name, default="", help=""):
     return Param(name, "str", default, help)
 
@@ -108,6 +113,17 @@ def _shape(p: Param, value) -> tuple:
     return tuple(_int(p, v) for v in value)
 
 
+MAX_VALUES = 2**20  # numbers one param may hold (a relative-position index, an attention mask)
+
+
+def _values(p: Param, value) -> tuple:
+    if not isinstance(value, list) or len(value) > MAX_VALUES or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in value):
+        raise ParamError(f"{p.name} must be a list of at most {MAX_VALUES} numbers, "
+                         f"got {_show(value)}")
+    return tuple(value)
+
+
 def _str(p: Param, value) -> str:
     if not isinstance(value, str) or len(value) > 1024 or "\x00" in value:
         raise ParamError(f"{p.name} must be a text of at most 1024 characters, "
@@ -129,7 +145,7 @@ def _choice(p: Param, value):
 
 
 _COERCE = {"int": _int, "float": _float, "ints": _ints, "shape": _shape, "str": _str,
-           "path": _str, "bool": _bool, "choice": _choice}
+           "path": _str, "bool": _bool, "choice": _choice, "values": _values}
 
 
 def coerce(p: Param, value):

@@ -133,21 +133,22 @@ def _squeeze_shape(p, s):
 
 @register_op("Squeeze", kind="function", category="Shape", help="Removes a dim of size 1",
              params=(DIM,), shape=_squeeze_shape, count=lambda p, s: 0,
-             flops=lambda p, s, o: 0, input_dtype="any")
+             flops=lambda p, s, o: 0, input_dtype="any", batch="broadcast")
 def squeeze(g, args, p, shapes, target):
     return {"out": g.call_method("squeeze", (args[0], p["dim"]))}
 
 
 def _unsqueeze_shape(p, s):
     dim = norm_dim(p["dim"], len(s[0]) + 1)
-    if dim == 0:
+    if dim == 0 and None in s[0]:  # a tensor without a batch (a Parameter) may gain dim 0
         raise ShapeError("cannot insert a dim before the batch dimension (dim 0)")
     return s[0][:dim] + (1,) + s[0][dim:]
 
 
-@register_op("Unsqueeze", kind="function", category="Shape", help="Inserts a dim of size 1",
+@register_op("Unsqueeze", kind="function", category="Shape",
+             help="Inserts a dim of size 1 (before the batch only in a tensor without one)",
              params=(DIM,), shape=_unsqueeze_shape, count=lambda p, s: 0,
-             flops=lambda p, s, o: 0, input_dtype="any")
+             flops=lambda p, s, o: 0, input_dtype="any", batch="broadcast")
 def unsqueeze(g, args, p, shapes, target):
     return {"out": g.call_method("unsqueeze", (args[0], p["dim"]))}
 

@@ -1,11 +1,12 @@
-"""Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm."""
+"""Normalisation: BatchNorm, LayerNorm, GroupNorm, InstanceNorm, Normalize."""
 from __future__ import annotations
 
+import torch.nn.functional as F
 from torch import nn
 
 from ..core import OpSpec, register, register_op
 from ..params import Bool, Float, Inferred, Int
-from ..shapes import ShapeError, numel
+from ..shapes import ShapeError, norm_dim, numel
 from ._helpers import channels, elementwise_flops
 
 EPS = Float("eps", 1e-5, "Added to the variance for numerical stability", min=0, max=1)
@@ -106,3 +107,20 @@ def _gn_shape(p, shapes):
              flops=elementwise_flops(5), rank=(3, 4, 5), layout="(N, C, *)")
 def group_norm(p, shapes):
     return nn.GroupNorm(p["num_groups"], channels(shapes), eps=p["eps"], affine=p["affine"])
+
+
+def _normalize_shape(p, shapes):
+    if shapes[0][norm_dim(p["dim"], len(shapes[0]))] is None:
+        raise ShapeError("cannot normalise over the batch dimension")
+    return shapes[0]
+
+
+@register_op("Normalize", kind="function", category="Normalization",
+             help="Divides by the p-norm over dim (F.normalize: EdgeNeXt's q and k)",
+             params=(Float("p", 2.0, "Order of the norm", min=0),
+                     Int("dim", 1, "Dim the norm is taken over (not the batch)", min=-8, max=7),
+                     Float("eps", 1e-12, "Smallest norm divided by", min=0, max=1)),
+             shape=_normalize_shape, count=lambda p, s: 0, flops=elementwise_flops(3))
+def normalize(g, args, p, shapes, target):
+    return {"out": g.call_function(F.normalize, (args[0],),
+                                   {"p": p["p"], "dim": p["dim"], "eps": p["eps"]})}

@@ -1,7 +1,9 @@
-"""A model's own tensors and indexing: Parameter, BatchExpand, Select, Slice.
+"""A model's own tensors and indexing: Parameter, BatchExpand, Select, Slice, Index.
 
 ``Parameter`` is a learned tensor (or a fixed buffer) of the model itself rather than
-of a layer: ViT's class token and position embedding, ConvNeXt's layer scale. It has
+of a layer: ViT's class token and position embedding, ConvNeXt's layer scale; with
+``values``, a fixed buffer the graph holds itself (a relative-position index), which the
+compiled module keeps out of its state_dict as the original does. It has
 no batch dimension; the math ops broadcast it against batched tensors, and
 ``BatchExpand`` repeats it once per sample (ViT's ``class_token.expand(n, -1, -1)``).
 """
@@ -12,7 +14,7 @@ import operator
 import torch
 
 from ..core import OpSpec, Port, register, register_op
-from ..params import Bool, Choice, Int, Shape
+from ..params import Bool, Choice, Int, Shape, Values
 from ..shapes import ShapeError, norm_dim, numel
 from ._helpers import zero
 
@@ -21,6 +23,8 @@ INITS = ("zeros", "ones", "normal")
 
 def _tensor(p) -> torch.Tensor:
     dtype = torch.int64 if p["dtype"] == "int64" else torch.float32
+    if p["values"] is not None:  # real values, even where layers are built on the meta device
+        return torch.tensor(p["values"], dtype=dtype, device="cpu").reshape(p["shape"])
     if p["init"] == "normal" and dtype == torch.float32:
         value = torch.randn(p["shape"]) * 0.02
     else:
@@ -33,6 +37,16 @@ def _param_shape(p, shapes):
         raise ShapeError("cannot learn an int64 tensor; set trainable to false (a buffer)")
     if not p["shape"]:
         raise ShapeError("needs a shape with at least one dim")
+    values = p["values"]
+    if values is not None:
+        if p["trainable"]:
+            raise ShapeError("holds fixed values; set trainable to false (a buffer)")
+        if len(values) != numel(p["shape"]):
+            raise ShapeError(f"has {len(values)} values for a shape of {numel(p['shape'])} "
+                             f"elements")
+        if p["dtype"] == "int64" and not all(float(v).is_integer() and abs(v) < 2**63
+                                             for v in values):
+            raise ShapeError("has values that are not integers for an int64 tensor")
     return tuple(p["shape"])
 
 
@@ -42,7 +56,9 @@ register(OpSpec(
     inputs=(), params=(Shape("shape", [1, 16], "Its full shape (there is no batch dim)", min=1),
                        Choice("init", "zeros", INITS, "Initial values (normal: std 0.02)"),
                        Bool("trainable", True, "Learned (a parameter) or fixed (a buffer)"),
-                       Choice("dtype", "float32", ("float32", "int64"), "Element type")),
+                       Choice("dtype", "float32", ("float32", "int64"), "Element type"),
+                       Values("values", "Fixed contents, flat (a buffer that is not in the "
+                                        "state_dict: its values live in the graph)")),
     tensor=_tensor, shape=_param_shape,
     count=lambda p, s: numel(p["shape"]) if p["trainable"] else 0,
     flops=lambda p, s, o: 0, input_dtype="any"))
@@ -118,3 +134,26 @@ def slice_(g, args, p, shapes, target):
     dim, _ = _slice_range(p, shapes)
     index = (slice(None),) * dim + (slice(p["start"], p["end"], p["step"]),)
     return {"out": g.call_function(operator.getitem, (args[0], index))}
+
+
+def _index_shape(p, s):
+    source, index = s
+    if None in index:
+        raise ShapeError("needs an index without a batch dim (an int64 Parameter, a buffer "
+                         "such as a relative-position index)")
+    dim = _not_batch(p, source, "index")
+    return source[:dim] + index + source[dim + 1:]
+
+
+@register_op("Index", kind="function", category="Shape",
+             help="Picks positions along dim by an int64 tensor of indices, whose shape "
+                  "takes that dim's place (a relative-position table read by its index: "
+                  "table[index])",
+             inputs=(Port("in"), Port("index")),
+             params=(Int("dim", 0, "Dim to index (not the batch)", min=-8, max=7),),
+             shape=_index_shape, count=zero, flops=lambda p, s, o: 0,
+             input_dtype=("any", "long"), batch="broadcast")
+def index(g, args, p, shapes, target):
+    dim = norm_dim(p["dim"], len(shapes[0]))
+    return {"out": g.call_function(operator.getitem, (args[0], (slice(None),) * dim +
+                                                       (args[1],)))}
