@@ -1,5 +1,5 @@
-"""The ``distill`` kind: a tiny student trained to imitate the digits CNN beats the same
-student trained alone (same seed, same epochs), and trains like a normal run."""
+"""The ``distill`` kind: a tiny student learns the digits from the digits CNN's outputs alone,
+and trains like a normal run."""
 from __future__ import annotations
 
 import copy
@@ -34,11 +34,15 @@ def teacher(tmp_path_factory):
     return train_source(tmp_path_factory.mktemp("teacher"), epochs=15)
 
 
-def test_distillation_beats_the_same_student_trained_alone(teacher, tmp_path):
-    alone, _ = run_kind("train", tmp_path / "alone", tiny_student(), SETTINGS, [])
+def test_a_student_taught_by_the_teacher_alone_learns_the_task(teacher, tmp_path):
+    # alpha=1: no label in the loss, only the teacher's softened outputs. A student that learns
+    # the digits this way learnt them from the teacher (chance is 10 %). Whether distillation
+    # also beats the same student trained on the labels is not asserted: on digits, with this
+    # 1,000-parameter student, it does not reliably (seeds 0-3 at T=2, alpha=0.5: +0.0, -25.9,
+    # -0.8, +1.4 points; docs/benchmarks.md, Compression).
     distilled, sink = run_kind("distill", tmp_path / "distilled", tiny_student(),
-                               {**SETTINGS, "temperature": 2.0, "alpha": 0.5}, [teacher])
-    assert distilled["test_accuracy"] > alone["test_accuracy"] + 0.02
+                               {**SETTINGS, "temperature": 2.0, "alpha": 1.0}, [teacher])
+    assert distilled["test_accuracy"] > 0.5
     assert teacher["summary"]["test_accuracy"] > distilled["test_accuracy"]
     # a normal training run: live curves, validation, checkpoints
     assert len(sink.of("metric", split="train")) > 40 and sink.of("metric", split="val")
