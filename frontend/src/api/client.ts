@@ -24,6 +24,14 @@ export function readCookie(cookies: string, name: string): string | null {
   return null;
 }
 
+/** `?a=1&b=2` from the parameters given (empty ones left out), "" when none. */
+export function queryString(params: Record<string, string | number | undefined>): string {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : "";
+}
+
 function csrfToken(): string | null {
   return typeof document === "undefined" ? null : readCookie(document.cookie, "csrftoken");
 }

@@ -637,38 +637,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/runs/{id}/series": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["runs_series_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/runs/{id}/series.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["runs_series.csv_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/schema/": {
         parameters: {
             query?: never;
@@ -698,24 +666,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description GET /api/series?runs=1,2&keys=a,b&points=1000&x=step|time&format=json|csv */
         get: operations["series_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/series.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description GET /api/series.csv?runs=1,2&keys=... : every stored point, not downsampled. */
-        get: operations["series.csv_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1755,11 +1707,6 @@ export interface components {
             /** @description the run stopped (failed or cancelled) and saved checkpoints/last.pt: Resume can work */
             readonly resumable: boolean;
         };
-        RunSeriesAnswer: {
-            run: number;
-            x: components["schemas"]["XEnum"];
-            series: components["schemas"]["SeriesLine"][];
-        };
         RunSeriesOf: {
             run: number;
             series: components["schemas"]["SeriesLine"][];
@@ -1779,7 +1726,7 @@ export interface components {
             count: number;
             step: number[];
             value: number[];
-            /** @description Unix seconds; only with x=time */
+            /** @description Unix seconds; always from GET /api/series, only with x=time from compare */
             time?: number[];
         };
         /**
@@ -2364,7 +2311,7 @@ export interface operations {
                 /** @description comma-separated run ids */
                 runs: string;
                 /** @description step (default) or time */
-                x?: string;
+                x?: "step" | "time";
             };
             header?: never;
             path?: never;
@@ -4775,113 +4722,6 @@ export interface operations {
             };
         };
     };
-    runs_series_retrieve: {
-        parameters: {
-            query?: {
-                /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
-                keys?: string;
-                /** @description at most this many points a line (4 to 10,000; default 1,000) */
-                points?: number;
-                /** @description step (default) or time */
-                x?: string;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RunSeriesAnswer"];
-                };
-            };
-            /** @description bad input or a limit (errors: each problem) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description not signed in (code not_authenticated), or the role is too small */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description missing, or not yours */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-        };
-    };
-    "runs_series.csv_retrieve": {
-        parameters: {
-            query?: {
-                /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
-                keys?: string;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description CSV text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                };
-            };
-            /** @description bad input or a limit (errors: each problem) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description not signed in (code not_authenticated), or the role is too small */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description missing, or not yours */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-        };
-    };
     schema_retrieve: {
         parameters: {
             query?: {
@@ -4935,6 +4775,8 @@ export interface operations {
     series_retrieve: {
         parameters: {
             query: {
+                /** @description json (default): downsampled lines; csv: every stored point (run,key,step,value,time; points and x do not apply) */
+                format?: "csv" | "json";
                 /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
                 keys?: string;
                 /** @description at most this many points a line (4 to 10,000; default 1,000) */
@@ -4942,7 +4784,7 @@ export interface operations {
                 /** @description comma-separated run ids */
                 runs: string;
                 /** @description step (default) or time */
-                x?: string;
+                x?: "step" | "time";
             };
             header?: never;
             path?: never;
@@ -4956,57 +4798,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManySeriesAnswer"];
-                };
-            };
-            /** @description bad input or a limit (errors: each problem) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description not signed in (code not_authenticated), or the role is too small */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description missing, or not yours */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-        };
-    };
-    "series.csv_retrieve": {
-        parameters: {
-            query: {
-                /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
-                keys?: string;
-                /** @description comma-separated run ids */
-                runs: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description CSV text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
                     "text/csv": string;
                 };
             };

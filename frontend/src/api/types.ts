@@ -4,7 +4,7 @@
  * drifts), named here. Only the graph document is typed from its zod schema
  * (schemas/graph.ts), the one source of the graph's types in the browser.
  */
-import type { components } from "./schema";
+import type { components, operations } from "./schema";
 import type { Block, GraphDocument } from "../schemas/graph";
 import type { JsonSchema } from "../components/jobs/schema";
 
@@ -35,7 +35,10 @@ export type Run = Schemas["RunDetail"];
 export type RunRow = Schemas["Run"];
 export type Checkpoint = Schemas["Checkpoint"];
 export type MetricSummary = Schemas["Summary"];
-export type RunSeriesAnswer = Schemas["RunSeriesAnswer"];
+/** GET /api/series: each run's lines (columns of equal length), and the query it takes. */
+export type SeriesAnswer = Schemas["ManySeriesAnswer"];
+export type SeriesLine = Schemas["SeriesLine"];
+export type SeriesQuery = operations["series_retrieve"]["parameters"]["query"];
 /** The engine's validation report (POST /api/graphs/validate) and its parts. */
 export type ValidationReport = Schemas["ValidationReport"];
 export type NodeReport = Schemas["NodeReport"];

@@ -15,14 +15,12 @@ export const goalArrow = (goal: Goal): string => (goal === "min" ? " ↓" : goal
 export type MetricColumn = Schemas["MetricColumn"];
 export type TableRow = Schemas["TableRow"];
 export type TableAnswer = Schemas["RunsTableAnswer"];
-export type SeriesColumns = Schemas["SeriesLine"];
 export type CompareRun = Schemas["CompareRun"];
 export type GraphDiff = Schemas["GraphDiff"];
 export type CompareAnswer = Schemas["CompareAnswer"];
 export type Insights = Schemas["InsightsAnswer"];
 /** One model in a compress run's report (docs/contracts.md section 3). */
 export type CompressRow = Schemas["CompressRow"];
-export type ManySeries = Schemas["ManySeriesAnswer"];
 
 /** The runs table's query (the page's controls), sent as query parameters. */
 export interface TableQuery {
