@@ -3,7 +3,7 @@ import type { GraphDocument } from "../schemas/graph";
 import type { Fleet } from "../fleet/types";
 import { download, queryString as q, request } from "./client";
 import type {
-  Dataset, GraphDetail, GraphSummary, JobKind, LayerSpec, Page, Project, ProjectBlock, Run, SeriesAnswer, SeriesQuery, Template, User,
+  Dataset, GraphDetail, GraphSummary, JobKind, LaunchRequest, LayerSpec, Page, Project, ProjectBlock, Run, SeriesAnswer, SeriesQuery, Template, User,
   ValidationReport, Version, VersionDiff, WeightsAnswer,
 } from "./types";
 
@@ -76,26 +76,6 @@ export const weights = {
     return request<WeightsAnswer>("POST", `/projects/${project}/weights`, form);
   },
 };
-
-/** A dataset as a launch names it: a built-in {kind, options} or an upload {id}. */
-export type DatasetRef = { kind: string; options: Record<string, unknown> } | { id: number };
-
-export interface LaunchRequest {
-  /** Left out: the first input run's graph version. */
-  graph?: number;
-  version?: number | null;
-  /** A kind from GET /api/jobs. */
-  kind: string;
-  name?: string;
-  /** Left out with inputs: the first input run's dataset. */
-  dataset?: DatasetRef;
-  config: Record<string, unknown>;
-  inputs?: { run: number; checkpoint: "best" | "last" }[];
-  devices: number;
-  queue: string;
-  priority?: number;
-  tags?: string[];
-}
 
 export const jobs = {
   /** Every kind a run can be, with its config's JSON Schema (the launch forms are built from it). */

@@ -815,6 +815,14 @@ export interface components {
             };
             edges: components["schemas"]["EdgeReport"][];
         };
+        BuiltinDatasetRefRequest: {
+            /** @description a built-in dataset's kind (GET /api/datasets): digits, mnist, ... */
+            kind: string;
+            /** @description the kind's options (val_fraction, split_seed, ...) */
+            options?: {
+                [key: string]: unknown;
+            };
+        };
         /** @description An evaluation's reliability diagram: per confidence bin, its size, accuracy and mean confidence. */
         Calibration: {
             kind: string;
@@ -948,6 +956,7 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["DatasetRow"][];
         };
+        DatasetRefRequest: components["schemas"]["BuiltinDatasetRefRequest"] | components["schemas"]["UploadDatasetRefRequest"];
         /** @description A dataset as the launch form and the project page show it (built-in or upload). */
         DatasetRow: {
             /** @description the kind of a built-in ("digits"), the id (a number) of an upload */
@@ -1160,11 +1169,11 @@ export interface components {
         GraphCreateRequest: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @description a netweave.graph/1 document; empty if left out */
             document?: unknown;
             /** @default  */
-            message: string;
+            message?: string;
         };
         GraphDetail: {
             readonly id: number;
@@ -1201,11 +1210,11 @@ export interface components {
         GraphImportRequest: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @description a netweave.graph/1 document */
             document?: unknown;
             /** @default  */
-            message: string;
+            message?: string;
             /** @description a torchvision classification model, e.g. resnet18 */
             torchvision?: string;
             /**
@@ -1216,7 +1225,7 @@ export interface components {
              *       224
              *     ]
              */
-            input_shape: number[];
+            input_shape?: number[];
         };
         Health: {
             status: string;
@@ -1556,7 +1565,7 @@ export interface components {
         };
         RestoreRequest: {
             /** @default  */
-            message: string;
+            message?: string;
         };
         /**
          * @description * `editor` - editor
@@ -1625,35 +1634,45 @@ export interface components {
              * @description a kind from GET /api/jobs
              * @default train
              */
-            kind: string;
+            kind?: string;
             /** @default  */
-            name: string;
+            name?: string;
             /** @description {"kind": "digits", "options": {}} or an upload {"id": 5}; left out, the first input run's dataset */
-            dataset?: unknown;
+            dataset?: components["schemas"]["DatasetRefRequest"];
             /** @description the kind's config (its JSON Schema: GET /api/jobs) */
-            config?: unknown;
+            config?: {
+                [key: string]: unknown;
+            };
             /** @description finished runs the job starts from: [{"run": 5, "checkpoint": "best"}] */
-            inputs?: unknown;
+            inputs?: ({
+                /** @description a finished run the job starts from */
+                run: number;
+                /**
+                 * @description best when left out
+                 * @enum {string}
+                 */
+                checkpoint?: "best" | "last";
+            } | number)[];
             /**
              * @description processes (devices) per node
              * @default 1
              */
-            devices: number;
+            devices?: number;
             /**
              * @description workers the run spans (multi-node DDP), all reserved before any starts
              * @default 1
              */
-            nodes: number;
+            nodes?: number;
             /** @default cpu */
-            queue: string;
+            queue?: string;
             /**
              * @description higher starts first among the queue's waiting runs
              * @default 0
              */
-            priority: number;
+            priority?: number;
             tags?: string[];
             /** @default  */
-            notes: string;
+            notes?: string;
         };
         RunDetail: {
             readonly id: number;
@@ -1864,6 +1883,10 @@ export interface components {
          * @enum {string}
          */
         TypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path";
+        UploadDatasetRefRequest: {
+            /** @description an upload of the run's project */
+            id: number;
+        };
         UploadRequest: {
             /** Format: binary */
             file: string;
@@ -1908,7 +1931,7 @@ export interface components {
         VersionCreateRequest: {
             document: unknown;
             /** @default  */
-            message: string;
+            message?: string;
             /** @description the version the edit started from; if a newer one exists the save is refused (409) */
             base_version?: number;
         };
@@ -1979,7 +2002,7 @@ export interface components {
              * @description Free text about the model.
              * @default
              */
-            description: string;
+            description?: string;
             /** @description All edges of the top level. */
             edges?: components["schemas"]["DocumentEdge"][];
             /** @description Editor-only data (viewport, colours); ignored by the compiler. */
@@ -1990,7 +2013,7 @@ export interface components {
              * @description Name of the model; the compiled class is named after it.
              * @default model
              */
-            name: string;
+            name?: string;
             /** @description All nodes, Input and Output nodes included. */
             nodes: components["schemas"]["DocumentNode"][];
             /**
@@ -2012,7 +2035,7 @@ export interface components {
              * @description What the block does.
              * @default
              */
-            description: string;
+            description?: string;
             /** @description The block's edges. */
             edges?: components["schemas"]["DocumentEdge"][];
             /** @description The block's nodes, Input and Output nodes included. */
@@ -2028,33 +2051,33 @@ export interface components {
              * @description Allowed values (type 'choice').
              * @default null
              */
-            choices: unknown[] | null;
+            choices?: unknown[] | null;
             /**
              * @description Value used when an instance does not set it (null: the instance must set it).
              * @default null
              */
-            default: unknown;
+            default?: unknown;
             /**
              * @description One line shown in the editor's form.
              * @default
              */
-            help: string;
+            help?: string;
             /**
              * @description Largest allowed value (numbers).
              * @default null
              */
-            max: number | null;
+            max?: number | null;
             /**
              * @description Smallest allowed value (numbers).
              * @default null
              */
-            min: number | null;
+            min?: number | null;
             /**
              * @description Value type, as in the layer catalogue.
              * @default int
              * @enum {string}
              */
-            type: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape";
+            type?: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape";
         };
         /** @description A tensor flowing from a node's output port to another node's input port. */
         DocumentEdge: {
@@ -2064,14 +2087,14 @@ export interface components {
              * @description Output port of the source: 'out', or 'out0', 'out1', ... / named ports for multi-output ops.
              * @default out
              */
-            source_port: string;
+            source_port?: string;
             /** @description Id of the node that consumes the tensor. */
             target: string;
             /**
              * @description Input port of the target: 'in', or 'in0', 'in1', ... for variadic ops, or a block's input name.
              * @default in
              */
-            target_port: string;
+            target_port?: string;
         };
         /** @description One layer, graph op, block instance, graph input or graph output. */
         DocumentNode: {
@@ -2087,12 +2110,12 @@ export interface components {
              * @description Editor-only layout; ignored by the compiler.
              * @default null
              */
-            position: components["schemas"]["DocumentPosition"] | null;
+            position?: components["schemas"]["DocumentPosition"] | null;
             /**
              * @description Stack this many copies in series (int or '=expr'); only for nodes with one input and one output.
              * @default null
              */
-            repeat: (number | string) | null;
+            repeat?: (number | string) | null;
         };
         /** @description Where the editor draws a node. Editor-only: the compiler never reads it. */
         DocumentPosition: {
@@ -2100,12 +2123,12 @@ export interface components {
              * @description Horizontal position in editor pixels.
              * @default 0
              */
-            x: number;
+            x?: number;
             /**
              * @description Vertical position in editor pixels.
              * @default 0
              */
-            y: number;
+            y?: number;
         };
         ErrorAnswer: {
             /** @description one sentence */

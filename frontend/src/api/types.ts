@@ -10,12 +10,8 @@ import type { JsonSchema } from "../components/jobs/schema";
 
 type Schemas = components["schemas"];
 
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+/** A page of a list (every list has the same envelope; the graphs' stands for all). */
+export type Page<T> = Omit<Schemas["PaginatedGraphList"], "results"> & { results: T[] };
 
 export type User = Schemas["User"];
 export type Project = Schemas["Project"];
@@ -30,6 +26,10 @@ export type Dataset = Omit<Schemas["DatasetRow"], "id"> & { id: number | string 
 export type RunState = Schemas["StateEnum"];
 /** A job kind from GET /api/jobs (the engine's registry); its config's JSON Schema drives the form. */
 export type JobKind = Omit<Schemas["JobKind"], "config_schema"> & { config_schema: JsonSchema };
+/** POST /api/runs: a launch. Its dataset is a built-in {kind, options} or an upload {id}; left out with
+ * inputs, the first input run's (and so its graph version). */
+export type LaunchRequest = Schemas["RunCreateRequest"];
+export type DatasetRef = Schemas["DatasetRefRequest"];
 /** A run as GET /api/runs/<id> answers it (lists leave out log_tail and resumable). */
 export type Run = Schemas["RunDetail"];
 export type RunRow = Schemas["Run"];

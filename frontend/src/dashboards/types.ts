@@ -2,7 +2,7 @@
  * What the dashboards API answers (designer/dashboards, docs/contracts.md
  * section 6): the types generated from the OpenAPI schema (api/schema.ts), named.
  */
-import type { components } from "../api/schema";
+import type { components, operations } from "../api/schema";
 
 type Schemas = components["schemas"];
 
@@ -23,9 +23,5 @@ export type Insights = Schemas["InsightsAnswer"];
 export type CompressRow = Schemas["CompressRow"];
 
 /** The runs table's query (the page's controls), sent as query parameters. */
-export interface TableQuery {
-  sort: string;
-  state: string;
-  tag: string;
-  q: string;
-}
+export type TableQuery = Required<Pick<NonNullable<operations["projects_runs_table_retrieve"]["parameters"]["query"]>,
+  "sort" | "state" | "tag" | "q">>;
