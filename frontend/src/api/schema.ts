@@ -991,6 +991,12 @@ export interface components {
             memory_mb?: number;
             gpus?: components["schemas"]["GpuNow"][];
         };
+        /**
+         * @description * `minimize` - minimize
+         *     * `maximize` - maximize
+         * @enum {string}
+         */
+        DirectionEnum: "minimize" | "maximize";
         EdgeReport: {
             source: string;
             source_port: string;
@@ -1299,7 +1305,7 @@ export interface components {
         KindEnum: "csv" | "image_zip" | "npz";
         LayerParam: {
             name: string;
-            type: components["schemas"]["TypeEnum"];
+            type: components["schemas"]["LayerParamTypeEnum"];
             default: unknown;
             required: boolean;
             /** Format: double */
@@ -1311,6 +1317,18 @@ export interface components {
             /** @description worked out from the input's shape when left empty */
             inferred: boolean;
         };
+        /**
+         * @description * `int` - int
+         *     * `float` - float
+         *     * `bool` - bool
+         *     * `str` - str
+         *     * `choice` - choice
+         *     * `ints` - ints
+         *     * `shape` - shape
+         *     * `path` - path
+         * @enum {string}
+         */
+        LayerParamTypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path";
         LayerPort: {
             name: string;
             /** @description numbered ports: in0, in1, ... / out0, out1, ... */
@@ -1559,9 +1577,14 @@ export interface components {
             version: number;
             run: number;
             checkpoint: string;
-            params: unknown;
+            /** @description the trial's sampled values */
+            params: {
+                [key: string]: unknown;
+            };
             /** @description the trial's training config, to launch with */
-            config: unknown;
+            config: {
+                [key: string]: unknown;
+            };
         };
         RestoreRequest: {
             /** @default  */
@@ -1791,18 +1814,59 @@ export interface components {
             /** Format: double */
             last_time: number;
         };
-        SweepAnalysis: {
-            importance: unknown;
-            best_trials: unknown;
-            intermediate: unknown;
+        SweepAnalysisAnswer: {
+            objectives: components["schemas"]["SweepObjective"][];
+            space: components["schemas"]["SweepDimension"][];
+            /** @description parameter name → share of the objective's variance */
+            importance: {
+                [key: string]: number;
+            };
+            /** @description the best trial, or the Pareto front's */
+            best_trials: number[];
+            /** @description trial number → [[epoch, value], ...] */
+            intermediate: {
+                [key: string]: number[][];
+            };
         };
+        /** @description One thing a trial may change (the engine's tune.space.Dimension). */
+        SweepDimension: {
+            /** @description a training field (optimizer.lr), a graph variable (=width) or a node's param */
+            name: string;
+            type: components["schemas"]["SweepDimensionTypeEnum"];
+            /** Format: double */
+            low: number | null;
+            /** Format: double */
+            high: number | null;
+            log: boolean;
+            /** Format: double */
+            step: number | null;
+            choices: unknown[] | null;
+        };
+        /**
+         * @description * `float` - float
+         *     * `int` - int
+         *     * `categorical` - categorical
+         * @enum {string}
+         */
+        SweepDimensionTypeEnum: "float" | "int" | "categorical";
         SweepExtendRequest: {
             n_trials: number;
+        };
+        SweepObjective: {
+            /** @description val/<metric>, test/<metric>, params, flops or latency_ms */
+            metric: string;
+            /**
+             * @description as the study optimises it (auto resolved)
+             *
+             *     * `minimize` - minimize
+             *     * `maximize` - maximize
+             */
+            direction: components["schemas"]["DirectionEnum"];
         };
         SweepTrials: {
             columns: string[];
             /** @description one list per trial, in column order */
-            rows: unknown[];
+            rows: unknown[][];
         };
         TableRow: {
             id: number;
@@ -1871,18 +1935,6 @@ export interface components {
         TrialPromoteRequest: {
             message?: string;
         };
-        /**
-         * @description * `int` - int
-         *     * `float` - float
-         *     * `bool` - bool
-         *     * `str` - str
-         *     * `choice` - choice
-         *     * `ints` - ints
-         *     * `shape` - shape
-         *     * `path` - path
-         * @enum {string}
-         */
-        TypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path";
         UploadDatasetRefRequest: {
             /** @description an upload of the run's project */
             id: number;
@@ -4869,7 +4921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SweepAnalysis"];
+                    "application/json": components["schemas"]["SweepAnalysisAnswer"];
                 };
             };
             /** @description bad input or a limit (errors: each problem) */
