@@ -101,7 +101,7 @@ export const series = {
     request<SeriesAnswer>("GET", seriesPath(ids, keys, options)),
   csvUrl: (ids: number[], keys: string[] = []) => `/api${seriesPath(ids, keys, { format: "csv" })}`,
   downloadCsv: (ids: number[], keys: string[] = []) =>
-    download(seriesPath(ids, keys, { format: "csv" }), ids.length === 1 ? `run${ids[0]}-series.csv` : `runs-${ids.slice(0, 5).join("-")}-series.csv`),
+    download(seriesPath(ids, keys, { format: "csv" }), "series.csv"),
 };
 
 export const fleet = {
