@@ -58,7 +58,7 @@ frontend/dist/index.html: $(FRONTEND_SOURCES)
 # backend (PostgreSQL's int32 vs SQLite's int64), and the drift test runs there.
 api-types: deps
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py spectacular --format openapi-json --file frontend/openapi.json
-	cd frontend && npx openapi-typescript openapi.json -o src/api/schema.ts && rm openapi.json
+	cd frontend && npx openapi-typescript openapi.json --default-non-nullable false -o src/api/schema.ts && rm openapi.json
 
 bench: deps
 	@for b in benches/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

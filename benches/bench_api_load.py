@@ -83,7 +83,7 @@ def stream_points(run_id: int, stop: threading.Event) -> None:
 
 def reads(ids: list[int], project: int) -> list[str]:
     joined = ",".join(map(str, ids))
-    return [f"/api/runs?project={project}", f"/api/runs/{ids[0]}", f"/api/runs/{ids[1]}/series",
+    return [f"/api/runs?project={project}", f"/api/runs/{ids[0]}", f"/api/series?runs={ids[1]}",
             f"/api/compare?runs={joined}", f"/api/projects/{project}/runs-table"]
 
 

@@ -1,8 +1,9 @@
 """Series for 100 runs x 10,000 steps, downsampled to ~1,000 points a line (goal <= 300 ms).
 
-Measured: the compare endpoint's work on the server, `GET /api/series?runs=...`
-through Django (auth, permission check, M4 rollups read, JSON). Baseline in
-the same process: the naive way, fetch every point of every run and
+Measured: the one series endpoint's work on the server, `GET /api/series?runs=...`
+through Django (auth, permission check per run, M4 rollups read, JSON), for the
+100 runs (as many as compare reads) and for one (the run page's read). Baseline
+in the same process: the naive way, fetch every point of the runs and
 downsample in Python (same M4).
 
     .venv/bin/python benches/bench_runs_series.py
@@ -74,26 +75,29 @@ def main() -> None:
         print(f"filled {RUNS} runs x {STEPS:,} steps in {time.perf_counter() - started:.1f} s")
         client = APIClient(HTTP_HOST="localhost")
         client.force_login(get_user_model().objects.get(pk=Run.objects.get(pk=run_ids[0]).project.owner_id))
-        url = f"/api/series?runs={','.join(map(str, run_ids))}&keys={KEY}&points=1000"
 
-        def endpoint():
-            response = client.get(url)
+        def endpoint(ids):
+            response = client.get(f"/api/series?runs={','.join(map(str, ids))}&keys={KEY}&points=1000")
             assert response.status_code == 200
             return response.content
 
-        def naive():
+        def naive(ids):
             rows = {}
-            for run_id, step, value, at in (MetricPoint.objects.filter(run_id__in=run_ids, key=KEY)
+            for run_id, step, value, at in (MetricPoint.objects.filter(run_id__in=ids, key=KEY)
                                             .order_by("run_id", "step").values_list("run_id", "step", "value", "time")):
                 rows.setdefault(run_id, []).append((step, value, at))
             return {run_id: m4(points, 250) for run_id, points in rows.items()}
 
-        fast, body = timed(endpoint)
-        slow, lines = timed(naive, repeat=3)
+        fast, body = timed(lambda: endpoint(run_ids))
+        slow, lines = timed(lambda: naive(run_ids), repeat=3)
+        one_fast, _ = timed(lambda: endpoint(run_ids[:1]))
+        one_slow, _ = timed(lambda: naive(run_ids[:1]))
     points = sum(len(line) for line in lines.values())
-    print(f"compare endpoint, {RUNS} runs: {fast * 1000:.0f} ms (median of 7; {len(body) / 1e6:.1f} MB JSON); goal <= 300 ms")
+    print(f"GET /api/series, {RUNS} runs: {fast * 1000:.0f} ms (median of 7; {len(body) / 1e6:.1f} MB JSON); goal <= 300 ms")
     print(f"naive fetch-all + M4 in Python: {slow * 1000:.0f} ms ({points:,} points kept)")
     print(f"ratio naive/endpoint: {slow / fast:.1f}x")
+    print(f"GET /api/series, one run: {one_fast * 1000:.1f} ms; naive {one_slow * 1000:.1f} ms; "
+          f"ratio {one_slow / one_fast:.1f}x")
 
 
 if __name__ == "__main__":

@@ -7,35 +7,19 @@ of graph versions (a hundred runs of three versions cost two diffs).
 """
 from __future__ import annotations
 
-from designer.core.errors import InputProblem, error
-from designer.core.params import query_ids
-from designer.core.permissions import projects_visible_to
 from designer.dashboards.hparams import differing, flatten
 from designer.dashboards.table import dataset_label, metric_order, upload_names
 from designer.graphs import engine
 from designer.graphs.models import GraphVersion
 from designer.runs.ingest import shown_goal
-from designer.runs.models import Artifact, MetricSummary, Run
+from designer.runs.models import Artifact, MetricSummary
 from designer.runs.series import read_series
+from designer.runs.views import readable_runs
 
-MAX_RUNS = 500
 # Distinct graph versions diffed against the first run's; the rest are listed without a diff.
 MAX_DIFFS = 50
-
-
-def parse_run_ids(raw: str, field: str = "runs") -> list[int]:
-    return query_ids({field: raw}, field, MAX_RUNS)
-
-
-def visible_runs(user, ids: list[int]) -> list[dict]:
-    """The runs' rows in the order asked; 400 naming every id the user cannot see."""
-    rows = {r["id"]: r for r in Run.objects.filter(pk__in=ids, project__in=projects_visible_to(user)).values(
-        "id", "name", "state", "project_id", "graph_version_id", "graph_version__number",
-        "graph_version__graph_id", "graph_version__graph__name", "dataset", "config", "summary")}
-    missing = [r for r in ids if r not in rows]
-    if missing:
-        raise InputProblem([error(f"no run {r}, or you have no access to it", field="runs") for r in missing])
-    return [rows[r] for r in ids]
+RUN_FIELDS = ("name", "state", "project_id", "graph_version_id", "graph_version__number", "graph_version__graph_id",
+              "graph_version__graph__name", "dataset", "config", "summary")
 
 
 def steps_per_epoch(run: dict, checkpoints: dict[int, tuple]) -> float | None:
@@ -78,7 +62,7 @@ def architecture(runs: list[dict]) -> dict:
 
 
 def compare(user, ids: list[int], keys: list[str] | None, points: int, x: str) -> dict:
-    runs = visible_runs(user, ids)
+    runs = readable_runs(user, ids, *RUN_FIELDS)
     if keys is None:
         keys = sorted(set(MetricSummary.objects.filter(run_id__in=ids).exclude(key__startswith="system/")
                           .values_list("key", flat=True)), key=metric_order)

@@ -1,35 +1,14 @@
-"""CSV downloads: the runs table as filtered and sorted on screen, and raw series.
-
-Both stream: a project of 50,000 runs or a series of millions of points is
-written row by row, never held in memory.
-"""
+"""The runs table as CSV, filtered and sorted as on screen (streamed by
+designer.core.responses.csv_response; the series' CSV is GET /api/series?format=csv)."""
 from __future__ import annotations
 
-import csv
 import json
-
-from django.http import StreamingHttpResponse
 
 from designer.dashboards.hparams import flatten, key_columns
 from designer.dashboards.table import (
     BEST, LATEST, TableQuery, dataset_label, duration, filtered_runs, ordered, page_rows, summaries_of,
     upload_names,
 )
-from designer.runs.models import MetricPoint
-
-CHUNK = 2000
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_response(rows, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _cell(value):
@@ -62,13 +41,3 @@ def table_rows(project, query: TableQuery):
                 _cell(duration(run["started"], run["finished"], now)), ";".join(run["tags"] or []), run["notes"]]
                + [_cell(flat.get(n)) for n in hparams]
                + [_cell(metrics[k][i] if k in metrics else None) for k in keys for i in (BEST, LATEST)])
-
-
-def series_rows(run_ids: list[int], keys: list[str] | None):
-    """Every stored point (not downsampled) of the runs and keys asked, in step order."""
-    yield ["run", "key", "step", "value", "time"]
-    points = MetricPoint.objects.filter(run_id__in=run_ids)
-    if keys:
-        points = points.filter(key__in=keys)
-    rows = points.order_by("run_id", "key", "step", "id").values_list("run_id", "key", "step", "value", "time")
-    yield from rows.iterator(chunk_size=CHUNK)

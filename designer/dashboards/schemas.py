@@ -28,13 +28,8 @@ class SeriesLine(s.Serializer):
     count = s.IntegerField(help_text="points stored for this key (before downsampling)")
     step = s.ListField(child=s.IntegerField())
     value = s.ListField(child=s.FloatField())
-    time = s.ListField(child=s.FloatField(), required=False, help_text="Unix seconds; only with x=time")
-
-
-class RunSeriesAnswer(s.Serializer):
-    run = s.IntegerField()
-    x = s.ChoiceField(X_AXES)
-    series = SeriesLine(many=True)
+    time = s.ListField(child=s.FloatField(), required=False,
+                       help_text="Unix seconds; always from GET /api/series, only with x=time from compare")
 
 
 class RunSeriesOf(s.Serializer):
@@ -325,8 +320,12 @@ def query(name: str, help_text: str, type_=str) -> OpenApiParameter:
 SERIES_PARAMS = [
     query("keys", "comma-separated metric keys (train/loss,val/accuracy); all when left out"),
     query("points", "at most this many points a line (4 to 10,000; default 1,000)", int),
-    query("x", "step (default) or time"),
+    OpenApiParameter("x", str, OpenApiParameter.QUERY, required=False, enum=list(X_AXES),
+                     description="step (default) or time"),
 ]
+SERIES_FORMAT = OpenApiParameter("format", str, OpenApiParameter.QUERY, required=False, enum=["json", "csv"],
+                                 description="json (default): downsampled lines; csv: every stored point "
+                                             "(run,key,step,value,time; points and x do not apply)")
 RUNS_PARAM = OpenApiParameter("runs", str, OpenApiParameter.QUERY, required=True,
                               description="comma-separated run ids")
 TABLE_PARAMS = [

@@ -6,7 +6,5 @@ urlpatterns = [
     path("projects/<int:pk>/runs-table", views.RunsTable.as_view(), name="runs-table"),
     path("projects/<int:pk>/runs.csv", views.RunsTableCsv.as_view(), name="runs-table-csv"),
     path("compare", views.Compare.as_view(), name="compare"),
-    path("series.csv", views.SeriesCsv.as_view(), name="series-csv"),
-    path("runs/<int:pk>/series.csv", views.RunSeriesCsv.as_view(), name="run-series-csv"),
     path("runs/<int:pk>/insights", views.RunInsights.as_view(), name="run-insights"),
 ]

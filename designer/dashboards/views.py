@@ -1,4 +1,4 @@
-"""Dashboards API: the runs table (JSON and CSV), compare, series CSV, run insights."""
+"""Dashboards API: the runs table (JSON and CSV), compare, run insights."""
 from __future__ import annotations
 
 from rest_framework.response import Response
@@ -7,13 +7,13 @@ from rest_framework.views import APIView
 from drf_spectacular.utils import extend_schema
 
 from designer.core.permissions import get_project
-from designer.core.responses import json_response
+from designer.core.responses import csv_response, json_response
 from designer.dashboards import export, schemas
-from designer.dashboards.compare import compare, parse_run_ids, visible_runs
+from designer.dashboards.compare import compare
 from designer.dashboards.insights import insights
 from designer.dashboards.table import TableQuery, table
-from designer.runs.series_views import _options as series_options
-from designer.runs.views import get_run
+from designer.runs.series_views import series_options
+from designer.runs.views import get_run, run_ids
 
 # The CSV has no page: every matching run, up to this many.
 CSV_ROWS = 100_000
@@ -33,7 +33,7 @@ class RunsTableCsv(APIView):
     def get(self, request, pk):
         project = get_project(request.user, pk)
         query = TableQuery.from_params(request.query_params, max_rows=CSV_ROWS, default_rows=CSV_ROWS)
-        return export.csv_response(export.table_rows(project, query), f"project{project.pk}-runs.csv")
+        return csv_response(export.table_rows(project, query), f"project{project.pk}-runs.csv")
 
 
 class Compare(APIView):
@@ -41,28 +41,8 @@ class Compare(APIView):
 
     @extend_schema(parameters=[schemas.RUNS_PARAM, *schemas.SERIES_PARAMS], responses=schemas.CompareAnswer)
     def get(self, request):
-        ids = parse_run_ids(request.query_params.get("runs", ""))
-        keys, points, x = series_options(request)
-        return json_response(compare(request.user, ids, keys, points, x))
-
-
-class SeriesCsv(APIView):
-    """GET /api/series.csv?runs=1,2&keys=... : every stored point, not downsampled."""
-
-    @extend_schema(parameters=[schemas.RUNS_PARAM, schemas.SERIES_PARAMS[0]], responses=schemas.CSV)
-    def get(self, request):
-        ids = [r["id"] for r in visible_runs(request.user, parse_run_ids(request.query_params.get("runs", "")))]
-        keys, _, _ = series_options(request)
-        name = f"runs-{'-'.join(map(str, ids[:5]))}{'-more' if len(ids) > 5 else ''}-series.csv"
-        return export.csv_response(export.series_rows(ids, keys), name)
-
-
-class RunSeriesCsv(APIView):
-    @extend_schema(parameters=[schemas.SERIES_PARAMS[0]], responses=schemas.CSV)
-    def get(self, request, pk):
-        run = get_run(request.user, pk)
-        keys, _, _ = series_options(request)
-        return export.csv_response(export.series_rows([run.pk], keys), f"run{run.pk}-series.csv")
+        keys, points, x = series_options(request.query_params)
+        return json_response(compare(request.user, run_ids(request.query_params), keys, points, x))
 
 
 class RunInsights(APIView):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from designer.core import store
@@ -56,6 +58,41 @@ class RunDetailSerializer(RunSerializer):
         return run.state in (RunState.FAILED, RunState.CANCELLED) and store.has_run_file(run.pk, "checkpoints/last.pt")
 
 
+# A launch's dataset, config and inputs are read as JSON and checked by the launch itself
+# (designer/runs/validation.py: errors name dataset.kind, config.optimizer.lr, inputs[0].run);
+# the classes below only give them their shape in the OpenAPI schema, and so the editor's types.
+
+class BuiltinDatasetRef(serializers.Serializer):
+    kind = serializers.CharField(help_text="a built-in dataset's kind (GET /api/datasets): digits, mnist, ...")
+    options = serializers.DictField(required=False, help_text="the kind's options (val_fraction, split_seed, ...)")
+
+
+class UploadDatasetRef(serializers.Serializer):
+    id = serializers.IntegerField(help_text="an upload of the run's project")
+
+
+@extend_schema_field(PolymorphicProxySerializer(
+    component_name="DatasetRef", serializers=[BuiltinDatasetRef, UploadDatasetRef], resource_type_field_name=None))
+class DatasetRefField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ConfigField(serializers.JSONField):
+    pass
+
+
+INPUT_REF = {"type": "object", "required": ["run"], "properties": {
+    "run": {"type": "integer", "description": "a finished run the job starts from"},
+    "checkpoint": {"type": "string", "enum": ["best", "last"], "description": "best when left out"}}}
+
+
+@extend_schema_field({"type": "array", "items": {"oneOf": [
+    INPUT_REF, {"type": "integer", "description": "a run id: its best checkpoint"}]}})
+class InputsField(serializers.JSONField):
+    pass
+
+
 class RunCreateSerializer(serializers.Serializer):
     graph = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                      help_text="graph id; left out, the first input run's graph version")
@@ -63,12 +100,12 @@ class RunCreateSerializer(serializers.Serializer):
                                        help_text="version number; the latest if left out")
     kind = serializers.CharField(default="train", max_length=16, help_text="a kind from GET /api/jobs")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    dataset = serializers.JSONField(required=False, default=None,
+    dataset = DatasetRefField(required=False, default=None,
                                     help_text='{"kind": "digits", "options": {}} or an upload {"id": 5}; '
                                               "left out, the first input run's dataset")
-    config = serializers.JSONField(required=False, default=dict,
+    config = ConfigField(required=False, default=dict,
                                    help_text="the kind's config (its JSON Schema: GET /api/jobs)")
-    inputs = serializers.JSONField(required=False, default=list,
+    inputs = InputsField(required=False, default=list,
                                    help_text='finished runs the job starts from: [{"run": 5, "checkpoint": "best"}]')
     devices = serializers.IntegerField(default=1, help_text="processes (devices) per node")
     nodes = serializers.IntegerField(default=1, help_text="workers the run spans (multi-node DDP), "

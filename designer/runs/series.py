@@ -1,7 +1,8 @@
 """The one reader of metric series: about `points` points a line, spikes and ends kept.
 
-Every series answer comes from here: a run's (`GET /api/runs/<id>/series`), many
-runs' (`GET /api/series`) and the compare view's (`GET /api/compare`).
+Every series answer comes from here: `GET /api/series` (one run's or many runs'
+lines as JSON, or with `format=csv` every stored point, `stored_points`) and the
+compare view's (`GET /api/compare`).
 
 What is read: short series (at most `points` stored) as they are; long ones
 from the M4 rollups the ingest keeps (designer/runs/rollup.py): the finest
@@ -30,6 +31,8 @@ from designer.runs.models import ROLLUP_WIDTHS, MetricPoint, MetricRollup, Metri
 from designer.runs.storage import is_postgres
 
 MAX_POINTS = 10_000
+# Rows fetched at a time by the CSV export (a series of millions of points is streamed).
+CHUNK = 2000
 X_AXES = ("step", "time")
 PARTS = ("first", "last", "min", "max")
 FIELDS = {"step": ("int8send", ">i8"), "value": ("float8send", ">f8"), "time": ("float8send", ">f8")}
@@ -226,3 +229,13 @@ def _orm_rolled(width: int, wanted: dict, fields: tuple):
 
 def _columns(points: list[tuple], fields: tuple) -> dict:
     return {f: [p[i] for p in points] for i, f in enumerate(("step", "value", "time")) if f in fields}
+
+
+def stored_points(run_ids: list[int], keys: list[str] | None):
+    """A header, then every stored point (not downsampled) of the runs and keys asked, in step order."""
+    yield ["run", "key", "step", "value", "time"]
+    points = MetricPoint.objects.filter(run_id__in=run_ids)
+    if keys:
+        points = points.filter(key__in=keys)
+    rows = points.order_by("run_id", "key", "step", "id").values_list("run_id", "key", "step", "value", "time")
+    yield from rows.iterator(chunk_size=CHUNK)

@@ -10,9 +10,8 @@ urlpatterns = [
     path("runs/<int:pk>/clone", views.RunClone.as_view(), name="run-clone"),
     path("runs/<int:pk>/resume", views.RunResume.as_view(), name="run-resume"),
     path("runs/<int:pk>/events", stream.run_events, name="run-events"),
-    path("runs/<int:pk>/series", series_views.RunSeries.as_view(), name="run-series"),
     path("runs/<int:pk>/metrics", views.RunMetrics.as_view(), name="run-metrics"),
     path("runs/<int:pk>/checkpoints", views.RunCheckpoints.as_view(), name="run-checkpoints"),
     path("runs/<int:pk>/checkpoints/<str:name>", views.CheckpointDownload.as_view(), name="run-checkpoint"),
-    path("series", series_views.CompareSeries.as_view(), name="series"),
+    path("series", series_views.Series.as_view(), name="series"),
 ]

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from designer.core import store
 from designer.core.errors import InputProblem, error
-from designer.core.params import query_int
+from designer.core.params import query_ids, query_int
 from designer.core.permissions import NOT_FOUND, get_graph, projects_visible_to, require_role
 from designer.graphs.models import Role
 from designer.runs import services
@@ -38,6 +38,26 @@ def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
         raise NotFound(NOT_FOUND)
     require_role(run.project, user, role)
     return run
+
+
+# Runs read together (series, compare): at most this many in one request.
+MAX_RUNS = 500
+
+
+def run_ids(params) -> list[int]:
+    """?runs=1,2: 1 to MAX_RUNS ids, in the order asked (400 naming `runs` otherwise)."""
+    return query_ids(params, "runs", MAX_RUNS)
+
+
+def readable_runs(user, ids: list[int], *fields: str) -> list[dict]:
+    """The runs' rows (id and `fields`) in the order asked; a 400 naming `runs` for every id
+    the user may not read, worded so that a run of someone else's project looks like none."""
+    rows = {r["id"]: r for r in Run.objects.filter(pk__in=ids, project__in=projects_visible_to(user))
+            .values("id", *fields)}
+    missing = [r for r in ids if r not in rows]
+    if missing:
+        raise InputProblem([error(f"no run {r}, or you have no access to it", field="runs") for r in missing])
+    return [rows[r] for r in ids]
 
 
 def launch_version(user, graph_id: int | None, number: int | None, inputs):

@@ -14,18 +14,7 @@ from rest_framework.views import APIView
 from designer.graphs.models import Role
 from designer.runs.serializers import RunDetailSerializer
 from designer.runs.views import get_run
-from designer.tuning import analysis, services
-
-TRIALS = inline_serializer("SweepTrials", {
-    "columns": serializers.ListField(child=serializers.CharField()),
-    "rows": serializers.ListField(child=serializers.JSONField(), help_text="one list per trial, in column order"),
-})
-PROMOTED = inline_serializer("PromotedTrial", {
-    "graph": serializers.IntegerField(), "version": serializers.IntegerField(),
-    "run": serializers.IntegerField(), "checkpoint": serializers.CharField(), "params": serializers.JSONField(),
-    "config": serializers.JSONField(help_text="the trial's training config, to launch with"),
-})
-
+from designer.tuning import analysis, schemas, services
 
 def get_sweep(user, pk: int, role: str = Role.VIEWER):
     run = get_run(user, pk, role)
@@ -35,16 +24,14 @@ def get_sweep(user, pk: int, role: str = Role.VIEWER):
 
 
 class SweepTrials(APIView):
-    @extend_schema(responses=TRIALS)
+    @extend_schema(responses=schemas.SweepTrials)
     def get(self, request, pk):
         sweep = get_sweep(request.user, pk)
         return Response({"columns": analysis.COLUMNS, "rows": analysis.trial_rows(sweep)})
 
 
 class SweepAnalysis(APIView):
-    @extend_schema(responses=inline_serializer("SweepAnalysis", {"importance": serializers.JSONField(),
-                                                                 "best_trials": serializers.JSONField(),
-                                                                 "intermediate": serializers.JSONField()}))
+    @extend_schema(responses=schemas.SweepAnalysisAnswer)
     def get(self, request, pk):
         return Response(analysis.analyse(get_sweep(request.user, pk)))
 
@@ -60,7 +47,7 @@ class SweepExtend(APIView):
 
 class TrialPromote(APIView):
     @extend_schema(request=inline_serializer("TrialPromote", {"message": serializers.CharField(required=False)}),
-                   responses={201: PROMOTED})
+                   responses={201: schemas.PromotedTrial})
     def post(self, request, pk, number):
         sweep = get_sweep(request.user, pk, Role.EDITOR)
         message = request.data.get("message") if isinstance(request.data.get("message"), str) else ""

@@ -42,7 +42,7 @@ QUERIES = [
     ("/api/runs?limit=" + LONG, "limit"),
     ("/api/projects/{project}/runs-table?offset=" + HUGE, "offset"),
     ("/api/projects/{project}/runs-table?graph=²", "graph"),
-    ("/api/runs/{run}/series?points=" + LONG, "points"),
+    ("/api/series?runs={run}&points=" + LONG, "points"),
     ("/api/series?runs=1,²", "runs"),
     ("/api/series?runs=" + HUGE, "runs"),
     ("/api/compare?runs=" + LONG, "runs"),

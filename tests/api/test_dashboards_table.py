@@ -1,4 +1,4 @@
-"""GET /api/projects/<id>/runs-table (and .csv), the series CSV and /api/runs/<id>/insights."""
+"""GET /api/projects/<id>/runs-table (and .csv) and /api/runs/<id>/insights."""
 from __future__ import annotations
 
 import csv
@@ -79,7 +79,6 @@ def test_who_may_read_the_table_and_insights(graph, owner, clients, project, who
     assert clients[who].get(f"/api/projects/{project.pk}/runs-table").status_code == status
     assert clients[who].get(f"/api/projects/{project.pk}/runs.csv").status_code == status
     assert clients[who].get(f"/api/runs/{run.pk}/insights").status_code == status
-    assert clients[who].get(f"/api/runs/{run.pk}/series.csv").status_code == status
 
 
 def test_viewers_cannot_edit_tags_but_editors_can(graph, owner, clients):
@@ -96,7 +95,7 @@ def read_csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
-def test_csv_exports_the_table_and_raw_series(graph, owner, owner_client, project):
+def test_csv_exports_the_table(graph, owner, owner_client, project):
     first, second = make_run(graph.head, owner, lr=0.1, name="a"), make_run(graph.head, owner, lr=0.2, name="b")
     add_points(first, "val/accuracy", [0.5, 0.75])
     add_points(second, "train/loss", [2.0, 1.0, 1.5])
@@ -107,11 +106,6 @@ def test_csv_exports_the_table_and_raw_series(graph, owner, owner_client, projec
     assert [r[1] for r in rows[1:]] == ["a", "b"]
     assert rows[1][header.index("best:val/accuracy")] == "0.75"
     assert rows[2][header.index("last:train/loss")] == "1.5" and rows[1][header.index("last:train/loss")] == ""
-
-    series = read_csv(owner_client.get(f"/api/series.csv?runs={first.pk},{second.pk}&keys=train/loss"))
-    assert series[0] == ["run", "key", "step", "value", "time"]
-    assert [(r[0], r[2], r[3]) for r in series[1:]] == [(str(second.pk), "0", "2.0"), (str(second.pk), "1", "1.0"),
-                                                         (str(second.pk), "2", "1.5")]
 
 
 def test_insights_show_the_matrix_per_class_scores_system_metrics_and_model(graph, owner, owner_client):

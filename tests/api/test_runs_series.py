@@ -1,4 +1,5 @@
-"""Series: downsampling keeps spikes and both ends, summaries stay right batch after batch."""
+"""Series: downsampling keeps spikes and both ends, summaries stay right batch after batch
+(the endpoint, GET /api/series, in test_series_endpoint.py)."""
 from __future__ import annotations
 
 import math
@@ -79,38 +80,6 @@ def test_a_resumed_run_repeating_steps_keeps_the_newest_as_latest(make_run):
     [line] = series_for([run.pk], ["train/loss"], points=8)[run.pk]
     assert line["step"][-1] == 44 and line["value"][-1] == 1.0
     assert MetricSummary.objects.get(run=run, key="train/loss").latest == 1.0
-
-
-@pytest.mark.parametrize("who, status", [("owner", 200), ("viewer", 200), ("outsider", 404), ("anonymous", 403)])
-def test_the_run_series_endpoint_checks_access(clients, make_run, who, status):
-    run = make_run()
-    record(run, "train/loss", wavy(3000))
-    record(run, "val/loss", wavy(30))
-    response = clients[who].get(f"/api/runs/{run.pk}/series?keys=train/loss&points=200&x=time")
-    assert response.status_code == status
-    if status == 200:
-        [line] = response.json()["series"]
-        assert line["key"] == "train/loss" and len(line["time"]) <= 200 and line["time"] == sorted(line["time"])
-
-
-@pytest.mark.parametrize("who, status", [("owner", 200), ("viewer", 200), ("outsider", 400), ("anonymous", 403)])
-def test_the_compare_endpoint_returns_many_runs_at_once(clients, make_run, who, status):
-    runs = [make_run() for _ in range(3)]
-    for i, run in enumerate(runs):
-        record(run, "train/loss", [float(i)] * (100 + i))
-    response = clients[who].get(f"/api/series?runs={','.join(str(r.pk) for r in runs)}&keys=train/loss")
-    assert response.status_code == status
-    if status == 200:
-        got = response.json()["runs"]
-        assert [r["run"] for r in got] == [r.pk for r in runs]
-        assert [r["series"][0]["count"] for r in got] == [100, 101, 102]
-
-
-@pytest.mark.parametrize("query", ["points=2", "points=abc", "x=epochs", "keys=a&points=100000"])
-def test_bad_series_options_are_400s(viewer_client, make_run, query):
-    run = make_run()
-    response = viewer_client.get(f"/api/runs/{run.pk}/series?{query}")
-    assert response.status_code == 400 and response.json()["errors"]
 
 
 def test_metrics_summary_endpoint(clients, make_run):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from designer.runs.models import MetricSummary, Run
+from designer.tuning import schemas
 from designer.tuning.models import Trial
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +91,16 @@ def test_trials_are_told_their_values_and_the_best_is_promoted(editor_client, gr
     assert sweep.summary["best_trials"] == [1] and sweep.summary["best_values"] == [0.9]
     trials = editor_client.get(f"/api/sweeps/{sweep.pk}/trials").json()
     assert [row[trials["columns"].index("values")] for row in trials["rows"]] == [[0.5], [0.9]]
+    # The answers have the shapes the schema gives them (and so the editor's types).
+    analysis = editor_client.get(f"/api/sweeps/{sweep.pk}/analysis").json()
+    assert analysis["best_trials"] == [1] and [o["direction"] for o in analysis["objectives"]] == ["maximize"]
+    for answer, shape in ((trials, schemas.SweepTrials), (analysis, schemas.SweepAnalysisAnswer)):
+        described = shape(data=answer)
+        assert described.is_valid(), described.errors
 
     response = editor_client.post(f"/api/sweeps/{sweep.pk}/trials/1/promote", {}, format="json")
     assert response.status_code == 201, response.json()
+    assert schemas.PromotedTrial(data=response.json()).is_valid()
     channels = Trial.objects.get(sweep=sweep, number=1).params["conv1.out_channels"]
     graph.refresh_from_db()
     assert graph.head.number == response.json()["version"] == 2

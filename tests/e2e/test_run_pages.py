@@ -94,8 +94,8 @@ def test_a_run_says_its_phase_then_shows_its_test_figures_and_its_checkpoint_loa
     assert chart.bounding_box() == empty_box
     assert int(chart.get_attribute("data-points")) > 0
     # Throughput starts with the first step, as the loss does, on an axis from 0.
-    series = page.request.get(f"/api/runs/{run_id}/series?keys=train/loss,train/samples_per_sec").json()
-    first = {line["key"]: line["step"][0] for line in series["series"]}
+    [answer] = page.request.get(f"/api/series?runs={run_id}&keys=train/loss,train/samples_per_sec").json()["runs"]
+    first = {line["key"]: line["step"][0] for line in answer["series"]}
     assert first["train/samples_per_sec"] == first["train/loss"] == 1, first
     assert page.get_by_test_id("chart-throughput").locator(".chart-box").get_attribute("data-y-min") == "0"
 

@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.core.negotiation import FormatIsOurs
 from designer.core.params import query_int
 from designer.core.errors import InputProblem, error
 from designer.core.permissions import RoleByMethod, get_graph, get_project
@@ -154,16 +154,6 @@ class GraphDiff(APIView):
         a, b = _version_number(request, "a"), _version_number(request, "b")
         first, second = version_of(request, pk, a), version_of(request, pk, b)
         return Response(services.diff_versions(first, second))
-
-
-class FormatIsOurs(BaseContentNegotiation):
-    """`?format=` names the export format here, not DRF's renderer override: answer errors in JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class VersionExport(APIView):

@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ApiError, errorMessage, isSignedOut, onSessionEnd, readCookie, request } from "./client";
+import { ApiError, attachmentName, errorMessage, isSignedOut, onSessionEnd, readCookie, request } from "./client";
 
 describe("api client", () => {
   it("reads the CSRF token from the cookie", () => {
     expect(readCookie("sessionid=abc; csrftoken=t0k%3D; other=1", "csrftoken")).toBe("t0k=");
     expect(readCookie("sessionid=abc", "csrftoken")).toBeNull();
+  });
+
+  it("names a download as the server's Content-Disposition does", () => {
+    expect(attachmentName('attachment; filename="runs-3-4-series.csv"')).toBe("runs-3-4-series.csv");
+    expect(attachmentName("attachment")).toBeNull();
+    expect(attachmentName(null)).toBeNull();
   });
 
   it("turns DRF error bodies into one sentence", () => {

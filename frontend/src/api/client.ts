@@ -24,6 +24,14 @@ export function readCookie(cookies: string, name: string): string | null {
   return null;
 }
 
+/** `?a=1&b=2` from the parameters given (empty ones left out), "" when none. */
+export function queryString(params: Record<string, string | number | undefined>): string {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : "";
+}
+
 function csrfToken(): string | null {
   return typeof document === "undefined" ? null : readCookie(document.cookie, "csrftoken");
 }
@@ -101,11 +109,16 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Binary downloads (exports): the browser saves the answer as a file. */
+/** The file name a download's Content-Disposition gives, if any. */
+export function attachmentName(disposition: string | null): string | null {
+  return disposition?.match(/filename="([^"]+)"/)?.[1] ?? null;
+}
+
+/** Downloads (exports): the browser saves the answer as a file, named as the server names it, else `filename`. */
 export async function download(path: string, filename: string): Promise<void> {
   const res = await fetch(`/api${path}`, { credentials: "same-origin" });
   if (!res.ok) throw failure(path, res.status, parseJson(await res.text()));
-  saveBlob(await res.blob(), filename);
+  saveBlob(await res.blob(), attachmentName(res.headers.get("Content-Disposition")) ?? filename);
 }
 
 /** Let the browser save `blob` as a file called `filename`. */

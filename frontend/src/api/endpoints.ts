@@ -1,18 +1,11 @@
 /** Typed calls to the REST API. Nothing else in the editor builds a URL. */
 import type { GraphDocument } from "../schemas/graph";
 import type { Fleet } from "../fleet/types";
-import { download, request } from "./client";
+import { download, queryString as q, request } from "./client";
 import type {
-  Dataset, GraphDetail, GraphSummary, JobKind, LayerSpec, Page, Project, ProjectBlock, Run, RunSeriesAnswer, Template, User,
+  Dataset, GraphDetail, GraphSummary, JobKind, LaunchRequest, LayerSpec, Page, Project, ProjectBlock, Run, SeriesAnswer, SeriesQuery, Template, User,
   ValidationReport, Version, VersionDiff, WeightsAnswer,
 } from "./types";
-
-const q = (params: Record<string, string | number | undefined>) => {
-  const s = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, String(v));
-  const text = s.toString();
-  return text ? `?${text}` : "";
-};
 
 /** Lists are paginated; the editor's lists are small, so take the first page of 500. */
 const list = async <T>(path: string): Promise<T[]> =>
@@ -84,26 +77,6 @@ export const weights = {
   },
 };
 
-/** A dataset as a launch names it: a built-in {kind, options} or an upload {id}. */
-export type DatasetRef = { kind: string; options: Record<string, unknown> } | { id: number };
-
-export interface LaunchRequest {
-  /** Left out: the first input run's graph version. */
-  graph?: number;
-  version?: number | null;
-  /** A kind from GET /api/jobs. */
-  kind: string;
-  name?: string;
-  /** Left out with inputs: the first input run's dataset. */
-  dataset?: DatasetRef;
-  config: Record<string, unknown>;
-  inputs?: { run: number; checkpoint: "best" | "last" }[];
-  devices: number;
-  queue: string;
-  priority?: number;
-  tags?: string[];
-}
-
 export const jobs = {
   /** Every kind a run can be, with its config's JSON Schema (the launch forms are built from it). */
   list: () => request<JobKind[]>("GET", "/jobs"),
@@ -116,8 +89,19 @@ export const runs = {
   cancel: (id: number) => request<Run>("POST", `/runs/${id}/cancel`),
   clone: (id: number) => request<Run>("POST", `/runs/${id}/clone`),
   resume: (id: number) => request<Run>("POST", `/runs/${id}/resume`),
-  series: (id: number, keys: string[]) => request<RunSeriesAnswer>("GET", `/runs/${id}/series${q({ keys: keys.join(","), points: 1000, x: "step" })}`),
   eventsUrl: (id: number, after = 0) => `/api/runs/${id}/events${after > 0 ? q({ after }) : ""}`,
+};
+
+const seriesPath = (ids: number[], keys: string[], options: Omit<SeriesQuery, "runs" | "keys">) =>
+  `/series${q({ runs: ids.join(","), keys: keys.join(","), ...options })}`;
+
+/** GET /api/series, the one series endpoint: runs' lines downsampled (JSON), or every stored point (CSV). */
+export const series = {
+  read: (ids: number[], keys: string[], options: { points: number; x: "step" | "time" }) =>
+    request<SeriesAnswer>("GET", seriesPath(ids, keys, options)),
+  csvUrl: (ids: number[], keys: string[] = []) => `/api${seriesPath(ids, keys, { format: "csv" })}`,
+  downloadCsv: (ids: number[], keys: string[] = []) =>
+    download(seriesPath(ids, keys, { format: "csv" }), "series.csv"),
 };
 
 export const fleet = {

@@ -637,38 +637,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/runs/{id}/series": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["runs_series_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/runs/{id}/series.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["runs_series.csv_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/schema/": {
         parameters: {
             query?: never;
@@ -698,24 +666,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description GET /api/series?runs=1,2&keys=a,b&points=1000&x=step|time&format=json|csv */
         get: operations["series_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/series.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description GET /api/series.csv?runs=1,2&keys=... : every stored point, not downsampled. */
-        get: operations["series.csv_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -863,6 +815,14 @@ export interface components {
             };
             edges: components["schemas"]["EdgeReport"][];
         };
+        BuiltinDatasetRefRequest: {
+            /** @description a built-in dataset's kind (GET /api/datasets): digits, mnist, ... */
+            kind: string;
+            /** @description the kind's options (val_fraction, split_seed, ...) */
+            options?: {
+                [key: string]: unknown;
+            };
+        };
         /** @description An evaluation's reliability diagram: per confidence bin, its size, accuracy and mean confidence. */
         Calibration: {
             kind: string;
@@ -996,6 +956,7 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["DatasetRow"][];
         };
+        DatasetRefRequest: components["schemas"]["BuiltinDatasetRefRequest"] | components["schemas"]["UploadDatasetRefRequest"];
         /** @description A dataset as the launch form and the project page show it (built-in or upload). */
         DatasetRow: {
             /** @description the kind of a built-in ("digits"), the id (a number) of an upload */
@@ -1030,6 +991,12 @@ export interface components {
             memory_mb?: number;
             gpus?: components["schemas"]["GpuNow"][];
         };
+        /**
+         * @description * `minimize` - minimize
+         *     * `maximize` - maximize
+         * @enum {string}
+         */
+        DirectionEnum: "minimize" | "maximize";
         EdgeReport: {
             source: string;
             source_port: string;
@@ -1208,11 +1175,11 @@ export interface components {
         GraphCreateRequest: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @description a netweave.graph/1 document; empty if left out */
             document?: unknown;
             /** @default  */
-            message: string;
+            message?: string;
         };
         GraphDetail: {
             readonly id: number;
@@ -1249,11 +1216,11 @@ export interface components {
         GraphImportRequest: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @description a netweave.graph/1 document */
             document?: unknown;
             /** @default  */
-            message: string;
+            message?: string;
             /** @description a torchvision classification model, e.g. resnet18 */
             torchvision?: string;
             /**
@@ -1264,7 +1231,7 @@ export interface components {
              *       224
              *     ]
              */
-            input_shape: number[];
+            input_shape?: number[];
         };
         Health: {
             status: string;
@@ -1338,7 +1305,7 @@ export interface components {
         KindEnum: "csv" | "image_zip" | "npz";
         LayerParam: {
             name: string;
-            type: components["schemas"]["TypeEnum"];
+            type: components["schemas"]["LayerParamTypeEnum"];
             default: unknown;
             required: boolean;
             /** Format: double */
@@ -1350,6 +1317,18 @@ export interface components {
             /** @description worked out from the input's shape when left empty */
             inferred: boolean;
         };
+        /**
+         * @description * `int` - int
+         *     * `float` - float
+         *     * `bool` - bool
+         *     * `str` - str
+         *     * `choice` - choice
+         *     * `ints` - ints
+         *     * `shape` - shape
+         *     * `path` - path
+         * @enum {string}
+         */
+        LayerParamTypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path";
         LayerPort: {
             name: string;
             /** @description numbered ports: in0, in1, ... / out0, out1, ... */
@@ -1598,13 +1577,18 @@ export interface components {
             version: number;
             run: number;
             checkpoint: string;
-            params: unknown;
+            /** @description the trial's sampled values */
+            params: {
+                [key: string]: unknown;
+            };
             /** @description the trial's training config, to launch with */
-            config: unknown;
+            config: {
+                [key: string]: unknown;
+            };
         };
         RestoreRequest: {
             /** @default  */
-            message: string;
+            message?: string;
         };
         /**
          * @description * `editor` - editor
@@ -1673,35 +1657,45 @@ export interface components {
              * @description a kind from GET /api/jobs
              * @default train
              */
-            kind: string;
+            kind?: string;
             /** @default  */
-            name: string;
+            name?: string;
             /** @description {"kind": "digits", "options": {}} or an upload {"id": 5}; left out, the first input run's dataset */
-            dataset?: unknown;
+            dataset?: components["schemas"]["DatasetRefRequest"];
             /** @description the kind's config (its JSON Schema: GET /api/jobs) */
-            config?: unknown;
+            config?: {
+                [key: string]: unknown;
+            };
             /** @description finished runs the job starts from: [{"run": 5, "checkpoint": "best"}] */
-            inputs?: unknown;
+            inputs?: ({
+                /** @description a finished run the job starts from */
+                run: number;
+                /**
+                 * @description best when left out
+                 * @enum {string}
+                 */
+                checkpoint?: "best" | "last";
+            } | number)[];
             /**
              * @description processes (devices) per node
              * @default 1
              */
-            devices: number;
+            devices?: number;
             /**
              * @description workers the run spans (multi-node DDP), all reserved before any starts
              * @default 1
              */
-            nodes: number;
+            nodes?: number;
             /** @default cpu */
-            queue: string;
+            queue?: string;
             /**
              * @description higher starts first among the queue's waiting runs
              * @default 0
              */
-            priority: number;
+            priority?: number;
             tags?: string[];
             /** @default  */
-            notes: string;
+            notes?: string;
         };
         RunDetail: {
             readonly id: number;
@@ -1755,11 +1749,6 @@ export interface components {
             /** @description the run stopped (failed or cancelled) and saved checkpoints/last.pt: Resume can work */
             readonly resumable: boolean;
         };
-        RunSeriesAnswer: {
-            run: number;
-            x: components["schemas"]["XEnum"];
-            series: components["schemas"]["SeriesLine"][];
-        };
         RunSeriesOf: {
             run: number;
             series: components["schemas"]["SeriesLine"][];
@@ -1779,7 +1768,7 @@ export interface components {
             count: number;
             step: number[];
             value: number[];
-            /** @description Unix seconds; only with x=time */
+            /** @description Unix seconds; always from GET /api/series, only with x=time from compare */
             time?: number[];
         };
         /**
@@ -1825,18 +1814,59 @@ export interface components {
             /** Format: double */
             last_time: number;
         };
-        SweepAnalysis: {
-            importance: unknown;
-            best_trials: unknown;
-            intermediate: unknown;
+        SweepAnalysisAnswer: {
+            objectives: components["schemas"]["SweepObjective"][];
+            space: components["schemas"]["SweepDimension"][];
+            /** @description parameter name → share of the objective's variance */
+            importance: {
+                [key: string]: number;
+            };
+            /** @description the best trial, or the Pareto front's */
+            best_trials: number[];
+            /** @description trial number → [[epoch, value], ...] */
+            intermediate: {
+                [key: string]: number[][];
+            };
         };
+        /** @description One thing a trial may change (the engine's tune.space.Dimension). */
+        SweepDimension: {
+            /** @description a training field (optimizer.lr), a graph variable (=width) or a node's param */
+            name: string;
+            type: components["schemas"]["SweepDimensionTypeEnum"];
+            /** Format: double */
+            low: number | null;
+            /** Format: double */
+            high: number | null;
+            log: boolean;
+            /** Format: double */
+            step: number | null;
+            choices: unknown[] | null;
+        };
+        /**
+         * @description * `float` - float
+         *     * `int` - int
+         *     * `categorical` - categorical
+         * @enum {string}
+         */
+        SweepDimensionTypeEnum: "float" | "int" | "categorical";
         SweepExtendRequest: {
             n_trials: number;
+        };
+        SweepObjective: {
+            /** @description val/<metric>, test/<metric>, params, flops or latency_ms */
+            metric: string;
+            /**
+             * @description as the study optimises it (auto resolved)
+             *
+             *     * `minimize` - minimize
+             *     * `maximize` - maximize
+             */
+            direction: components["schemas"]["DirectionEnum"];
         };
         SweepTrials: {
             columns: string[];
             /** @description one list per trial, in column order */
-            rows: unknown[];
+            rows: unknown[][];
         };
         TableRow: {
             id: number;
@@ -1905,19 +1935,10 @@ export interface components {
         TrialPromoteRequest: {
             message?: string;
         };
-        /**
-         * @description * `int` - int
-         *     * `float` - float
-         *     * `bool` - bool
-         *     * `str` - str
-         *     * `choice` - choice
-         *     * `ints` - ints
-         *     * `shape` - shape
-         *     * `path` - path
-         *     * `values` - values
-         * @enum {string}
-         */
-        TypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path" | "values";
+        UploadDatasetRefRequest: {
+            /** @description an upload of the run's project */
+            id: number;
+        };
         UploadRequest: {
             /** Format: binary */
             file: string;
@@ -1962,7 +1983,7 @@ export interface components {
         VersionCreateRequest: {
             document: unknown;
             /** @default  */
-            message: string;
+            message?: string;
             /** @description the version the edit started from; if a newer one exists the save is refused (409) */
             base_version?: number;
         };
@@ -2033,7 +2054,7 @@ export interface components {
              * @description Free text about the model.
              * @default
              */
-            description: string;
+            description?: string;
             /** @description All edges of the top level. */
             edges?: components["schemas"]["DocumentEdge"][];
             /** @description Editor-only data (viewport, colours); ignored by the compiler. */
@@ -2044,7 +2065,7 @@ export interface components {
              * @description Name of the model; the compiled class is named after it.
              * @default model
              */
-            name: string;
+            name?: string;
             /** @description All nodes, Input and Output nodes included. */
             nodes: components["schemas"]["DocumentNode"][];
             /**
@@ -2066,7 +2087,7 @@ export interface components {
              * @description What the block does.
              * @default
              */
-            description: string;
+            description?: string;
             /** @description The block's edges. */
             edges?: components["schemas"]["DocumentEdge"][];
             /** @description The block's nodes, Input and Output nodes included. */
@@ -2082,33 +2103,33 @@ export interface components {
              * @description Allowed values (type 'choice').
              * @default null
              */
-            choices: unknown[] | null;
+            choices?: unknown[] | null;
             /**
              * @description Value used when an instance does not set it (null: the instance must set it).
              * @default null
              */
-            default: unknown;
+            default?: unknown;
             /**
              * @description One line shown in the editor's form.
              * @default
              */
-            help: string;
+            help?: string;
             /**
              * @description Largest allowed value (numbers).
              * @default null
              */
-            max: number | null;
+            max?: number | null;
             /**
              * @description Smallest allowed value (numbers).
              * @default null
              */
-            min: number | null;
+            min?: number | null;
             /**
              * @description Value type, as in the layer catalogue.
              * @default int
              * @enum {string}
              */
-            type: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape";
+            type?: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape";
         };
         /** @description A tensor flowing from a node's output port to another node's input port. */
         DocumentEdge: {
@@ -2118,14 +2139,14 @@ export interface components {
              * @description Output port of the source: 'out', or 'out0', 'out1', ... / named ports for multi-output ops.
              * @default out
              */
-            source_port: string;
+            source_port?: string;
             /** @description Id of the node that consumes the tensor. */
             target: string;
             /**
              * @description Input port of the target: 'in', or 'in0', 'in1', ... for variadic ops, or a block's input name.
              * @default in
              */
-            target_port: string;
+            target_port?: string;
         };
         /** @description One layer, graph op, block instance, graph input or graph output. */
         DocumentNode: {
@@ -2141,12 +2162,12 @@ export interface components {
              * @description Editor-only layout; ignored by the compiler.
              * @default null
              */
-            position: components["schemas"]["DocumentPosition"] | null;
+            position?: components["schemas"]["DocumentPosition"] | null;
             /**
              * @description Stack this many copies in series (int or '=expr'); only for nodes with one input and one output.
              * @default null
              */
-            repeat: (number | string) | null;
+            repeat?: (number | string) | null;
         };
         /** @description Where the editor draws a node. Editor-only: the compiler never reads it. */
         DocumentPosition: {
@@ -2154,12 +2175,12 @@ export interface components {
              * @description Horizontal position in editor pixels.
              * @default 0
              */
-            x: number;
+            x?: number;
             /**
              * @description Vertical position in editor pixels.
              * @default 0
              */
-            y: number;
+            y?: number;
         };
         ErrorAnswer: {
             /** @description one sentence */
@@ -2365,7 +2386,7 @@ export interface operations {
                 /** @description comma-separated run ids */
                 runs: string;
                 /** @description step (default) or time */
-                x?: string;
+                x?: "step" | "time";
             };
             header?: never;
             path?: never;
@@ -4776,113 +4797,6 @@ export interface operations {
             };
         };
     };
-    runs_series_retrieve: {
-        parameters: {
-            query?: {
-                /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
-                keys?: string;
-                /** @description at most this many points a line (4 to 10,000; default 1,000) */
-                points?: number;
-                /** @description step (default) or time */
-                x?: string;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RunSeriesAnswer"];
-                };
-            };
-            /** @description bad input or a limit (errors: each problem) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description not signed in (code not_authenticated), or the role is too small */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description missing, or not yours */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-        };
-    };
-    "runs_series.csv_retrieve": {
-        parameters: {
-            query?: {
-                /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
-                keys?: string;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description CSV text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                };
-            };
-            /** @description bad input or a limit (errors: each problem) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description not signed in (code not_authenticated), or the role is too small */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description missing, or not yours */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-        };
-    };
     schema_retrieve: {
         parameters: {
             query?: {
@@ -4936,6 +4850,8 @@ export interface operations {
     series_retrieve: {
         parameters: {
             query: {
+                /** @description json (default): downsampled lines; csv: every stored point (run,key,step,value,time; points and x do not apply) */
+                format?: "csv" | "json";
                 /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
                 keys?: string;
                 /** @description at most this many points a line (4 to 10,000; default 1,000) */
@@ -4943,7 +4859,7 @@ export interface operations {
                 /** @description comma-separated run ids */
                 runs: string;
                 /** @description step (default) or time */
-                x?: string;
+                x?: "step" | "time";
             };
             header?: never;
             path?: never;
@@ -4957,57 +4873,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManySeriesAnswer"];
-                };
-            };
-            /** @description bad input or a limit (errors: each problem) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description not signed in (code not_authenticated), or the role is too small */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-            /** @description missing, or not yours */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorAnswer"];
-                };
-            };
-        };
-    };
-    "series.csv_retrieve": {
-        parameters: {
-            query: {
-                /** @description comma-separated metric keys (train/loss,val/accuracy); all when left out */
-                keys?: string;
-                /** @description comma-separated run ids */
-                runs: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description CSV text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
                     "text/csv": string;
                 };
             };
@@ -5056,7 +4921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SweepAnalysis"];
+                    "application/json": components["schemas"]["SweepAnalysisAnswer"];
                 };
             };
             /** @description bad input or a limit (errors: each problem) */

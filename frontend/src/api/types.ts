@@ -4,18 +4,14 @@
  * drifts), named here. Only the graph document is typed from its zod schema
  * (schemas/graph.ts), the one source of the graph's types in the browser.
  */
-import type { components } from "./schema";
+import type { components, operations } from "./schema";
 import type { Block, GraphDocument } from "../schemas/graph";
 import type { JsonSchema } from "../components/jobs/schema";
 
 type Schemas = components["schemas"];
 
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+/** A page of a list (every list has the same envelope; the graphs' stands for all). */
+export type Page<T> = Omit<Schemas["PaginatedGraphList"], "results"> & { results: T[] };
 
 export type User = Schemas["User"];
 export type Project = Schemas["Project"];
@@ -30,12 +26,19 @@ export type Dataset = Omit<Schemas["DatasetRow"], "id"> & { id: number | string 
 export type RunState = Schemas["StateEnum"];
 /** A job kind from GET /api/jobs (the engine's registry); its config's JSON Schema drives the form. */
 export type JobKind = Omit<Schemas["JobKind"], "config_schema"> & { config_schema: JsonSchema };
+/** POST /api/runs: a launch. Its dataset is a built-in {kind, options} or an upload {id}; left out with
+ * inputs, the first input run's (and so its graph version). */
+export type LaunchRequest = Schemas["RunCreateRequest"];
+export type DatasetRef = Schemas["DatasetRefRequest"];
 /** A run as GET /api/runs/<id> answers it (lists leave out log_tail and resumable). */
 export type Run = Schemas["RunDetail"];
 export type RunRow = Schemas["Run"];
 export type Checkpoint = Schemas["Checkpoint"];
 export type MetricSummary = Schemas["Summary"];
-export type RunSeriesAnswer = Schemas["RunSeriesAnswer"];
+/** GET /api/series: each run's lines (columns of equal length), and the query it takes. */
+export type SeriesAnswer = Schemas["ManySeriesAnswer"];
+export type SeriesLine = Schemas["SeriesLine"];
+export type SeriesQuery = operations["series_retrieve"]["parameters"]["query"];
 /** The engine's validation report (POST /api/graphs/validate) and its parts. */
 export type ValidationReport = Schemas["ValidationReport"];
 export type NodeReport = Schemas["NodeReport"];

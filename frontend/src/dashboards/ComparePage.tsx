@@ -8,7 +8,7 @@ import { useMemo, useState } from "react";
 import { Link, usePath } from "../router";
 import { ErrorNote, Spinner } from "../components/ui/Spinner";
 import { StateBadge } from "../components/runs/RunList";
-import { dashboards } from "./api";
+import { series } from "../api/endpoints";
 import { align, linesFor, runColour, type XMode } from "./chartData";
 import { ArchitectureDiff, HparamTable, MetricTable } from "./CompareTables";
 import { OverlayChart } from "./OverlayChart";
@@ -105,7 +105,7 @@ export function ComparePage() {
   const summary = answer.metrics.find((m) => m.key === chosen);
   const project = answer.runs[0]?.project;
   const noEpochs = x === "epoch" && answer.runs.some((r) => !r.steps_per_epoch);
-  const exportCsv = () => dashboards.seriesCsv(ids, answer.keys).catch((e: Error) => setExportError(e.message));
+  const exportCsv = () => series.downloadCsv(ids, answer.keys).catch((e: Error) => setExportError(e.message));
   return (
     <div className="content content-wide compare-page">
       <div className="crumbs">

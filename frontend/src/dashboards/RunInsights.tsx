@@ -6,6 +6,7 @@
 import { useMemo } from "react";
 import { formatBytes, formatCount, formatShape } from "../lib/format";
 import { ErrorNote } from "../components/ui/Spinner";
+import { series } from "../api/endpoints";
 import { dashboards } from "./api";
 import { align, prepare } from "./chartData";
 import { OverlayChart } from "./OverlayChart";
@@ -154,7 +155,7 @@ export function RunInsights({ runId }: { runId: number }) {
           </tbody>
         </table>
       )}
-      <p><a href={`/api/runs/${runId}/series.csv`} download>Export every metric point as CSV</a></p>
+      <p><a href={series.csvUrl([runId])} download>Export every metric point as CSV</a></p>
     </div>
   );
 }

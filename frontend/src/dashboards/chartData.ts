@@ -9,7 +9,8 @@
  * chart width); where one run has several points in a cell, the one farthest
  * from the cell's mean is kept, so a spike survives as the server kept it.
  */
-import type { CompareRun, SeriesColumns } from "./types";
+import type { SeriesLine } from "../api/types";
+import type { CompareRun } from "./types";
 
 export type XMode = "step" | "epoch" | "time";
 export const MAX_EXACT = 4000;
@@ -35,7 +36,7 @@ export function ema(values: number[], weight: number): number[] {
 }
 
 /** x values of one line: steps, epochs (step / steps per epoch), or seconds since the run's first point. */
-export function xValues(line: SeriesColumns, mode: XMode, stepsPerEpoch: number | null): number[] {
+export function xValues(line: SeriesLine, mode: XMode, stepsPerEpoch: number | null): number[] {
   if (mode === "time" && line.time) {
     const time = line.time;
     const t0 = time.length ? Math.min(...time.slice(0, 64)) : 0;
@@ -51,7 +52,7 @@ export interface XY {
 }
 
 /** The line's points sorted by x (time can reorder them), smoothed, ≤ 0 dropped on a log scale. */
-export function prepare(line: SeriesColumns, mode: XMode, stepsPerEpoch: number | null, smoothing: number, log: boolean): XY {
+export function prepare(line: SeriesLine, mode: XMode, stepsPerEpoch: number | null, smoothing: number, log: boolean): XY {
   const xs = xValues(line, mode, stepsPerEpoch);
   const order = xs.map((_, i) => i);
   if (mode === "time") order.sort((a, b) => xs[a] - xs[b]);

@@ -1,5 +1,6 @@
 /** The dashboards' reads (TanStack Query; keys and live refresh as in api/queries). */
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { series } from "../api/endpoints";
 import { LIVE_STATES, REFRESH_MS } from "../api/queries";
 import { dashboards, PREVIEW_ROWS } from "./api";
 import type { CompareAnswer, TableAnswer, TableQuery } from "./types";
@@ -41,4 +42,4 @@ export function useCompare(ids: number[], x: "step" | "time", points: number) {
 export const useInsights = (run: number) => useQuery({ queryKey: ["runs", run, "insights"], queryFn: () => dashboards.insights(run) });
 
 export const useSystemSeries = (run: number, keys: string[]) =>
-  useQuery({ queryKey: ["runs", run, "system", keys], queryFn: () => dashboards.series(run, keys), enabled: keys.length > 0 });
+  useQuery({ queryKey: ["runs", run, "system", keys], queryFn: () => series.read([run], keys, { points: 600, x: "time" }), enabled: keys.length > 0 });

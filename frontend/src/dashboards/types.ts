@@ -2,7 +2,7 @@
  * What the dashboards API answers (designer/dashboards, docs/contracts.md
  * section 6): the types generated from the OpenAPI schema (api/schema.ts), named.
  */
-import type { components } from "../api/schema";
+import type { components, operations } from "../api/schema";
 
 type Schemas = components["schemas"];
 
@@ -15,19 +15,13 @@ export const goalArrow = (goal: Goal): string => (goal === "min" ? " ↓" : goal
 export type MetricColumn = Schemas["MetricColumn"];
 export type TableRow = Schemas["TableRow"];
 export type TableAnswer = Schemas["RunsTableAnswer"];
-export type SeriesColumns = Schemas["SeriesLine"];
 export type CompareRun = Schemas["CompareRun"];
 export type GraphDiff = Schemas["GraphDiff"];
 export type CompareAnswer = Schemas["CompareAnswer"];
 export type Insights = Schemas["InsightsAnswer"];
 /** One model in a compress run's report (docs/contracts.md section 3). */
 export type CompressRow = Schemas["CompressRow"];
-export type ManySeries = Schemas["ManySeriesAnswer"];
 
 /** The runs table's query (the page's controls), sent as query parameters. */
-export interface TableQuery {
-  sort: string;
-  state: string;
-  tag: string;
-  q: string;
-}
+export type TableQuery = Required<Pick<NonNullable<operations["projects_runs_table_retrieve"]["parameters"]["query"]>,
+  "sort" | "state" | "tag" | "q">>;

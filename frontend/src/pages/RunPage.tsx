@@ -1,6 +1,6 @@
 /** A run, live: state, curves (loss, accuracy, learning rate, throughput), log tail, actions. */
 import { useEffect, useMemo, useState } from "react";
-import { runs } from "../api/endpoints";
+import { runs, series } from "../api/endpoints";
 import { Link, navigate } from "../router";
 import { phaseText, pointsFromSeries, runsStore, TERMINAL, useRun, type Line } from "../stores/runs";
 import { useRunEvents } from "../components/runs/useRunEvents";
@@ -154,8 +154,8 @@ export function RunPage({ params }: { params: Record<string, string> }) {
     runsStore.getState().reset(id);
     runs.get(id).then((r) => runsStore.getState().setRun({ ...r, ...(runsStore.getState().run ?? {}), id: r.id } as typeof r), (e) => setError(e.message));
     // Points from before this page opened: the downsampled series, merged by step with live ones.
-    runs.series(id, ["train/loss", "train/epoch_loss", "val/loss", "train/accuracy", "val/accuracy", "train/lr"])
-      .then((body) => runsStore.getState().mergePoints(pointsFromSeries(body)), () => undefined);
+    series.read([id], ["train/loss", "train/epoch_loss", "val/loss", "train/accuracy", "val/accuracy", "train/lr"], { points: 1000, x: "step" })
+      .then((body) => runsStore.getState().mergePoints(pointsFromSeries(body.runs[0]?.series ?? [])), () => undefined);
   }, [id]);
   useRunEvents(id);
 

@@ -39,7 +39,7 @@ describe("runs store", () => {
   });
 
   it("reads the series answer's columns as points", () => {
-    const body = { run: 1, x: "step" as const, series: [{ key: "train/loss", count: 2, step: [1, 2], value: [0.5, 0.4] }] };
-    expect(pointsFromSeries(body)).toEqual([{ key: "train/loss", step: 1, value: 0.5 }, { key: "train/loss", step: 2, value: 0.4 }]);
+    const lines = [{ key: "train/loss", count: 2, step: [1, 2], value: [0.5, 0.4] }];
+    expect(pointsFromSeries(lines)).toEqual([{ key: "train/loss", step: 1, value: 0.5 }, { key: "train/loss", step: 2, value: 0.4 }]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
-import type { Run, RunSeriesAnswer, RunState } from "../api/types";
+import type { Run, RunState, SeriesLine } from "../api/types";
 
 export interface Line {
   steps: number[];
@@ -117,9 +117,9 @@ export function createRunsStore() {
   }));
 }
 
-/** The points of GET /api/runs/<id>/series (columns per line) as the store merges them. */
-export function pointsFromSeries(body: RunSeriesAnswer): Point[] {
-  return body.series.flatMap((line) => line.step.map((step, i) => ({ key: line.key, step, value: line.value[i] })));
+/** The points of a run's lines from GET /api/series (columns per line) as the store merges them. */
+export function pointsFromSeries(lines: SeriesLine[]): Point[] {
+  return lines.flatMap((line) => line.step.map((step, i) => ({ key: line.key, step, value: line.value[i] })));
 }
 
 /** The line under a run's title: what it is doing now, as a person would say it. */

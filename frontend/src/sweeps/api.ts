@@ -1,5 +1,6 @@
 /** The sweeps API (docs/contracts.md section 8): trials, analysis, extend, promote. */
 import { request } from "../api/client";
+import type { components } from "../api/schema";
 import type { Run } from "../api/types";
 
 export type TrialState = "running" | "complete" | "pruned" | "fail";
@@ -16,40 +17,16 @@ export interface Trial {
   error: string;
 }
 
-export interface Dimension {
-  name: string;
-  type: "float" | "int" | "categorical";
-  low?: number | null;
-  high?: number | null;
-  log?: boolean;
-  step?: number | null;
-  choices?: (string | number | boolean)[] | null;
-}
+type Schemas = components["schemas"];
 
-export interface Objective {
-  metric: string;
-  direction: "minimize" | "maximize";
-}
-
-export interface Analysis {
-  objectives: Objective[];
-  space: Dimension[];
-  importance: Record<string, number>;
-  best_trials: number[];
-  intermediate: Record<string, [number, number][]>;
-}
-
-export interface Promoted {
-  graph: number;
-  version: number;
-  run: number;
-  checkpoint: string;
-  params: Record<string, unknown>;
-  config: Record<string, unknown>;
-}
+/** One thing a trial may change; the tune dialog builds them, so all but name and type may be left out. */
+export type Dimension = Pick<Schemas["SweepDimension"], "name" | "type"> & Partial<Omit<Schemas["SweepDimension"], "name" | "type">>;
+export type Objective = Schemas["SweepObjective"];
+export type Analysis = Schemas["SweepAnalysisAnswer"];
+export type Promoted = Schemas["PromotedTrial"];
 
 /** The server sends one compact row per trial (10,000 trials stay small): name them here. */
-export function trialsFrom(answer: { columns: string[]; rows: unknown[][] }): Trial[] {
+export function trialsFrom(answer: Schemas["SweepTrials"]): Trial[] {
   const at = Object.fromEntries(answer.columns.map((c, i) => [c, i]));
   return answer.rows.map((r) => ({
     number: r[at.number] as number, state: r[at.state] as TrialState, params: (r[at.params] ?? {}) as Record<string, unknown>,
@@ -60,7 +37,7 @@ export function trialsFrom(answer: { columns: string[]; rows: unknown[][] }): Tr
 
 export const sweeps = {
   run: (id: number) => request<Run>("GET", `/runs/${id}`),
-  trials: async (id: number) => trialsFrom(await request<{ columns: string[]; rows: unknown[][] }>("GET", `/sweeps/${id}/trials`)),
+  trials: async (id: number) => trialsFrom(await request<Schemas["SweepTrials"]>("GET", `/sweeps/${id}/trials`)),
   analysis: (id: number) => request<Analysis>("GET", `/sweeps/${id}/analysis`),
   extend: (id: number, n_trials: number) => request<Run>("POST", `/sweeps/${id}/extend`, { n_trials }),
   promote: (id: number, number: number) => request<Promoted>("POST", `/sweeps/${id}/trials/${number}/promote`, {}),

@@ -4,7 +4,7 @@
  */
 import type { ReactNode } from "react";
 import { formatValue } from "../dashboards/ParallelCoords";
-import type { Objective, Trial } from "./api";
+import type { Analysis, Objective, Trial } from "./api";
 
 const W = 480;
 const H = 220;
@@ -76,7 +76,7 @@ export function ImportanceChart({ importance }: { importance: Record<string, num
 }
 
 /** Each trial's reported value per epoch: where the pruner stopped the poor ones. */
-export function IntermediateChart({ intermediate, trials }: { intermediate: Record<string, [number, number][]>; trials: Trial[] }) {
+export function IntermediateChart({ intermediate, trials }: { intermediate: Analysis["intermediate"]; trials: Trial[] }) {
   const series = Object.entries(intermediate).slice(-300);
   const all = series.flatMap(([, pts]) => pts);
   const [x0, x1] = extent(all.map((p) => p[0]));

@@ -5,8 +5,7 @@
  */
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../../api/client";
-import type { DatasetRef } from "../../api/endpoints";
-import type { Dataset, JobKind } from "../../api/types";
+import type { Dataset, DatasetRef, JobKind } from "../../api/types";
 import { errorText, useDatasets } from "../../api/queries";
 import { FormActions, Modal } from "../ui/Modal";
 import { ErrorNote, Spinner } from "../ui/Spinner";
