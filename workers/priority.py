@@ -30,7 +30,8 @@ def lower_priority(nice: int) -> None:
     """Run this process, and the session it leads, at nice value `nice` (0: leave both).
 
     Never raises the priority: a process already nicer than `nice` keeps its value.
-    Best effort: where the system refuses, the job runs at the priority it has.
+    Best effort: where the system refuses, the job runs at the priority it has. Call it
+    only in a process that has just called setsid(): the autogroup is the whole session's.
     """
     if nice <= 0:
         return
