@@ -38,7 +38,7 @@ def envbool(name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} is not a boolean; use true/false, 1/0, yes/no or on/off")
 
 
-def envint(name: str, default: int, *, minimum: int | None = None) -> int:
+def envint(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -48,6 +48,8 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
         raise SettingsError(f"{name}={raw!r} is not an integer") from None
     if minimum is not None and value < minimum:
         raise SettingsError(f"{name}={value} is below the minimum of {minimum}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{name}={value} is above the maximum of {maximum}")
     return value
 
 

@@ -255,6 +255,10 @@ NETWEAVE_WARM_START = envbool("NETWEAVE_WARM_START", True)
 # How long a job waits for its worker's zygote to finish importing before
 # starting cold instead.
 NETWEAVE_WARM_WAIT = envfloat("NETWEAVE_WARM_WAIT", 120.0)
+# The nice value job processes run at (warm or cold): training takes the CPU
+# only when the web process and the worker leave it (a child on an otherwise idle
+# machine trains as fast). 0: the same priority as the worker.
+NETWEAVE_JOB_NICE = envint("NETWEAVE_JOB_NICE", 10, minimum=0, maximum=19)
 # Seconds between a worker process's announcements on the fleet page (a
 # worker silent for NETWEAVE_HEARTBEAT_TIMEOUT shows as lost).
 NETWEAVE_FLEET_HEARTBEAT = envfloat("NETWEAVE_FLEET_HEARTBEAT", 3.0)

@@ -41,6 +41,12 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Job children train at the worker's priority here (the workers and web servers the tests
+    # start inherit the environment): on a machine shared with other suites, children at the
+    # default nice wait behind every one of their processes and the tests' timeouts run out.
+    # tests/workers/test_job_priority.py checks the default, NETWEAVE_JOB_NICE=10.
+    os.environ.setdefault("NETWEAVE_JOB_NICE", "0")
+    settings.NETWEAVE_JOB_NICE = int(os.environ["NETWEAVE_JOB_NICE"])
     db_url = os.environ.get("DATABASE_URL", "")
     if db_url.startswith(("postgres://", "postgresql://")):
         _require("PostgreSQL", db_url, 5432)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from workers.priority import lower_priority
+
 JOB_MODULE = "workers.engine.jobs"
 
 
@@ -69,6 +71,20 @@ def _die_with_worker():
 PR_SET_PDEATHSIG = 1
 
 
+def job_preexec():
+    """A cold job process's preexec function (run in the child after its setsid): it dies
+    with its worker and runs at NETWEAVE_JOB_NICE (workers/priority.py), below the web
+    process and the worker. A child forked by the zygote is given the same value with its request."""
+    die, nice = _die_with_worker(), settings.NETWEAVE_JOB_NICE
+
+    def preexec() -> None:
+        if die is not None:
+            die()
+        lower_priority(nice)
+
+    return preexec
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The worker's environment for a job process (or the zygote), plus `extra`."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra or {})}
@@ -83,7 +99,7 @@ def start_child(command: list[str], run_dir: Path, env: dict[str, str] | None = 
         return subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
             cwd=str(settings.BASE_DIR), env=child_env(env), start_new_session=True,
-            preexec_fn=_die_with_worker(),
+            preexec_fn=job_preexec(),
         )
     finally:
         stderr.close()

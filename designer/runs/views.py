@@ -29,11 +29,15 @@ from designer.runs.serializers import (
 
 RUN_RELATED = ("project", "graph_version__graph", "created_by")
 RUN_PREFETCH = ("input_links",)
+# Run answers name the version, never show its document (a large graph's is megabytes):
+# it is read only where needed (insights on a first read, launches), by another query.
+RUN_DEFERRED = ("graph_version__document",)
 
 
 def get_run(user, pk: int, role: str = Role.VIEWER) -> Run:
     """A run in a project where the user has at least `role` (404 / 403 otherwise)."""
-    run = Run.objects.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).filter(pk=pk).first()
+    run = (Run.objects.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).defer(*RUN_DEFERRED)
+           .filter(pk=pk).first())
     if run is None:
         raise NotFound(NOT_FOUND)
     require_role(run.project, user, role)
@@ -98,7 +102,7 @@ class RunList(generics.ListAPIView):
         source = query_int(self.request.query_params, "input", min_value=1)
         if source is not None:  # the jobs that started from this run (evaluations, ...)
             runs = runs.filter(input_links__source=source).distinct()
-        return runs.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).defer("log_tail")
+        return runs.select_related(*RUN_RELATED).prefetch_related(*RUN_PREFETCH).defer("log_tail", *RUN_DEFERRED)
 
     @extend_schema(request=RunCreateSerializer, responses={201: RunDetailSerializer})
     def post(self, request):

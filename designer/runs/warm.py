@@ -130,7 +130,8 @@ class Zygote:
             return None
         read, write = os.pipe()
         stderr = os.open(run_dir / "stderr.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        request = {"argv": [str(run_dir)], "env": env, "cwd": str(settings.BASE_DIR)}
+        request = {"argv": [str(run_dir)], "env": env, "cwd": str(settings.BASE_DIR),
+                   "nice": settings.NETWEAVE_JOB_NICE}
         try:
             socket.send_fds(conn, [json.dumps(request).encode()], [write, stderr])
             conn.settimeout(30)

@@ -142,3 +142,41 @@ def test_insights_of_a_run_without_artifacts_or_a_valid_graph_still_answer(proje
 
     assert body["confusion_matrix"] is None and body["per_class"] is None and body["checkpoints"] == []
     assert body["model"]["ok"] is False and body["model"]["errors"][0]["message"]
+
+
+def test_insights_read_every_kind_of_artifact_in_the_same_few_queries(graph, owner, owner_client,
+                                                                      django_assert_max_num_queries):
+    from designer.runs.models import Artifact
+
+    run = make_run(graph.head, owner)
+
+    def queries() -> int:
+        with django_assert_max_num_queries(100) as captured:
+            assert owner_client.get(f"/api/runs/{run.pk}/insights").status_code == 200
+        return len(captured)
+
+    none = queries()
+    for step in (1, 2):  # every kind, twice, an older one without data
+        for kind in ("val_confusion_matrix", "val_per_class", "val_calibration", "samples", "ensemble",
+                     "compress_report", "graph_version", "test_confusion_matrix"):
+            Artifact.objects.create(run=run, kind=kind, name=f"{kind}/{step}", step=step,
+                                    data=None if step == 1 else {"labels": ["a"], "step": step})
+    assert queries() == none + 1  # the artifacts' data: one more query, however many kinds
+    body = owner_client.get(f"/api/runs/{run.pk}/insights").json()
+    assert body["confusion_matrix"]["kind"] == "test_confusion_matrix"  # the test set's wins
+    assert body["confusion_matrix"]["step"] == 2 and body["per_class"]["data"]["step"] == 2
+    assert [image["kind"] for image in body["images"]] == ["samples"]
+    assert body["calibration"]["kind"] == "val_calibration" and body["ensemble"]["step"] == 2
+
+
+def test_the_model_summary_is_computed_once_per_document(graph, owner, owner_client, monkeypatch):
+    from designer.dashboards import insights
+
+    calls = []
+    validate = insights.validation_report
+    monkeypatch.setattr(insights, "validation_report", lambda document: calls.append(1) or validate(document))
+    monkeypatch.setattr(insights, "_summaries", type(insights._summaries)())
+    runs = [make_run(graph.head, owner), make_run(graph.head, owner)]  # the same version
+    answers = [owner_client.get(f"/api/runs/{run.pk}/insights").json()["model"] for run in runs * 2]
+    assert len(calls) == 1
+    assert all(answer == answers[0] for answer in answers) and answers[0]["totals"]["params"] > 0

@@ -21,6 +21,7 @@ def start(tmp_path, **env):
     ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' is not a URL we can use"),
     ({"NETWEAVE_MAX_NODES": "lots"}, "NETWEAVE_MAX_NODES='lots' is not an integer"),
     ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 32 characters"),
+    ({"NETWEAVE_JOB_NICE": "20"}, "NETWEAVE_JOB_NICE=20 is above the maximum of 19"),
 ])
 def test_it_stops_on_a_bad_setting(tmp_path, env, expected):
     result = start(tmp_path, **env)

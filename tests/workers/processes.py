@@ -64,6 +64,19 @@ def database_url_for_children() -> str:
     return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
+def worker_env(runs_root: Path, **extra: str) -> dict:
+    """The environment of a real worker (or beat) on the test database, its runs under
+    `runs_root`, one torch thread; the test is skipped without PostgreSQL and Redis."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+        import pytest
+
+        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    return {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(runs_root),
+            "OMP_NUM_THREADS": "1", **extra}
+
+
 def start_worker(name: str, env: dict, log_dir: Path, queues: list[str] | None = None,
                  wait: bool = True) -> Process:
     from designer.runs.worker import worker_command

@@ -5,7 +5,6 @@ point is stored once."""
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import psutil
@@ -14,8 +13,7 @@ from django.db.models import Count
 
 from designer.runs.models import Artifact, MetricPoint, MetricSummary, Run, RunEvent
 from tests.api import documents
-from tests.workers.processes import (database_url_for_children, purge_queues, start_beat, start_worker,
-                                     wait_until)
+from tests.workers.processes import purge_queues, start_beat, start_worker, wait_until, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -24,12 +22,9 @@ RESUMED_WITHIN = 30.0
 
 @pytest.fixture
 def fleet(django_db_setup, tmp_path, settings):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
     settings.RUNS_ROOT = tmp_path / "runs"
     # The broker's own redelivery stays at its default (an hour): only the housekeeping can bring the run back.
-    env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(tmp_path / "runs"),
-           "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "NETWEAVE_HOUSEKEEPING_SECONDS": "1", "OMP_NUM_THREADS": "1"}
+    env = worker_env(settings.RUNS_ROOT, NETWEAVE_HEARTBEAT_SECONDS="0.5", NETWEAVE_HOUSEKEEPING_SECONDS="1")
     env.pop("CELERY_VISIBILITY_TIMEOUT", None)
     purge_queues(settings.REDIS_URL)
     workers = [start_worker(f"lost{i}", env, tmp_path, queues=["cpu"], wait=False) for i in range(2)]

@@ -11,6 +11,8 @@ section 3) with the same isolation as a cold child:
   zygote gets it when its worker dies, so a job dies with its worker;
 - stdout (the JSON lines) and stderr (``stderr.log``) are file descriptors the
   worker passes with the request (SCM_RIGHTS), stdin is /dev/null;
+- its CPU priority: the request's ``nice`` (NETWEAVE_JOB_NICE), for the
+  process and for its new session (workers/priority.py);
 - a crash in a child is the child's own; the zygote only reports its exit.
 
 The zygote never touches ``torch.cuda`` (CUDA cannot be forked) and runs no
@@ -20,7 +22,7 @@ thread. (numpy's OpenBLAS starts a pool when it loads unless
 request and are set in the child before anything reads them.
 
 Protocol on an AF_UNIX SOCK_SEQPACKET socket, one connection per job:
-request ``{"argv": [run_dir], "env": {...}, "cwd": path}`` with two fds
+request ``{"argv": [run_dir], "env": {...}, "cwd": path, "nice": n}`` with two fds
 (stdout, stderr); replies ``{"pid": n}`` once forked and
 ``{"returncode": rc}`` when the child ended (negative: killed by a signal,
 as ``subprocess`` reports it).
@@ -35,6 +37,8 @@ import signal
 import socket
 import sys
 import traceback
+
+from workers.priority import lower_priority
 
 PR_SET_PDEATHSIG = 1
 
@@ -137,6 +141,7 @@ class Zygote:
         code = 1
         try:
             os.setsid()
+            lower_priority(int(request.get("nice") or 0))
             die_with_parent(self.pid)
             self._close_inherited(conn)
             null = os.open(os.devnull, os.O_RDONLY)
