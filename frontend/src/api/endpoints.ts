@@ -99,6 +99,8 @@ export interface LaunchRequest {
   config: Record<string, unknown>;
   inputs?: { run: number; checkpoint: "best" | "last" }[];
   devices: number;
+  /** Workers the run spans (multi-node DDP); 1 when left out. */
+  nodes?: number;
   queue: string;
   priority?: number;
   tags?: string[];
