@@ -8,7 +8,8 @@ batches), then evaluate loss and accuracy on the held-out split. The engine
 does all it does in a run: per-step loss/lr/samples-per-second events
 written as JSON lines (to /dev/null), the system monitor every second,
 validation with confusion matrix and macro P/R/F1 each epoch, last.pt and
-best.pt each epoch. Runs alternate (engine, plain, engine, ...); the ratio
+best.pt as a run writes them (every checkpoint_seconds, default 10 s, and after
+the last epoch: here, once). Runs alternate (engine, plain, engine, ...); the ratio
 is of median samples/s. Each run also reports samples per second of this
 process's CPU time (all its threads: the checkpoint writer and the system
 monitor count): on a loaded machine that ratio scatters far less than the

@@ -22,7 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from designer.core import store
-from designer.runs import live
+from designer.runs import live, scheduling
 from designer.runs.models import EventKind, Run, RunEvent, RunState
 
 log = logging.getLogger("netweave.runs.lifecycle")
@@ -100,7 +100,8 @@ def claim(run_id: int, holder: Holder) -> Claim | None:
 
     A message for a finished run does nothing; for a running run whose holder
     is alive (a duplicate delivery) nothing either; for a running run whose
-    worker is gone, this worker takes over and resumes from last.pt.
+    worker is gone, this worker takes over and resumes from last.pt. A queued
+    run whose person is at the cap stays queued, its message sent again later.
     """
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id).first()
@@ -124,6 +125,11 @@ def claim(run_id: int, holder: Holder) -> Claim | None:
                            f"{'resuming from ' + resume.name if resume else 'starting again'}"})
         elif run.cancel_requested:
             return _finish_locked(run, RunState.CANCELLED, "cancelled before it started")
+        elif scheduling.over_cap(run):  # another worker started this person's last allowed run meanwhile
+            log.info("run %s: its person is at NETWEAVE_MAX_RUNNING_PER_USER; sent again", run_id)
+            queue = run.queue
+            transaction.on_commit(lambda: scheduling.send_again(run_id, queue, delay=scheduling.DEFER_S))
+            return None
         run.state = RunState.RUNNING
         run.started = run.started or timezone.now()
         run.heartbeat = timezone.now()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Subquery
 from django.utils import timezone
 
@@ -30,9 +31,35 @@ DEFER_S = 5.0
 
 
 def running_per_person(user_ids: set[int]) -> dict[int, int]:
+    """Runs holding a worker per person; a coordinating run (a sweep) holds none."""
+    from designer.runs import hooks
+
     rows = (Run.objects.filter(state=RunState.RUNNING, created_by_id__in=user_ids)
+            .exclude(kind__in=hooks.coordinated_kinds())
             .values("created_by_id").annotate(n=Count("id")))
     return {row["created_by_id"]: row["n"] for row in rows}
+
+
+def over_cap(run: Run) -> bool:
+    """Would starting this queued run put its person over the cap? For claim(), in its transaction.
+
+    next_run() chooses without locks, so two workers could each see a person one
+    under the cap and both start a run: claim() asks again here, one claim per
+    person at a time. PostgreSQL: the person's row is locked FOR NO KEY UPDATE
+    (a second claim waits for the first to commit, then counts its run; inserting
+    runs, which takes FOR KEY SHARE on it, is not blocked). SQLite: every
+    transaction is IMMEDIATE (settings), so claims are already one at a time.
+    A gang (nodes > 1) is checked at the choice only: its node 0 claims for
+    workers that are already reserved.
+    """
+    from designer.runs import hooks
+
+    cap = settings.NETWEAVE_MAX_RUNNING_PER_USER
+    user = run.created_by_id
+    if not cap or user is None or run.nodes > 1 or run.kind in hooks.coordinated_kinds():
+        return False
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user).values_list("pk"))
+    return running_per_person({user}).get(user, 0) >= cap
 
 
 def next_run(message_run_id: int) -> int | None:
@@ -47,7 +74,8 @@ def next_run(message_run_id: int) -> int | None:
     long as this choice, and locks are written to the WAL, so the commit
     waited for the disk; two workers that choose the same run meet in
     claim(), where the second finds it held and its own message was sent
-    again.
+    again, and two that choose two runs of one person at the cap's edge meet
+    in over_cap(), called by claim().
     """
     queue = Run.objects.filter(pk=message_run_id).values("queue")
     waiting = (Run.objects.filter(state=RunState.QUEUED, queue=Subquery(queue), cancel_requested=False)

@@ -109,3 +109,47 @@ def test_launching_a_graph_that_does_not_compile_saves_no_version(ada, stack, pa
     versions = page.request.get(f"/api/graphs/{graph['id']}/versions").json()
     assert (versions["count"] if isinstance(versions, dict) else len(versions)) == 1
     assert page.request.get("/api/runs").json()["count"] == 0
+
+
+@pytest.fixture
+def second_worker(stack):
+    """Another worker on the cpu queue as the fleet knows it (its announcement row): the launch
+    check counts two live workers, so a two-node run may be launched. No process stands behind it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from designer.fleet.models import Worker
+
+    later = timezone.now() + timedelta(hours=1)  # alive for the whole test
+    return Worker.objects.create(name="cpu@e2e-other", host="e2e-other", pid=1, queues=["cpu"],
+                                 started=timezone.now(), heartbeat=later)
+
+
+def test_nodes_set_in_the_launch_dialog_reach_the_run(graph_id, second_worker, stack, page, shoot):
+    log_in(page)
+    page.goto(f"/graphs/{graph_id}")
+    page.get_by_test_id("launch").click()
+    dialog = page.get_by_test_id("launch-dialog")
+    dialog.locator("select[name=dataset]").select_option("digits")
+    dialog.get_by_label("Epochs").fill("1")
+    # Three nodes with two workers on the queue: the server refuses, naming the field.
+    dialog.get_by_test_id("job-nodes").fill("3")
+    page.get_by_test_id("launch-confirm").click()
+    dialog.get_by_text(re.compile(r"nodes: this run needs 3 workers of queue 'cpu' at once but 2 serve")).wait_for()
+    assert page.url.endswith(f"/graphs/{graph_id}")
+    dialog.get_by_test_id("job-nodes").fill("2")
+    shoot("launch-two-nodes")
+    page.get_by_test_id("launch-confirm").click()
+    page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=30_000)
+    run_id = int(page.url.rsplit("/", 1)[1])
+    try:
+        assert (run_json(page, run_id)["nodes"], run_json(page, run_id)["devices"]) == (2, 1)
+        page.get_by_test_id("run-resources").filter(has_text="on 2 nodes").wait_for()
+        # The next launch of this graph starts from two nodes again.
+        page.goto(f"/graphs/{graph_id}")
+        page.get_by_test_id("launch").click()
+        assert page.get_by_test_id("job-nodes").input_value() == "2"
+    finally:  # its gang never forms (one real worker): end it before the next test shares that worker
+        csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+        page.request.post(f"/api/runs/{run_id}/cancel", headers={"X-CSRFToken": csrf})

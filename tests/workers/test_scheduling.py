@@ -83,3 +83,41 @@ def _sent_later(queue: str) -> list[int]:
             message.ack()
             if message.headers.get("eta"):
                 found.append(message.decode()[0][0])
+
+
+def test_concurrent_claims_keep_a_person_under_the_cap(make_run, editor, settings):
+    """Six workers claim six of one person's runs at once on the real PostgreSQL: two start."""
+    import threading
+
+    from django.db import connection, connections
+
+    from designer.runs.lifecycle import Holder, claim
+
+    assert connection.vendor == "postgresql", "the race this guards against needs the real server"
+    settings.NETWEAVE_MAX_RUNNING_PER_USER = 3
+    make_run(state="running", heartbeat=timezone.now(), worker_hostname="elsewhere", worker_pid=1)
+    runs = [make_run(config=QUICK) for _ in range(6)]
+    teammate = make_run(config=QUICK, created_by=editor)
+    _take_sent_runs("cpu")
+    start = threading.Barrier(len(runs) + 1)
+    claimed: dict[int, bool] = {}
+
+    def worker(run_id: int, pid: int) -> None:
+        try:
+            start.wait()
+            claimed[run_id] = claim(run_id, Holder("worker-host", pid)) is not None
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threads = [threading.Thread(target=worker, args=(run.pk, 1000 + i)) for i, run in enumerate(runs)]
+    threads.append(threading.Thread(target=worker, args=(teammate.pk, 999)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    started = [run.pk for run in runs if claimed[run.pk]]
+    assert len(started) == 2 and claimed[teammate.pk]  # 1 + 2 = the cap; another person is not held back
+    states = dict(Run.objects.filter(pk__in=[r.pk for r in runs]).values_list("pk", "state"))
+    assert sorted(pk for pk, state in states.items() if state == "running") == sorted(started)
+    waiting = sorted(pk for pk, state in states.items() if state == "queued")
+    assert len(waiting) == 4 and sorted(_sent_later("cpu")) == waiting  # each comes back later

@@ -1326,9 +1326,10 @@ export interface components {
          *     * `ints` - ints
          *     * `shape` - shape
          *     * `path` - path
+         *     * `values` - values
          * @enum {string}
          */
-        LayerParamTypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path";
+        LayerParamTypeEnum: "int" | "float" | "bool" | "str" | "choice" | "ints" | "shape" | "path" | "values";
         LayerPort: {
             name: string;
             /** @description numbered ports: in0, in1, ... / out0, out1, ... */

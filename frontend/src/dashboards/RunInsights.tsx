@@ -142,7 +142,7 @@ export function RunInsights({ runId }: { runId: number }) {
       <h2>Model</h2>
       <ModelSummary model={data.model} />
       <h2>Checkpoints</h2>
-      {data.checkpoints.length === 0 ? <p className="muted">No checkpoints yet (one is written every epoch).</p> : (
+      {data.checkpoints.length === 0 ? <p className="muted">No checkpoints yet (written at an epoch&apos;s end every few seconds, set by checkpoint_seconds, and at the end).</p> : (
         <table className="table compact" data-testid="checkpoints">
           <thead><tr><th>file</th><th>epoch</th><th>step</th><th>size</th><th /></tr></thead>
           <tbody>

@@ -127,7 +127,7 @@ async function launchRun(graph: GraphDetail, s: LaunchSettings | (TuneSettings &
   if (isDirty(graphStore.getState()) || version === null) version = await save(`Launched a run on ${s.dataset.name}`);
   const run = await runs.create({
     graph: graph.id, version, kind: s.kind, dataset: s.datasetRef, config: s.config, devices: s.devices,
-    queue: s.queue, priority: s.priority, name: s.name, tags: s.tags,
+    nodes: s.nodes, queue: s.queue, priority: s.priority, name: s.name, tags: s.tags,
   });
   navigate(s.kind === "tune" ? `/sweeps/${run.id}` : `/runs/${run.id}`);
 }

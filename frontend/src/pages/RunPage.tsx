@@ -120,7 +120,10 @@ function RunFacts({ run, lines }: { run: Run | null; lines: Record<string, Line>
       {run?.finished && <div><span className="muted">finished</span> {formatTime(run.finished)}</div>}
       {loss !== undefined && <div><span className="muted">loss</span> {loss.toFixed(4)}</div>}
       {accuracy !== undefined && <div><span className="muted">val accuracy</span> {(accuracy * 100).toFixed(1)}%</div>}
-      {run?.queue && <div><span className="muted">queue</span> {run.queue} × {run.devices ?? 1}</div>}
+      {run?.queue && (
+        <div data-testid="run-resources"><span className="muted">queue</span> {run.queue} × {run.devices ?? 1}
+          {(run.nodes ?? 1) > 1 && <> on {run.nodes} nodes</>}</div>
+      )}
       {run?.gpus && run.gpus.length > 0 && (
         <div data-testid="run-gpus">
           <span className="muted">ran on</span> {run.worker_hostname} GPU {run.gpus.map((g) => `${g.index} (${g.name})`).join(", ")}

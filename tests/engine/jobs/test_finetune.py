@@ -58,7 +58,8 @@ class Snapshots:
 def test_a_frozen_backbone_keeps_every_tensor_until_the_unfreeze_epoch(tmp_path, weights, images):
     job = {"kind": "finetune", "run_id": 1, "graph": _graph(weights), "dataset": images,
            "config": {"epochs": 3, "batch_size": 24, "unfreeze_epoch": 3, "backbone_lr_multiplier": 0.5,
-                      "optimizer": {"lr": 0.01}, "system_every_s": 3600}}
+                      "optimizer": {"lr": 0.01}, "system_every_s": 3600,
+                      "checkpoint_seconds": 0}}  # last.pt after each epoch, for Snapshots to read
     (tmp_path / "job.json").write_text(json.dumps(job))
     sink = Snapshots(tmp_path)
     assert execute(tmp_path, sink, StopFlag()) == EXIT_OK, [e for e in sink.events if e["type"] == "done"]

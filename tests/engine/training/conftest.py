@@ -28,6 +28,17 @@ class RecordingSink:
                 and all(e.get(k) == v for k, v in match.items())]
 
 
+class StopAfter:
+    """A ``should_stop`` that says yes from its ``steps``-th call (one call per step)."""
+
+    def __init__(self, steps):
+        self.calls, self.steps = 0, steps
+
+    def __call__(self):
+        self.calls += 1
+        return self.calls >= self.steps
+
+
 @pytest.fixture
 def sink():
     return RecordingSink()

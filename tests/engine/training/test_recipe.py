@@ -6,6 +6,7 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
+from tests.engine.training.conftest import StopAfter
 from workers.engine.data import load_dataset
 from workers.engine.train import (Cancelled, ConfigError, TrainRecipe, load_checkpoint,
                                   parse_config)
@@ -67,15 +68,6 @@ def test_checkpoint_loads_with_weights_only_and_holds_the_loop_state(digits, tmp
     assert {"optimizer", "scheduler", "rng", "config"} <= ckpt.keys()
 
 
-class _StopAfter:
-    def __init__(self, steps):
-        self.calls, self.steps = 0, steps
-
-    def __call__(self):
-        self.calls += 1
-        return self.calls >= self.steps
-
-
 @pytest.mark.parametrize("stop_at", [7, 23])  # mid-epoch and just after an epoch boundary
 def test_resume_continues_exactly(digits, tmp_path, stop_at):
     config = dict(epochs=2, batch_size=100, optimizer={"name": "sgd", "lr": 0.05, "momentum": 0.9},
@@ -84,7 +76,7 @@ def test_resume_continues_exactly(digits, tmp_path, stop_at):
     straight.setup()
     straight.train()
 
-    interrupted = _recipe(digits, tmp_path / "b", should_stop=_StopAfter(stop_at), **config)
+    interrupted = _recipe(digits, tmp_path / "b", should_stop=StopAfter(stop_at), **config)
     interrupted.setup()
     with pytest.raises(Cancelled):
         interrupted.train()

@@ -173,7 +173,7 @@ class GanJob:
             "state": {"epoch": self.epoch, "step": self.step}, "config": self.cfg.model_dump(mode="json"),
             "rng": rng_state(include_cuda=self.place.device.type == "cuda")})
         event = {"type": "checkpoint", "path": rel.as_posix(), "epoch": self.epoch, "step": self.step, "best": False}
-        self.writer.submit([self.ctx.run_dir / rel], payload, lambda: self.sink.emit(event))
+        self.writer.submit([([self.ctx.run_dir / rel], payload)], lambda: self.sink.emit(event))
 
     def _emit(self, type_: str, **fields: Any) -> None:
         self.sink.emit({"type": type_, **fields})

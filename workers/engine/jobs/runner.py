@@ -98,9 +98,7 @@ def execute(run_dir: Path, sink, stop: StopFlag) -> int:
     except Cancelled:
         code = _cancelled(recipe, sink)
     except Pruned as exc:
-        sink.emit({"type": "done", "status": "pruned", "summary": {"step": recipe.step if recipe is not None else 0,
-                                                                "reason": str(exc)}})
-        code = EXIT_PRUNED
+        code = _pruned(recipe, sink, exc)
     except Exception as exc:  # noqa: BLE001 - every failure ends as a status and a message
         code = _failed(exc, sink)
     finally:
@@ -120,6 +118,18 @@ def _cancelled(recipe, sink) -> int:
         return _fail(sink, EXIT_FAILED, "cancelled, but saving checkpoints/last.pt failed")
     sink.emit({"type": "done", "status": "cancelled", "summary": {"step": recipe.step}})
     return EXIT_CANCELLED
+
+
+def _pruned(recipe, sink, exc: Pruned) -> int:
+    # Checkpoints are written by time: the trial's last epoch may not be on disk yet.
+    try:
+        if recipe is not None:
+            recipe.save_checkpoint("last")
+    except Exception:  # noqa: BLE001 - the trial was pruned all the same
+        traceback.print_exc(file=sys.stderr)
+    sink.emit({"type": "done", "status": "pruned", "summary": {"step": recipe.step if recipe is not None else 0,
+                                                            "reason": str(exc)}})
+    return EXIT_PRUNED
 
 
 def _failed(exc: Exception, sink) -> int:

@@ -75,5 +75,6 @@ class TrainJob:
 register_job(
     "train", TrainConfig, TrainJob, title="Train",
     description="Fit the graph on a dataset: optimizer, schedule, precision, early stopping, "
-                "checkpoints every epoch; the best weights are tested at the end.",
+                "checkpoints every few seconds (checkpoint_seconds) and at the end; the best weights are "
+                "tested at the end.",
     distributed=True, resumable=True, checkpoints=True)

@@ -133,15 +133,18 @@ class CheckpointWriter:
         self._idle.set()
         self._error: BaseException | None = None
 
-    def submit(self, paths: list[Path], payload: dict[str, Any], done: Callable[[], None]) -> None:
-        """Write ``payload`` (a ``cpu_copy`` snapshot) to every path, then call ``done``."""
+    def submit(self, writes: list[tuple[list[Path], dict[str, Any]]], done: Callable[[], None]) -> None:
+        """Write each ``(paths, payload)`` (a ``cpu_copy`` snapshot to every path), then call ``done``.
+
+        One job for all of them: a second ``submit`` would wait for the first write."""
         self.wait()  # back-pressure: never two writes in flight
         ready = copies_done()
 
         def work() -> None:
             if ready is not None:
                 ready.synchronize()
-            _write_atomic(paths, payload)
+            for paths, payload in writes:
+                _write_atomic(paths, payload)
             done()
 
         if self._thread is None:

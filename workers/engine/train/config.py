@@ -96,6 +96,11 @@ class TrainConfig(_Strict):
         "auto", description="Where to train; auto = the GPU when there is one")
     system_every_s: float = Field(
         5.0, ge=0.5, le=3600, description="Seconds between CPU/memory/GPU figures")
+    checkpoint_seconds: float = Field(
+        10.0, ge=0, le=86400, description="Least seconds between two writes of checkpoints/last.pt "
+        "(with best.pt when it changed) at the end of an epoch; they are always written after the "
+        "last epoch and when the run is stopped. A run resumed after its worker was lost repeats "
+        "at most this much training. 0 = after every epoch")
 
     @property
     def mode(self) -> str:

@@ -69,6 +69,11 @@ def first_output(out: Any) -> torch.Tensor:
     return out[0] if isinstance(out, tuple | list) else out
 
 
+def _checkpoint_event(name: str, epoch: int, step: int) -> dict[str, Any]:
+    return {"type": "checkpoint", "path": f"checkpoints/{name}.pt", "epoch": epoch, "step": step,
+            "best": name == "best"}
+
+
 class TrainRecipe:
     def __init__(self, model: nn.Module, data: DatasetBundle, config: TrainConfig, *,
                  run_dir: str | Path, placement: Placement | None = None,
@@ -87,6 +92,11 @@ class TrainRecipe:
         self.state = LoopState()
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.best_step: int | None = None  # the step best_weights were taken at (this process)
+        # The loop's position when best_weights were taken, and whether best.pt
+        # lags behind them: best.pt is written with last.pt, not at each improvement.
+        self.best_state: dict[str, Any] | None = None
+        self.best_pending = False
+        self.saved_at = time.monotonic()  # the last write of last.pt (or the start)
         self.writer = CheckpointWriter()
 
     # -- setup ---------------------------------------------------------------
@@ -205,8 +215,8 @@ class TrainRecipe:
         st.step += 1
         st.batch_in_epoch += 1
         self.meter.add(st.step, st.epoch + 1, loss, self.optimizer.param_groups[0]["lr"], len(x))
-        if cfg.eval_every_steps and st.step % cfg.eval_every_steps == 0 and self._validate():
-            self._save(["best"])
+        if cfg.eval_every_steps and st.step % cfg.eval_every_steps == 0:
+            self._validate()  # best.pt follows with the next last.pt
         if self._stop_requested():
             raise Cancelled()
 
@@ -235,8 +245,13 @@ class TrainRecipe:
                 values["epoch_loss"] = epoch_loss
             self._emit_metric("train", values)
         self.schedule.step("epoch")
-        improved = st.last_eval_step != st.step and self._validate()
-        self._save(["last", "best"] if improved else ["last"])
+        if st.last_eval_step != st.step:
+            self._validate()
+        # By time, not by epoch: on short epochs a checkpoint each epoch cost ~6 % of
+        # the run (docs/benchmarks.md). The last epoch (early stopping included) always writes.
+        final = st.epoch >= cfg.epochs or st.stopped_early
+        if final or time.monotonic() - self.saved_at >= cfg.checkpoint_seconds:
+            self._save()
         self.sink.emit({"type": "log", "level": "info",
                         "message": f"epoch {st.epoch}/{cfg.epochs} done in {seconds:.2f} s"})
         if self.epoch_hook is not None and self.place.is_main:
@@ -285,7 +300,7 @@ class TrainRecipe:
         if st.best is None or sign * (st.best - value) > cfg.early_stopping.min_delta:
             st.best, st.bad_evals = value, 0
             self.best_weights = cpu_copy(self.module.state_dict())
-            self.best_step = st.step
+            self.best_step, self.best_state, self.best_pending = st.step, asdict(st), True
             return True
         st.bad_evals += 1
         patience = cfg.early_stopping.patience
@@ -316,17 +331,18 @@ class TrainRecipe:
         self.sink.emit({"type": "artifact", "kind": kind, "step": self.state.step, "data": data})
 
     def save_checkpoint(self, name: str = "last") -> Path | None:
-        """Write ``checkpoints/<name>.pt`` now (rank 0); returns its path."""
-        self._save([name])
+        """Write ``checkpoints/<name>.pt`` (and best.pt if it lags) now (rank 0); returns its path."""
+        self._save(name)
         self.writer.wait()
         return self.run_dir / "checkpoints" / f"{name}.pt" if self.place.is_main else None
 
-    def _save(self, names: list[str]) -> None:
-        """Snapshot the state and write it in the background to each named file."""
+    def _save(self, name: str = "last") -> None:
+        """Snapshot the state and write it in the background, with best.pt when it changed."""
         self.meter.flush()
         if not self.place.is_main:
             return
         st = self.state
+        self.saved_at = time.monotonic()
         # Best weights taken at this very step are the model's weights: the
         # checkpoint shares them (torch.save stores shared tensors once).
         fresh = self.best_weights is not None and self.best_step == st.step
@@ -340,14 +356,24 @@ class TrainRecipe:
         payload["best_weights"] = self.best_weights or {}  # already a CPU copy, never mutated
         if fresh:
             payload["model"] = self.best_weights
-        rels = [Path("checkpoints") / f"{name}.pt" for name in names]
-        events = [{"type": "checkpoint", "path": rel.as_posix(), "epoch": st.epoch, "step": st.step,
-                   "best": rel.stem == "best"} for rel in rels]
+        paths = [self.run_dir / "checkpoints" / f"{name}.pt"]
+        writes = [(paths, payload)]
+        events = [_checkpoint_event(name, st.epoch, st.step)]
+        if self.best_pending and name != "best" and self.best_state is not None:
+            best = self.run_dir / "checkpoints" / "best.pt"
+            if fresh:  # the same file: a hard link
+                paths.append(best)
+            else:  # the best weights where the loop was then, without the optimizer's state
+                writes.append(([best], {**payload, "model": self.best_weights, "optimizer": {}, "scheduler": {},
+                                        "scaler": {}, "best_weights": {}, "state": self.best_state}))
+            events.append(_checkpoint_event("best", self.best_state["epoch"], self.best_state["step"]))
+            self.best_pending = False
+
         def announce() -> None:
             for event in events:
                 self.sink.emit(event)
 
-        self.writer.submit([self.run_dir / rel for rel in rels], payload, announce)
+        self.writer.submit(writes, announce)
 
     def _restore(self, ckpt: dict[str, Any]) -> None:
         self.module.load_state_dict(ckpt["model"])

@@ -45,7 +45,7 @@ export function DistillDialog({ run, kind, onClose }: { run: Run; kind: JobKind;
       onSubmit={async (s) => {
         const made = await runsApi.create({
           kind: kind.kind, graph: student.graph ?? undefined, version: student.version ?? undefined, inputs: [{ run: run.id, checkpoint: s.checkpoint }],
-          dataset: s.datasetRef, config: s.config, devices: s.devices, queue: s.queue, name: s.name, tags: s.tags,
+          dataset: s.datasetRef, config: s.config, devices: s.devices, nodes: s.nodes, queue: s.queue, name: s.name, tags: s.tags,
         });
         navigate(`/runs/${made.id}`);
       }} />

@@ -19,7 +19,10 @@ export interface JobSettings {
   dataset: Dataset | null;
   datasetRef: DatasetRef | undefined;
   config: Record<string, unknown>;
+  /** Processes (devices) per node. */
   devices: number;
+  /** Workers the run spans, all reserved before any starts (multi-node DDP, docs/multinode.md). */
+  nodes: number;
   queue: string;
   /** Higher starts first among the queue's waiting runs (-100..100). */
   priority: number;
@@ -35,7 +38,7 @@ export interface JobDialogProps {
   /** Where the last settings are remembered ("graph-12"); none: not remembered. */
   rememberAs?: string;
   /** Pre-filled settings (a clone): they win over remembered ones. */
-  initial?: { config?: Record<string, unknown>; dataset?: Record<string, unknown> | null; devices?: number; queue?: string; priority?: number; name?: string; tags?: string[] };
+  initial?: { config?: Record<string, unknown>; dataset?: Record<string, unknown> | null; devices?: number; nodes?: number; queue?: string; priority?: number; name?: string; tags?: string[] };
   /** The run a job with inputs starts from (its dataset is the default). */
   fromRun?: { id: number; datasetName: string };
   /** Under the dataset: e.g. the editor's "bind the input" choice. */
@@ -110,6 +113,10 @@ function RunFields({ kind, s, set }: { kind: JobKind; s: Omit<JobSettings, "data
           onChange={(e) => set({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) })} /></label>
       <label className="field"><span className="field-label">Devices{kind.distributed ? "" : " (one process)"}</span>
         <input type="number" name="devices" min={1} max={64} value={s.devices} disabled={!kind.distributed} onChange={(e) => set({ devices: Number(e.target.value) })} /></label>
+      <label className="field"><span className="field-label">Nodes (workers){kind.distributed ? "" : " (one worker)"}</span>
+        <input type="number" name="nodes" data-testid="job-nodes" min={1} max={64} value={s.nodes} disabled={!kind.distributed}
+          title="Workers the run spans, each with this many devices: all are reserved before any starts"
+          onChange={(e) => set({ nodes: Number(e.target.value) })} /></label>
       <label className="field"><span className="field-label">Queue</span>
         <select name="queue" value={s.queue} onChange={(e) => set({ queue: e.target.value })}><option value="cpu">cpu</option><option value="gpu">gpu</option></select></label>
       <label className="field"><span className="field-label">Priority (higher starts first)</span>
@@ -138,7 +145,8 @@ function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, 
   const [config, setConfig] = useState(() => merged(defaults, initial?.config ?? remembered.config));
   const [datasetId, setDatasetId] = useState<string | null>(fromRun ? "" : (datasetIdOf(initial?.dataset) ?? remembered.datasetId ?? null));
   const [s, setS] = useState({
-    devices: kind.distributed ? (initial?.devices ?? remembered.devices ?? 1) : 1, queue: initial?.queue ?? remembered.queue ?? "cpu",
+    devices: kind.distributed ? (initial?.devices ?? remembered.devices ?? 1) : 1,
+    nodes: kind.distributed ? (initial?.nodes ?? remembered.nodes ?? 1) : 1, queue: initial?.queue ?? remembered.queue ?? "cpu",
     priority: initial?.priority ?? 0,
     name: initial?.name ?? "", tags: initial?.tags ?? remembered.tags ?? [], checkpoint: "best" as "best" | "last",
   });
@@ -158,7 +166,7 @@ function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, 
     const settings: JobSettings = { ...s, config, dataset, datasetRef: dataset ? refFor(dataset, initial?.dataset) : undefined };
     try {
       await onSubmit(settings);
-      if (rememberAs) remember(rememberAs, kind.kind, { datasetId: datasetId ?? undefined, config, devices: s.devices, queue: s.queue, tags: s.tags });
+      if (rememberAs) remember(rememberAs, kind.kind, { datasetId: datasetId ?? undefined, config, devices: s.devices, nodes: s.nodes, queue: s.queue, tags: s.tags });
     } catch (err) {
       setProblems(fieldErrors(err));
       setBusy(false);

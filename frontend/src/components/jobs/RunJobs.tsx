@@ -80,14 +80,14 @@ export function DerivedRuns({ runId }: { runId: number }) {
   );
 }
 
-export const base = (s: JobSettings) => ({ config: s.config, devices: s.devices, queue: s.queue, priority: s.priority, name: s.name, tags: s.tags });
+export const base = (s: JobSettings) => ({ config: s.config, devices: s.devices, nodes: s.nodes, queue: s.queue, priority: s.priority, name: s.name, tags: s.tags });
 
 /** Clone: the same kind, graph version and inputs, with every setting open to change. */
 export function CloneDialog({ run, onClose }: { run: Run; onClose: () => void }) {
   const inputs = (run.inputs ?? []).filter((i): i is { run: number; checkpoint: "best" | "last" } => i.run !== null);
   return (
     <JobDialog kind={run.kind ?? "train"} projectId={run.project!} title={`Clone run #${run.id}`} submitLabel="Launch"
-      initial={{ config: run.config, dataset: run.dataset, devices: run.devices, queue: run.queue, priority: run.priority, name: run.name, tags: run.tags }}
+      initial={{ config: run.config, dataset: run.dataset, devices: run.devices, nodes: run.nodes, queue: run.queue, priority: run.priority, name: run.name, tags: run.tags }}
       onClose={onClose}
       onSubmit={async (s) => {
         const made = await runsApi.create({ graph: run.graph, version: run.version, kind: run.kind ?? "train", dataset: s.datasetRef, inputs, ...base(s) });

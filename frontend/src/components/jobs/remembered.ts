@@ -3,6 +3,7 @@ export interface Remembered {
   datasetId?: string;
   config?: Record<string, unknown>;
   devices?: number;
+  nodes?: number;
   queue?: string;
   tags?: string[];
 }
