@@ -7,9 +7,16 @@ without one (chunked) stops reading as soon as it passes the limit.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 
 from designer.core.middleware import body_limit, too_large
+
+# What is read and thrown away past the limit before the 400, so the client has sent what it had
+# in flight: closing a socket with unread data resets it (RST), and the client may lose the 400 it
+# was about to read. Bounded in bytes and in idle time; a client that keeps sending is cut off.
+DRAIN_BYTES = 1024 * 1024
+DRAIN_IDLE_S = 0.2
 
 
 class BodyTooLarge(Exception):
@@ -48,7 +55,21 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
+                await _drain(receive)
                 await _refuse(send, too_large(limit, setting))
+
+
+async def _drain(receive) -> None:
+    """Read (and drop) what the client still sends, up to DRAIN_BYTES or DRAIN_IDLE_S of silence."""
+    drained = 0
+    while drained < DRAIN_BYTES:
+        try:
+            message = await asyncio.wait_for(receive(), DRAIN_IDLE_S)
+        except asyncio.TimeoutError:
+            return
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        drained += len(message.get("body", b""))
 
 
 async def _refuse(send, body: dict) -> None:

@@ -24,6 +24,9 @@ def drop(page, op: str) -> None:
 
 def connect(page, source: str, target: str) -> None:
     """Drag from the source's `out` port to the target's `in` port."""
+    # Measure once the latest edit's validation has answered: its messages change the nodes'
+    # heights, and a port that moves during the drag is missed (seen under load in CI).
+    page.locator("[data-testid=validity][data-current=true]").wait_for()
     out = page.locator(f'.react-flow__node[data-id="{source}"] .react-flow__handle.source[data-handleid="out"]').bounding_box()
     into = page.locator(f'.react-flow__node[data-id="{target}"] .react-flow__handle.target[data-handleid="in"]').bounding_box()
     page.mouse.move(out["x"] + out["width"] / 2, out["y"] + out["height"] / 2)
