@@ -157,14 +157,7 @@ class _Importer:
         # The rule is looked up before the inputs, so an unmappable op is reported even
         # when something upstream failed too.
         if node.op == "get_attr":
-            if node.users and all(u.target in ARGS for u in node.users):
-                return Attr(node.target)  # a norm call may take it over (norm_rules)
-            if node.users and all(u.target is getattr for u in node.users):
-                value = self.traced  # only its dtype or device is read
-                for part in node.target.split("."):
-                    value = getattr(value, part)
-                return Computed(value, value, None, node.name)
-            return self.tensor(node.target, node.name)
+            return self.get_attr(node)
         if node.op == "call_module":
             return self.call_module(node)
         if node.target in FACTORIES or any(isinstance(self.values.get(n), Computed)
@@ -191,9 +184,22 @@ class _Importer:
             if rule is None:
                 raise Unmappable("no registry op matches it (its tensors are not one "
                                  "module's own under their usual names)")
-        args = split_sizes(node, args, kwargs)
-        if node.target in RESHAPES and isinstance(args[0], Ref) and \
-                args[0].node in self.unbatched:
+        return self.apply(node, rule, split_sizes(node, args, kwargs), kwargs)
+
+    def get_attr(self, node: fx.Node):
+        """A tensor read as an attribute: an argument a call takes over, a dtype/device read, or a Parameter."""
+        if node.users and all(u.target in ARGS for u in node.users):
+            return Attr(node.target)  # a norm call may take it over (norm_rules)
+        if node.users and all(u.target is getattr for u in node.users):
+            value = self.traced  # only its dtype or device is read
+            for part in node.target.split("."):
+                value = getattr(value, part)
+            return Computed(value, value, None, node.name)
+        return self.tensor(node.target, node.name)
+
+    def apply(self, node: fx.Node, rule, args, kwargs):
+        """A call with resolved arguments: a size read or fold, an index, or the registry rule's op(s)."""
+        if node.target in RESHAPES and isinstance(args[0], Ref) and args[0].node in self.unbatched:
             rule = reshape_whole
         for static in (size_read, fold):
             value = static(node, args, kwargs)
