@@ -47,6 +47,16 @@ def wait_validated(page, text: str) -> None:
     page.locator('[data-testid=validity][data-current=true]').filter(has_text=text).wait_for()
 
 
+def open_launch_on_digits(page, graph_id: int, epochs: str = "1"):
+    """The graph's Launch dialog with the digits dataset and `epochs` set; returns the dialog."""
+    page.goto(f"/graphs/{graph_id}")
+    page.get_by_test_id("launch").click()
+    dialog = page.get_by_test_id("launch-dialog")
+    dialog.locator("select[name=dataset]").select_option("digits")
+    dialog.get_by_label("Epochs").fill(epochs)
+    return dialog
+
+
 def edge_shapes(page) -> list[str]:
     return [t.strip() for t in page.locator(".react-flow__edge-text").all_text_contents()]
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.editor import log_in
+from tests.e2e.editor import log_in, open_launch_on_digits
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -128,11 +128,7 @@ def second_worker(stack):
 
 def test_nodes_set_in_the_launch_dialog_reach_the_run(graph_id, second_worker, stack, page, shoot):
     log_in(page)
-    page.goto(f"/graphs/{graph_id}")
-    page.get_by_test_id("launch").click()
-    dialog = page.get_by_test_id("launch-dialog")
-    dialog.locator("select[name=dataset]").select_option("digits")
-    dialog.get_by_label("Epochs").fill("1")
+    dialog = open_launch_on_digits(page, graph_id)
     # Three nodes with two workers on the queue: the server refuses, naming the field.
     dialog.get_by_test_id("job-nodes").fill("3")
     page.get_by_test_id("launch-confirm").click()

@@ -10,7 +10,7 @@ import torch
 
 from tests.api import documents
 from tests.api.dashboards_fixtures import make_run
-from tests.e2e.editor import log_in
+from tests.e2e.editor import log_in, open_launch_on_digits
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -98,10 +98,7 @@ def generator(ada, stack) -> int:
 
 def test_launch_a_gan_from_the_editor_and_watch_its_samples(generator, page, shoot):
     log_in(page)
-    page.goto(f"/graphs/{generator}")
-    page.get_by_test_id("launch").click()
-    dialog = page.get_by_test_id("launch-dialog")
-    dialog.locator("select[name=dataset]").select_option("digits")
+    dialog = open_launch_on_digits(page, generator)
     dialog.locator("select[name=kind]").select_option("gan")
     dialog.locator("select[name=dataset]").select_option("digits")
     assert dialog.get_by_text("Bind the input").count() == 0  # the generator's Input is noise
