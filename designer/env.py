@@ -139,7 +139,7 @@ def database_from_url(url: str, base_dir: Path, pool: dict | None = None) -> dic
             raise SettingsError(f"DATABASE_URL={url!r} names no database")
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "designer.core.postgres",  # Django's, its pool replacing dead connections at once
             "NAME": unquote(name),
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),

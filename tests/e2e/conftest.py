@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from tests.e2e.editor import PASSWORD
-from tests.workers.processes import Process, start_web, start_worker
+from tests.workers.processes import Process, start_web, start_worker, skip_without_team_services
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -53,8 +53,7 @@ def stack(django_db_setup, tmp_path_factory):
     still training then finds its row gone and its worker stops it."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (CI's .ci/run does)")
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("the editor's end-to-end test needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     if not (ROOT / "frontend" / "dist" / "index.html").exists():
         pytest.fail("frontend/dist is not built: run `make frontend` (npm ci && npm run build in frontend/)")
     base = tmp_path_factory.mktemp("e2e")

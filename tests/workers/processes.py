@@ -64,15 +64,48 @@ def database_url_for_children() -> str:
     return urlunparse(parsed._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
-def worker_env(runs_root: Path, **extra: str) -> dict:
-    """The environment of a real worker (or beat) on the test database, its runs under
-    `runs_root`, one torch thread; the test is skipped without PostgreSQL and Redis."""
+def skip_without_team_services() -> None:
+    """Skip the test unless it runs on PostgreSQL and Redis, as workers on several hosts do."""
     from django.conf import settings
+    from django.db import connection
 
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
         import pytest
 
         pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+
+
+def _admin_connection():
+    """A connection to the server hosting the test database, outside Django's pool."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
+                           autocommit=True)
+
+
+def database_backends() -> set[int]:
+    """The server processes of the test database's connections (other than the asking one)."""
+    from django.conf import settings
+
+    with _admin_connection() as admin:
+        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                             [settings.DATABASES["default"]["NAME"]]).fetchall()
+    return {pid for (pid,) in rows}
+
+
+def drop_database_connections(pids: set[int]) -> None:
+    """Close these connections from the server's side, as a restarted or failed-over server does."""
+    with _admin_connection() as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def worker_env(runs_root: Path, **extra: str) -> dict:
+    """The environment of a real worker (or beat) on the test database, its runs under
+    `runs_root`, one torch thread; the test is skipped without PostgreSQL and Redis."""
+    skip_without_team_services()
     return {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(runs_root),
             "OMP_NUM_THREADS": "1", **extra}
 

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from designer.graphs.models import GraphVersion
 from designer.runs.models import Artifact, Run
-from tests.workers.processes import database_url_for_children, purge_queues, start_worker, wait_until
+from tests.workers.processes import database_url_for_children, purge_queues, start_worker, wait_until, skip_without_team_services
 from workers.engine import load_template
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -18,8 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     base = tmp_path_factory.mktemp("compress")
     env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
            "OMP_NUM_THREADS": "1"}

@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.workers.processes import database_url_for_children, start_web
+from tests.workers.processes import database_url_for_children, start_web, skip_without_team_services
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -114,8 +114,7 @@ async def _load(url: str, run_id: int, token: str, web_pid: int) -> dict:
 
 
 def test_streams_and_requests_stay_within_the_connection_budget(make_run, owner, tmp_path):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL")
+    skip_without_team_services()
     from rest_framework.authtoken.models import Token
 
     from designer.runs.models import EventKind, RunEvent

@@ -10,15 +10,14 @@ from django.conf import settings
 from designer.fleet.models import Worker
 from designer.runs.models import Run
 from tests.api import documents
-from tests.workers.processes import database_url_for_children, start_worker, wait_until
+from tests.workers.processes import database_url_for_children, start_worker, wait_until, skip_without_team_services
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def two_workers(tmp_path):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("the fleet test needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).delete("cpu", "gpu", "unacked", "unacked_index")

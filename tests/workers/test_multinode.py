@@ -15,6 +15,7 @@ import pytest
 from designer.runs.models import Artifact, MetricPoint, Run, RunNode
 from designer.runs.process import child_command, child_env
 from tests.api import documents
+from tests.workers.processes import skip_without_team_services
 from tests.workers.processes import (ROOT, database_url_for_children, purge_queues, start_worker,
                                      wait_until)
 
@@ -23,8 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def gang_env(django_db_setup, tmp_path, settings):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     settings.RUNS_ROOT = tmp_path / "runs"
     env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(settings.RUNS_ROOT),
            "NETWEAVE_NODE_ADDRESS": "127.0.0.1", "NETWEAVE_HEARTBEAT_SECONDS": "0.5",

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from designer.runs.models import MetricPoint, Run, RunEvent
 from tests.api import documents
-from tests.workers.processes import database_url_for_children, purge_queues, start_web, start_worker, wait_until
+from tests.workers.processes import database_url_for_children, purge_queues, start_web, start_worker, wait_until, skip_without_team_services
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -41,8 +41,7 @@ def _ended(run_id: int):
 @pytest.fixture
 def hosts(django_db_setup, s3_bucket, tmp_path):
     """env(host): the environment of a process on its own host: own media and runs folders, the shared bucket."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("workers on several hosts need DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     purge_queues(settings.REDIS_URL)
     shared = {**os.environ, **s3_bucket.env, "DATABASE_URL": database_url_for_children(), "OMP_NUM_THREADS": "1",
               "NETWEAVE_STORE_SYNC_SECONDS": "0.5", "NETWEAVE_HEARTBEAT_SECONDS": "0.5"}

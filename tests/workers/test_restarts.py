@@ -74,7 +74,7 @@ def _this_process_on(url: str):
 
 @pytest.fixture(scope="module")
 def stack(django_db_setup, django_db_blocker, tmp_path_factory):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         pytest.skip("needs DATABASE_URL=postgres://... (the schema is copied from its test database)")
     base = tmp_path_factory.mktemp("restarts")
     postgres, redis = PrivatePostgres(), PrivateRedis(base)

@@ -11,7 +11,7 @@ from django.conf import settings
 from designer.runs.models import MetricPoint, Run
 from designer.tuning.models import Trial
 from tests.api import documents
-from tests.workers.processes import database_url_for_children, purge_queues, start_worker, wait_until
+from tests.workers.processes import database_url_for_children, purge_queues, start_worker, wait_until, skip_without_team_services
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +22,7 @@ WIDTH = {"name": "conv1.out_channels", "type": "int", "low": 2, "high": 6}
 
 @pytest.fixture(scope="module")
 def workers(django_db_setup, tmp_path_factory):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("sweeps on workers need DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     base = tmp_path_factory.mktemp("sweeps")
     env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
            "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_UNACKED_RESTORE_INTERVAL": "1",

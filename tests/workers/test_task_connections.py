@@ -5,34 +5,23 @@ from __future__ import annotations
 
 import os
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from designer.celery import app
 from designer.runs.models import Run
-from tests.workers.processes import database_url_for_children, purge_queues, start_worker, wait_until
+from tests.workers.processes import (
+    database_backends,
+    database_url_for_children,
+    drop_database_connections,
+    purge_queues,
+    skip_without_team_services,
+    start_worker,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _backends() -> set[int]:
-    """The server processes of the test database's connections (other than the asking one)."""
-    db = settings.DATABASES["default"]
-    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
-                         autocommit=True) as admin:
-        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                             [db["NAME"]]).fetchall()
-    return {pid for (pid,) in rows}
-
-
-def _drop(pids: set[int]) -> None:
-    db = settings.DATABASES["default"]
-    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres",
-                         autocommit=True) as admin:
-        for pid in pids:
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 def _ran(run: Run) -> Run:
@@ -43,25 +32,24 @@ def _ran(run: Run) -> Run:
 
 
 def test_a_worker_keeps_its_connections_across_tasks_and_survives_a_dropped_one(make_run, tmp_path):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     purge_queues(settings.REDIS_URL)
     env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(settings.RUNS_ROOT),
            "NETWEAVE_FLEET_HEARTBEAT": "3600"}
     # Connections of processes left by earlier tests may close at any moment: watch only the
     # ones that came with this worker (the full suite in CI failed here once).
     connection.close()
-    others = _backends()
+    others = database_backends()
     worker = start_worker("connections", env, tmp_path, queues=["cpu"])
     try:
         first = _ran(make_run(kind="evaluate"))
         connection.close()
-        before = _backends() - others
+        before = database_backends() - others
         second = _ran(make_run(kind="evaluate"))
         connection.close()
         assert first.worker_pid == second.worker_pid
-        assert before <= _backends()  # no connection of the worker was closed between its tasks
-        _drop(_backends())
+        assert before <= database_backends()  # no connection of the worker was closed between its tasks
+        drop_database_connections(database_backends())
         connection.close()  # ours went too: the pool checks it and opens another
         third = _ran(make_run(kind="evaluate"))
         assert third.state == "failed" and "input" in third.error, third.error

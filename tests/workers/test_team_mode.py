@@ -14,6 +14,7 @@ from django.conf import settings
 from designer.runs.lifecycle import pid_alive
 from designer.runs.models import Artifact, MetricPoint, MetricSummary, Run, RunEvent
 from tests.api import documents
+from tests.workers.processes import skip_without_team_services
 from tests.workers.processes import (
     Process,
     database_url_for_children,
@@ -39,8 +40,7 @@ class Team:
 
 @pytest.fixture(scope="module")
 def team(django_db_setup, tmp_path_factory):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL:
-        pytest.skip("team mode needs DATABASE_URL=postgres://... and REDIS_URL (see README)")
+    skip_without_team_services()
     base = tmp_path_factory.mktemp("team")
     env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
            # Short enough that a lost worker's message comes back within seconds.
