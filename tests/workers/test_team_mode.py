@@ -128,7 +128,7 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_housekeeping_and_trai
 
 
 def test_cancel_mid_run_stops_training_and_keeps_last_checkpoint(team, launch, owner_client):
-    run_id, _ = launch(epochs=40)
+    run_id, _ = launch(epochs=5000)  # never ends on its own: a warm worker trains 40 epochs in seconds
     wait_until(lambda: MetricPoint.objects.filter(run_id=run_id).exists(), what="first points")
     assert owner_client.post(f"/api/runs/{run_id}/cancel").status_code == 200
     run = wait_until(lambda: _ended(run_id), what="the run to end")
@@ -139,7 +139,7 @@ def test_cancel_mid_run_stops_training_and_keeps_last_checkpoint(team, launch, o
 
 
 def test_killing_the_training_child_fails_the_run_and_spares_the_worker(team, launch):
-    run_id, _ = launch(epochs=40)
+    run_id, _ = launch(epochs=5000)  # never ends on its own: a warm worker trains 40 epochs in seconds
     wait_until(lambda: MetricPoint.objects.filter(run_id=run_id).exists(), what="first points")
     os.killpg(Run.objects.get(pk=run_id).child_pgid, signal.SIGKILL)
     run = wait_until(lambda: _ended(run_id), what="the run to end")

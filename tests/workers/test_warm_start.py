@@ -17,7 +17,8 @@ from designer.runs.supervisor import execute
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUICK = {"epochs": 1, "batch_size": 128, "system_every_s": 1.0}
-LONG = {"epochs": 40, "batch_size": 16, "system_every_s": 1.0}
+# Never ends on its own (a warm worker trains 40 epochs in seconds): each test cancels or kills it.
+LONG = {"epochs": 5000, "batch_size": 16, "system_every_s": 1.0}
 
 
 @pytest.fixture

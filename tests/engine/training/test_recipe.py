@@ -92,6 +92,23 @@ def test_resume_continues_exactly(digits, tmp_path, stop_at):
         assert torch.equal(a, b), name
 
 
+def test_a_run_resumed_after_its_last_epoch_still_writes_its_own_checkpoints(digits, tmp_path, sink):
+    # A run cancelled during its final test, then resumed: nothing is left to train, but the
+    # new run's folder must hold last.pt and best.pt (downloads, Evaluate and Compress read them).
+    done = _recipe(digits, tmp_path / "a", epochs=1)
+    done.setup()
+    done.train()
+    resumed = _recipe(digits, tmp_path / "b", sink, model=_mlp(seed=99), epochs=1)
+    resumed.setup(resume_from=tmp_path / "a" / "checkpoints" / "last.pt")
+    resumed.train()
+    resumed.cleanup()
+    assert {e["path"] for e in sink.of("checkpoint")} == {"checkpoints/last.pt", "checkpoints/best.pt"}
+    for name in ("last", "best"):
+        mine, source = (load_checkpoint(tmp_path / run / "checkpoints" / f"{name}.pt") for run in "ba")
+        assert mine["state"] == source["state"], name
+        assert all(torch.equal(mine["model"][k], v) for k, v in source["model"].items()), name
+
+
 def test_early_stopping_ends_the_run(digits, tmp_path, sink):
     # A zero learning rate never improves on the first evaluation.
     recipe = _recipe(digits, tmp_path, sink, epochs=20, optimizer={"name": "sgd", "lr": 1e-12},

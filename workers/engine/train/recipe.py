@@ -97,6 +97,7 @@ class TrainRecipe:
         self.best_state: dict[str, Any] | None = None
         self.best_pending = False
         self.saved_at = time.monotonic()  # the last write of last.pt (or the start)
+        self.saved_any = False  # has this process written last.pt
         self.writer = CheckpointWriter()
 
     # -- setup ---------------------------------------------------------------
@@ -191,6 +192,8 @@ class TrainRecipe:
                 if st.stopped_early:  # decided by an evaluation inside the epoch
                     break
             self._end_epoch(time.monotonic() - started)
+        if not self.saved_any:  # resumed after its last epoch: this run still gets its checkpoints
+            self._save()
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         cfg, st = self.cfg, self.state
@@ -342,7 +345,7 @@ class TrainRecipe:
         if not self.place.is_main:
             return
         st = self.state
-        self.saved_at = time.monotonic()
+        self.saved_at, self.saved_any = time.monotonic(), True
         # Best weights taken at this very step are the model's weights: the
         # checkpoint shares them (torch.save stores shared tensors once).
         fresh = self.best_weights is not None and self.best_step == st.step
@@ -351,7 +354,7 @@ class TrainRecipe:
             "scheduler": self.schedule.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler is not None else {},
             "state": asdict(st), "config": self.cfg.model_dump(mode="json"),
-            "rng": rng_state(include_cuda=self.place.device.type == "cuda"),
+            "rng": rng_state(include_cuda=self.place.device.type == "cuda"), "best_state": self.best_state,
         })
         payload["best_weights"] = self.best_weights or {}  # already a CPU copy, never mutated
         if fresh:
@@ -383,6 +386,10 @@ class TrainRecipe:
             self.scaler.load_state_dict(ckpt["scaler"])
         self.state = LoopState(**ckpt["state"])
         self.best_weights = {k: v.cpu() for k, v in ckpt["best_weights"].items()} or None
+        # The resumed run writes its own best.pt with its first checkpoint (older checkpoints
+        # lack best_state: best.pt then waits for the next improvement).
+        self.best_state = ckpt.get("best_state") if self.best_weights else None
+        self.best_pending = self.best_state is not None
         set_rng_state(ckpt["rng"])
         self.sink.emit({"type": "log", "level": "info", "message":
                         f"resumed at epoch {self.state.epoch + 1}, step {self.state.step}"})
