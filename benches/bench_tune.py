@@ -5,7 +5,7 @@
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 36] [--epochs 27]
         [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
     .venv/bin/python benches/bench_tune.py ideal      (no training: the best any pruner setting can do)
-    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6]
+    OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6] [--trial-epochs 1]
     .venv/bin/python benches/bench_tune.py page [--trials 10000]      (needs frontend/dist and Chromium)
 
 - efficiency: the digits CNN over four params (lr, conv width, dropout, batch size), one epoch a
@@ -186,7 +186,7 @@ def main() -> None:
     parser.add_argument("--samplers", default="tpe,gp", help="efficiency: samplers set against random")
     parser.add_argument("--startup", type=int, default=None, help="efficiency: start-up trials (default: GP 5, TPE 10)")
     parser.add_argument("--univariate", action="store_true", help="efficiency: TPE without multivariate")
-    parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency: epochs a trial (default 1)")
+    parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency, workers: epochs a trial (default 1)")
     args = parser.parse_args()
     import torch
 
@@ -201,7 +201,7 @@ def main() -> None:
         ideal([9, 27])
     elif args.what == "workers":
         from bench_tune_service import workers
-        workers(args.trials or 6)
+        workers(args.trials or 6, args.trial_epochs)
     else:
         from bench_tune_service import page
         page(args.trials or 10_000)

@@ -39,7 +39,7 @@ def owner_and_graph(document: dict):
     return user, create_graph(project, "digits", user, document, "first")
 
 
-def one_sweep(graph, user, trials: int, workers: int) -> dict:
+def one_sweep(graph, user, trials: int, workers: int, epochs: int = 1) -> dict:
     """Launch a random sweep, wait for it; trials/hour and the per-trial overhead."""
     from designer.runs import services
     from designer.runs.models import MetricPoint, Run
@@ -48,7 +48,7 @@ def one_sweep(graph, user, trials: int, workers: int) -> dict:
     config = {"space": [{"name": "optimizer.lr", "low": 1e-3, "high": 3e-2, "log": True},
                         {"name": "conv1.out_channels", "type": "int", "low": 2, "high": 8}],
               "sampler": {"name": "random"}, "n_trials": trials, "parallelism": workers,
-              "train": {"epochs": 1, "batch_size": 128, "system_every_s": 60}}
+              "train": {"epochs": epochs, "batch_size": 128, "system_every_s": 60}}
     load = os.getloadavg()[0]
     sweep = services.launch(graph.head, user, dataset={"kind": "digits"}, config=config, kind="tune")
     while not Run.objects.get(pk=sweep.pk).is_terminal:
@@ -88,7 +88,7 @@ def timeline(sweep, rows: list[dict]) -> None:
     print("  medians: " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in gaps.items() if v), flush=True)
 
 
-def workers(trials: int) -> None:
+def workers(trials: int, epochs: int = 1) -> None:
     from django.conf import settings
 
     from tests.api import documents
@@ -111,17 +111,17 @@ def workers(trials: int) -> None:
             print("warm-up, 1 worker:", flush=True)
             warm = {1: one_sweep(graph, user, 1, 1)["seconds"]}
             print("1 worker:", flush=True)
-            results[1] = one_sweep(graph, user, trials, 1)
+            results[1] = one_sweep(graph, user, trials, 1, epochs)
             procs.append(start_worker("tune-bench-2", env, base, queues=["cpu"]))
             print("warm-up, 2 workers:", flush=True)
             warm[2] = one_sweep(graph, user, 2, 2)["seconds"]
             print("2 workers:", flush=True)
-            results[2] = one_sweep(graph, user, trials, 2)
+            results[2] = one_sweep(graph, user, trials, 2, epochs)
         finally:
             for proc in procs:
                 proc.stop()
     for n, r in results.items():
-        print(f"{n} worker(s): {trials} trials in {r['seconds']:.1f} s = {r['per_hour']:.0f} trials/hour; "
+        print(f"{n} worker(s): {trials} trials of {epochs} epoch(s) in {r['seconds']:.1f} s = {r['per_hour']:.0f} trials/hour; "
               f"per-trial overhead (asked -> first training point) median {r['overhead']:.2f} s; "
               f"load average {r['load'][0]:.1f} at its start, {r['load'][1]:.1f} at its end")
     print(f"warm-up sweeps (new workers, not counted): {warm[1]:.1f} s (1 trial, 1 worker), "
