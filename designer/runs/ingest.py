@@ -152,12 +152,10 @@ class Ingest:
             if not batch.points:
                 relax_commit()  # else write_points relaxes it in the same statement
             last = write_points(self.run_id, batch.points, relax=bool(batch.points))
-            for message in batch.artifacts:
-                last = write_artifact(self.run_id, message) or last
-            if batch.events:
-                last = RunEvent.objects.bulk_create(
-                    [RunEvent.build(self.run_id, kind, payload) for kind, payload in batch.events]
-                )[-1].pk
+            events = write_artifacts(self.run_id, batch.artifacts)  # their events come first, as they came
+            events += [RunEvent.build(self.run_id, kind, payload) for kind, payload in batch.events]
+            if events:
+                last = RunEvent.objects.bulk_create(events)[-1].pk
             if last is not None:
                 transaction.on_commit(lambda: live.publish(self.run_id, last))
         return last
@@ -351,27 +349,37 @@ def update_summaries(run_id: int, points: list[Point]) -> None:
                 _summary_updates(table))
 
 
-def write_artifact(run_id: int, message: dict) -> int:
-    """A checkpoint (one row per file, updated each epoch) or a small artifact document."""
-    if message.get("type") == "checkpoint":
-        name = str(message.get("path", ""))[:255]
-        Artifact.objects.update_or_create(
-            run_id=run_id, name=name,
-            defaults={"kind": "checkpoint", "epoch": message.get("epoch"), "step": message.get("step"),
-                      "best": bool(message.get("best"))},
-        )
-        data = {"path": name, "epoch": message.get("epoch"), "best": bool(message.get("best"))}
-        kind = EventKind.CHECKPOINT
-    else:
-        artifact_kind = str(message.get("kind", "artifact"))[:32]
-        step = message.get("step")
-        name = f"{artifact_kind}/{step}"[:255]
-        Artifact.objects.update_or_create(
-            run_id=run_id, name=name,
-            defaults={"kind": artifact_kind, "step": step, "data": message.get("data")},
-        )
-        data = {"kind": artifact_kind, "step": step, "data": message.get("data")}
-        kind = EventKind.ARTIFACT
-    event = RunEvent.build(run_id, kind, data)
-    event.save()
-    return event.pk
+# What a message sets on its artifact's row; the row's other fields keep their values.
+CHECKPOINT_FIELDS = ["kind", "epoch", "step", "best", "updated"]
+DOCUMENT_FIELDS = ["kind", "step", "data", "updated"]
+
+
+def write_artifacts(run_id: int, messages: list[dict]) -> list[RunEvent]:
+    """Store checkpoints (one row per file, updated each time) and small artifact documents;
+    return their events, unsaved, in order.
+
+    One upsert per sort of artifact for the whole batch: a run of short epochs sends a
+    confusion matrix and per-class figures each epoch, and a query or four per artifact
+    was most of its supervisor's database work.
+    """
+    rows: dict[str, dict[str, Artifact]] = {"checkpoint": {}, "document": {}}
+    events = []
+    for message in messages:
+        if message.get("type") == "checkpoint":
+            name = str(message.get("path", ""))[:255]
+            rows["checkpoint"][name] = Artifact(
+                run_id=run_id, name=name, kind="checkpoint", epoch=message.get("epoch"),
+                step=message.get("step"), best=bool(message.get("best")))
+            events.append(RunEvent.build(run_id, EventKind.CHECKPOINT, {
+                "path": name, "epoch": message.get("epoch"), "best": bool(message.get("best"))}))
+            continue
+        kind, step = str(message.get("kind", "artifact"))[:32], message.get("step")
+        name = f"{kind}/{step}"[:255]
+        rows["document"][name] = Artifact(run_id=run_id, name=name, kind=kind, step=step, data=message.get("data"))
+        events.append(RunEvent.build(run_id, EventKind.ARTIFACT, {"kind": kind, "step": step,
+                                                                  "data": message.get("data")}))
+    for sort, fields in (("checkpoint", CHECKPOINT_FIELDS), ("document", DOCUMENT_FIELDS)):
+        if rows[sort]:  # the last message for a name wins, as it would written one by one
+            Artifact.objects.bulk_create(list(rows[sort].values()), update_conflicts=True,
+                                         unique_fields=["run", "name"], update_fields=fields)
+    return events

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from designer.runs.ingest import Ingest
-from designer.runs.models import MetricPoint, MetricRollup, MetricSummary, RunEvent
+from designer.runs.models import Artifact, MetricPoint, MetricRollup, MetricSummary, RunEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,25 @@ def test_the_same_output_printed_twice_is_stored_twice(make_run):
     _ingest(run.pk, [OUTPUT[0]])
     _ingest(run.pk, [OUTPUT[0]])
     assert RunEvent.objects.filter(run=run, kind="log").count() == 2
+
+
+def test_artifacts_of_a_batch_are_upserted_by_name_and_their_events_keep_their_order(make_run):
+    run = make_run()
+    matrix = {"type": "artifact", "kind": "confusion_matrix", "step": 12, "data": [[1, 0], [0, 1]]}
+    _ingest(run.pk, [
+        {"type": "checkpoint", "path": "checkpoints/last.pt", "epoch": 1, "step": 12},
+        matrix,
+        {"type": "log", "level": "info", "message": "epoch 1/2 done"},
+        {"type": "checkpoint", "path": "checkpoints/last.pt", "epoch": 2, "step": 24, "best": True},
+    ])
+    last = Artifact.objects.get(run=run, name="checkpoints/last.pt")
+    assert (last.kind, last.epoch, last.step, last.best, last.data) == ("checkpoint", 2, 24, True, None)
+    assert Artifact.objects.get(run=run, name="confusion_matrix/12").data == [[1, 0], [0, 1]]
+    # A later batch updates a row in place: one row per name, the fields a message does not set kept.
+    _ingest(run.pk, [{**matrix, "data": [[2, 0], [0, 2]]},
+                     {"type": "checkpoint", "path": "checkpoints/last.pt", "epoch": 3, "step": 36}])
+    assert Artifact.objects.filter(run=run).count() == 2
+    assert Artifact.objects.get(run=run, name="confusion_matrix/12").data == [[2, 0], [0, 2]]
+    assert Artifact.objects.get(run=run, name="checkpoints/last.pt").epoch == 3
+    kinds = list(RunEvent.objects.filter(run=run).order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["checkpoint", "artifact", "checkpoint", "log", "artifact", "checkpoint"]
