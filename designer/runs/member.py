@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from django.conf import settings
@@ -66,9 +67,18 @@ def _serve(run: Run, placed: placement.Placement) -> str | None:
     command = child_command(run.run_dir, run.devices, run.nodes, member.endpoint, gang.rendezvous_id(run.pk),
                             member.rank)
     if member.claim is not None:
-        write_job(member.claim)
-        return Supervisor(member.claim.run, holder, placed.env, watch=gang.NodeWatch(run.pk)) \
-            .supervise(command)
+        try:
+            write_job(member.claim)
+            return Supervisor(member.claim.run, holder, placed.env, watch=gang.NodeWatch(run.pk)) \
+                .supervise(command)
+        except Exception as exc:
+            # As supervisor._execute does for one node: node 0 holds the run, so its own failure ends
+            # the run now, with the traceback; otherwise the run stayed `running` on a live worker that
+            # no longer beats it, the other members' launchers waiting at the rendezvous, until the
+            # housekeeping called it a lost node 0.
+            lifecycle.finish(run.pk, holder, RunState.FAILED, f"worker error: {exc}",
+                             log_tail=traceback.format_exc()[-8000:])
+            raise
     run.refresh_from_db()
     write_job(Claim(run, holder, Path(run.resume_from) if run.resume_from else None))
     return follow(run, member, command, placed.env, holder)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
+import socket
 import threading
 import time
 import traceback
@@ -121,7 +123,11 @@ def write_job(claimed: Claim) -> Path:
     }
     job = files.prepare(job)  # this host's copies of the files it names (object store)
     path = run.run_dir / "job.json"
-    partial = path.with_suffix(".json.partial")
+    # Each writer its own partial file: every member of a multi-node run writes job.json, and where
+    # their run folders are one (nodes on one machine, a shared file system) a common name let one
+    # member's rename take the file from under the other's (FileNotFoundError, and a node 0 that
+    # never started its job).
+    partial = path.with_name(f"job.json.{socket.gethostname()}-{os.getpid()}.partial")
     partial.write_text(json.dumps(job, indent=1))
     partial.replace(path)
     return path

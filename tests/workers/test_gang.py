@@ -8,9 +8,10 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from designer.runs import gang, lifecycle, member, services
+from designer.runs import gang, lifecycle, member, placement, services
 from designer.runs.lifecycle import Holder
 from designer.runs.models import Run, RunNode
 
@@ -105,3 +106,23 @@ def test_a_gang_whose_node_0_worker_is_lost_fails_for_a_person_to_resume(gang_ru
     assert services.send_lost_again() == []  # not sent again as a one-node run
     run.refresh_from_db()
     assert run.state == "failed" and "resume the run" in run.error
+
+
+def test_node_0_that_fails_to_start_its_job_fails_the_run_at_once(gang_run, monkeypatch):
+    run = gang_run()
+
+    def unwritable(claim):
+        raise OSError("disk full")
+
+    def second_member():  # this worker joined first: it is node 0
+        gang.join(run.pk, B)
+        connection.close()  # the thread's own: the test database can be dropped at the end
+
+    monkeypatch.setattr(member, "write_job", unwritable)
+    threading.Timer(0.5, second_member).start()
+    with pytest.raises(OSError):
+        member._serve(run, placement.Placement({}))
+    run.refresh_from_db()
+    # Ended now, not left running until the housekeeping calls node 0 lost: the members stop.
+    assert run.state == "failed" and run.error == "worker error: disk full"
+    assert "OSError" in run.log_tail
