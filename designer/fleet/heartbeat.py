@@ -64,6 +64,13 @@ def consumed_queues() -> list[str]:
     return sorted(app.amqp.queues.consume_from or app.amqp.queues)
 
 
+def connect_announcer(**_kwargs) -> None:
+    """worker_init (the main worker process, before its pool starts): announce from each pool process."""
+    from celery.signals import worker_process_init
+
+    worker_process_init.connect(start, weak=False)
+
+
 def start(sender=None, **_kwargs) -> None:
     """worker_process_init: `sender` is the Celery node name."""
     global _announcer
