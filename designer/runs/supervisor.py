@@ -32,9 +32,10 @@ from designer.runs.process import describe_exit, kill_group, start_child, tail
 log = logging.getLogger("netweave.runs.supervisor")
 
 CANCEL_POLL = 0.5
-# A child printing faster than this (epochs of a few ms, each with its figures) is written in
-# batches at most this old: one transaction per epoch was most of such a run's database work.
-# What comes less often is written as soon as it comes.
+# Once it trains, a child printing faster than this (epochs of a few ms, each with its figures)
+# is written in batches at most this old: one transaction per epoch was most of such a run's
+# database work. What comes less often is written as soon as it comes, and so is everything
+# before the first training point: the start-up phases a person watches on the run page.
 FLUSH_EVERY = 0.1
 EXIT_GRACE = 60.0
 _EOF = object()
@@ -213,14 +214,16 @@ class Supervisor:
         self.lines.put(_EOF)
 
     def _watch(self, proc) -> None:
-        ended, flushed = False, 0.0
+        ended, flushed, training = False, 0.0, False
         while True:
             ended = self._drain(block=True) or ended
             if not self.outage.ready():
                 continue  # the database is away: keep buffering what the child prints
-            if not ended and time.monotonic() - flushed < FLUSH_EVERY and len(self.ingest.points) < BATCH:
+            if training and not ended and time.monotonic() - flushed < FLUSH_EVERY \
+                    and len(self.ingest.points) < BATCH:
                 continue  # more may come within the moment: one transaction for all of it
             try:
+                training = training or bool(self.ingest.points)
                 self.ingest.flush()
                 flushed = time.monotonic()
                 self._housekeeping(proc)
