@@ -119,7 +119,9 @@ def _worker_of(workers, pid: int):
 def test_a_lost_node_ends_the_whole_run_and_resume_completes_it(gang_env, owner_client, graph):
     workers = [gang_env("node-a"), gang_env("node-b")]
     ready(*workers)
-    run_id = launch(owner_client, graph, epochs=3, batch_size=32, checkpoint_seconds=0)  # last.pt each epoch
+    # last.pt each epoch; 20 epochs, so the kill lands mid-run (with 3, the run had once
+    # trained them all when the node was lost, and its resume had nothing left to train).
+    run_id = launch(owner_client, graph, epochs=20, batch_size=32, checkpoint_seconds=0)
     wait_until(lambda: Artifact.objects.filter(run_id=run_id, name="checkpoints/last.pt").exists(),
                timeout=180, what="the first epoch's checkpoint")
     member = RunNode.objects.get(run_id=run_id, rank=1)

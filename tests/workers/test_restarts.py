@@ -31,8 +31,9 @@ from tests.workers.processes import Process, read_events, start_web, start_worke
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 DOWN_SECONDS = 2.0
-# ~700 steps: a few seconds of training on a warm worker, so the restart lands mid-run.
-CONFIG = {"epochs": 8, "batch_size": 16, "system_every_s": 1.0}
+# ~5,400 steps: several seconds of training on a warm worker, so the restart (2 s down, then the
+# recovery) lands mid-run; 8 epochs once ended before PostgreSQL stopped on a quiet machine.
+CONFIG = {"epochs": 60, "batch_size": 16, "system_every_s": 1.0}
 
 
 @dataclass
