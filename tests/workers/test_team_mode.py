@@ -152,7 +152,7 @@ def test_killing_the_training_child_fails_the_run_and_spares_the_worker(team, la
 def test_a_run_whose_worker_is_killed_resumes_from_its_checkpoint_on_another_worker(team, launch):
     # Small batches and epochs to spare: the kill lands mid-run even on a fast machine.
     # last.pt after every epoch, not every 10 s: there is one to resume from before the kill.
-    run_id, _ = launch(epochs=30, config={**FAST, "epochs": 30, "batch_size": 16, "checkpoint_seconds": 0})
+    run_id, _ = launch(epochs=60, config={**FAST, "epochs": 60, "batch_size": 16, "checkpoint_seconds": 0})
     wait_until(lambda: Artifact.objects.filter(run_id=run_id, name="checkpoints/last.pt").exists(),
                what="the first epoch's checkpoint")
     child = Run.objects.get(pk=run_id).child_pgid

@@ -49,7 +49,8 @@ def test_a_killed_workers_run_trains_again_within_seconds(fleet, owner_client, p
     graph = owner_client.post(f"/api/projects/{project.pk}/graphs",
                               {"name": "digits-cnn", "document": documents.tiny_cnn()}, format="json").json()
     body = {"graph": graph["id"], "dataset": {"kind": "digits"},
-            "config": {"epochs": 30, "batch_size": 16, "system_every_s": 1.0,
+            # 60 epochs (several seconds on a warm worker): the kill lands mid-run.
+            "config": {"epochs": 60, "batch_size": 16, "system_every_s": 1.0,
                        "checkpoint_seconds": 0}}  # last.pt each epoch: one to resume from soon
     run_id = owner_client.post("/api/runs", body, format="json").json()["id"]
     wait_until(lambda: Artifact.objects.filter(run_id=run_id, name="checkpoints/last.pt").exists(),
