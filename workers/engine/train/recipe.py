@@ -20,8 +20,9 @@ from torch import nn
 
 from ..data import DatasetBundle
 from ..recipes.images import reconstructions
+from .checks import check_compatible, check_output, first_output
 from .checkpoint import CheckpointWriter, cpu_copy, load_checkpoint, rng_state, set_rng_state
-from .config import ConfigError, TrainConfig
+from .config import TrainConfig
 from .loaders import eval_loader, to_device, train_loader
 from .meter import EventSink, NullSink, TrainMeter
 from .metrics import EvalAccumulator, compute_loss
@@ -62,13 +63,6 @@ class LoopState:
     stopped_early: bool = False
 
 
-def first_output(out: Any) -> torch.Tensor:
-    # A graph with several Output nodes returns a dict in node order; train on the first.
-    if isinstance(out, dict):
-        return next(iter(out.values()))
-    return out[0] if isinstance(out, tuple | list) else out
-
-
 def _checkpoint_event(name: str, epoch: int, step: int) -> dict[str, Any]:
     return {"type": "checkpoint", "path": f"checkpoints/{name}.pt", "epoch": epoch, "step": step,
             "best": name == "best"}
@@ -103,10 +97,10 @@ class TrainRecipe:
     # -- setup ---------------------------------------------------------------
     def setup(self, resume_from: str | Path | None = None) -> None:
         cfg, place = self.cfg, self.place
-        self._check_compatible()
+        check_compatible(cfg, place.device, place.world_size, self.data, self.task)
         torch.manual_seed(cfg.seed)
         self.module = self.model.to(place.device)
-        self._check_output()
+        check_output(self.module, self.data, self.task, place.device)
         self.net = self.module
         if place.distributed:
             ids = [place.device.index] if place.device.type == "cuda" else None
@@ -129,47 +123,6 @@ class TrainRecipe:
         self.meter = TrainMeter(self.sink, world_size=place.world_size, enabled=place.is_main)
         if resume_from:
             self._restore(load_checkpoint(resume_from))  # on the CPU: RNG states must stay there
-
-    def _check_compatible(self) -> None:
-        cfg, place = self.cfg, self.place
-        errors = []
-        if cfg.precision == "fp16" and place.device.type != "cuda":
-            errors.append(("precision", "fp16 needs a GPU and this job runs on the CPU: "
-                                        "use bf16 or fp32"))
-        if cfg.batch_size % place.world_size:
-            errors.append(("batch_size", f"{cfg.batch_size} does not split evenly over "
-                                         f"{place.world_size} processes"))
-        if self.task in ("classification", "regression") and self.data.task != self.task:
-            errors.append(("task", f"dataset {self.data.name!r} is for {self.data.task}, not "
-                                   f"{self.task}: pick another task or dataset"))
-        allowed = {"loss", "accuracy", "precision", "recall", "f1"} if self.task == "classification" \
-            else {"loss", "mae", "rmse", "r2"}
-        if cfg.monitor.split("/", 1)[1] not in allowed:
-            errors.append(("monitor", f"{cfg.monitor} is not measured for {self.task}; use one of "
-                                      + ", ".join(f"val/{m}" for m in sorted(allowed))))
-        if errors:
-            raise ConfigError([{"node": None, "port": None, "field": f, "message": m} for f, m in errors])
-
-    @torch.no_grad()
-    def _check_output(self) -> None:
-        """One forward pass in eval mode (no RNG, no BatchNorm update) to check shapes."""
-        x, y = to_device(self.data.train[[0, min(1, len(self.data.train) - 1)]], self.place.device)
-        was_training = self.module.training
-        self.module.eval()
-        out = first_output(self.module(x))
-        self.module.train(was_training)
-        n = self.data.num_classes
-        if self.task == "classification":
-            if out.ndim != 2 or out.shape[1] != n:
-                raise ConfigError([{"node": None, "port": None, "field": "graph", "message":
-                                    f"the model gives {list(out.shape[1:])} per sample but "
-                                    f"{self.data.name!r} has {n} classes: end with {n} outputs"}])
-            return
-        want = x if self.task == "reconstruction" else y
-        if out.numel() != want.numel():
-            raise ConfigError([{"node": None, "port": None, "field": "graph", "message":
-                                f"the model gives {list(out.shape[1:])} per sample but the "
-                                f"{self.task} target is {list(want.shape[1:])}"}])
 
     # -- train ---------------------------------------------------------------
     def train(self) -> dict[str, Any]:
