@@ -25,8 +25,9 @@ def first_output(out: Any) -> torch.Tensor:
     return out[0] if isinstance(out, tuple | list) else out
 
 
-def _refuse(field: str, message: str) -> ConfigError:
-    return ConfigError([{"node": None, "port": None, "field": field, "message": message}])
+def _refuse(*problems: tuple[str, str]) -> ConfigError:
+    """The error naming each (field, message)."""
+    return ConfigError([{"node": None, "port": None, "field": f, "message": m} for f, m in problems])
 
 
 def check_compatible(cfg: TrainConfig, device: torch.device, world_size: int, data: DatasetBundle,
@@ -45,7 +46,7 @@ def check_compatible(cfg: TrainConfig, device: torch.device, world_size: int, da
         errors.append(("monitor", f"{cfg.monitor} is not measured for {task}; use one of "
                                   + ", ".join(f"val/{m}" for m in sorted(allowed))))
     if errors:
-        raise ConfigError([{"node": None, "port": None, "field": f, "message": m} for f, m in errors])
+        raise _refuse(*errors)
 
 
 @torch.no_grad()
@@ -59,10 +60,10 @@ def check_output(module: nn.Module, data: DatasetBundle, task: str, device: torc
     n = data.num_classes
     if task == "classification":
         if out.ndim != 2 or out.shape[1] != n:
-            raise _refuse("graph", f"the model gives {list(out.shape[1:])} per sample but "
-                                   f"{data.name!r} has {n} classes: end with {n} outputs")
+            raise _refuse(("graph", f"the model gives {list(out.shape[1:])} per sample but "
+                                    f"{data.name!r} has {n} classes: end with {n} outputs"))
         return
     want = x if task == "reconstruction" else y
     if out.numel() != want.numel():
-        raise _refuse("graph", f"the model gives {list(out.shape[1:])} per sample but the "
-                               f"{task} target is {list(want.shape[1:])}")
+        raise _refuse(("graph", f"the model gives {list(out.shape[1:])} per sample but the "
+                                f"{task} target is {list(want.shape[1:])}"))
