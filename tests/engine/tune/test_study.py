@@ -155,28 +155,65 @@ def test_nsga2_weighs_accuracy_against_the_trained_models_measured_cpu_latency(c
     assert study.best_trials  # the Pareto front of the two
 
 
-def test_a_trial_run_on_a_worker_measures_its_trained_model_for_its_summary(cnn, tmp_path):
-    """The service's path: a train job whose job.json names its trial (here in a SQLite study)."""
+def run_trial_job(tmp_path, cnn, cfg: TuneConfig, sink) -> int:
+    """The service's path: a train job whose job.json names its trial (here in a SQLite study
+    ``s`` at ``tmp_path/study.db``); the job's exit code."""
     import json
 
+    from workers.engine.jobs.runner import StopFlag, execute
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    trial = open_study(url, "s", cfg).ask(cfg.distributions)
+    run_dir = tmp_path / "run"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "job.json").write_text(json.dumps({
+        "kind": "train", "run_id": 1, "graph": cnn, "dataset": {"kind": "digits"},
+        "config": cfg.train.model_dump(mode="json"),
+        "trial": {"storage": url, "study": "s", "number": trial.number, "sweep": cfg.model_dump(mode="json")}}))
+    return execute(run_dir, sink, StopFlag())
+
+
+def test_a_trial_run_on_a_worker_measures_its_trained_model_for_its_summary(cnn, tmp_path):
     from tests.engine.training.conftest import RecordingSink
-    from workers.engine.jobs.runner import EXIT_OK, StopFlag, execute
+    from workers.engine.jobs.runner import EXIT_OK
     from workers.engine.tune.trials import objective_values
 
     cfg = parse_model(TuneConfig, {
         "space": [{"name": "optimizer.lr", "low": 1e-3, "high": 1e-1, "log": True}],
         "objectives": [{"metric": "val/accuracy"}, {"metric": "latency_ms"}], "sampler": {"name": "nsga2"},
         "train": {"epochs": 1, "batch_size": 128, "system_every_s": 60}})
-    url = f"sqlite:///{tmp_path / 'study.db'}"
-    trial = open_study(url, "s", cfg).ask(cfg.distributions)
-    run_dir = tmp_path / "run"
-    (run_dir / "checkpoints").mkdir(parents=True)
-    (run_dir / "job.json").write_text(json.dumps({
-        "kind": "train", "run_id": 1, "graph": cnn, "dataset": {"kind": "digits"}, "config": cfg.train.model_dump(mode="json"),
-        "trial": {"storage": url, "study": "s", "number": trial.number, "sweep": cfg.model_dump(mode="json")}}))
     sink = RecordingSink()
-    assert execute(run_dir, sink, StopFlag()) == EXIT_OK
+    assert run_trial_job(tmp_path, cnn, cfg, sink) == EXIT_OK
     summary = sink.events[-1]["summary"]
     assert 0 < summary["latency_ms"] < 1000
     values = objective_values(cfg, {}, {"val/accuracy": 0.5}, summary)
     assert values == [0.5, summary["latency_ms"]]
+
+
+def test_without_a_pruner_a_trial_on_a_worker_reports_every_epoch_before_it_is_done(cnn, tmp_path, monkeypatch):
+    """No pruner waits on them, so a thread writes the reports; all are in the study by ``done``,
+    however slow the storage (here: each report takes half a second)."""
+    import time
+
+    from tests.engine.training.conftest import RecordingSink
+    from workers.engine.jobs.runner import EXIT_OK
+
+    cfg = parse_model(TuneConfig, {
+        "space": [{"name": "optimizer.lr", "low": 1e-3, "high": 1e-1, "log": True}], "sampler": {"name": "random"},
+        "train": {"epochs": 3, "batch_size": 128, "system_every_s": 60}})
+
+    class AtDone(RecordingSink):
+        reported = None
+
+        def emit(self, event):
+            if event["type"] == "done":
+                study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}")
+                AtDone.reported = study.trials[0].intermediate_values
+            super().emit(event)
+
+    report = optuna.trial.Trial.report
+    monkeypatch.setattr(optuna.trial.Trial, "report", lambda *a: (time.sleep(0.5), report(*a)))
+    sink = AtDone()
+    assert run_trial_job(tmp_path, cnn, cfg, sink) == EXIT_OK
+    accuracies = [e["values"]["accuracy"] for e in sink.events if e["type"] == "metric" and e["split"] == "val"]
+    assert AtDone.reported == dict(enumerate(accuracies, start=1))

@@ -61,6 +61,7 @@ class TrainJob:
             raise RuntimeError("run() before setup()")
         summary = self.recipe.train()
         if self.reporter is not None:
+            self.reporter.flush()
             summary.update(self.reporter.measure(self.recipe.module, self.recipe.data))
         return summary
 
@@ -70,6 +71,8 @@ class TrainJob:
     def cleanup(self) -> None:
         if self.recipe is not None:
             self.recipe.cleanup()
+        if self.reporter is not None:
+            self.reporter.close()
 
 
 register_job(

@@ -42,6 +42,7 @@ def run_trial(study: optuna.Study, sweep: TuneConfig, graph: dict, data: Dataset
         trial.set_user_attr("epochs", reporter.epochs)
         return study.tell(trial, state=optuna.trial.TrialState.PRUNED)
     finally:
+        reporter.flush()
         recipe.cleanup()
     trial.set_user_attr("epochs", reporter.epochs)
     values = objective_values(sweep, plan.totals, reporter.best, summary)
