@@ -88,11 +88,14 @@ def timeline(sweep, rows: list[dict]) -> None:
     print("  medians: " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in gaps.items() if v), flush=True)
 
 
-def workers(trials: int, epochs: int = 1) -> None:
+def workers(trials: int, epochs: int = 1, model: str = "tiny") -> None:
+    """``model``: ``tiny`` (one 4-channel convolution and a linear layer: the service's work per
+    epoch dominates a trial) or ``digits_cnn`` (the template: the training does)."""
     from django.conf import settings
 
     from tests.api import documents
     from tests.workers.processes import purge_queues
+    from workers.engine import load_template
 
     with scratch_database("test_netweave_tune_bench") as database, tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -102,7 +105,7 @@ def workers(trials: int, epochs: int = 1) -> None:
                "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "REDIS_URL": settings.REDIS_URL}
         settings.RUNS_ROOT = base / "runs"
         purge_queues(settings.REDIS_URL)
-        user, graph = owner_and_graph(documents.tiny_cnn())
+        user, graph = owner_and_graph(documents.tiny_cnn() if model == "tiny" else load_template(model))
         results = {}
         procs = [start_worker("tune-bench-1", env, base, queues=["cpu"])]
         try:
@@ -121,7 +124,7 @@ def workers(trials: int, epochs: int = 1) -> None:
             for proc in procs:
                 proc.stop()
     for n, r in results.items():
-        print(f"{n} worker(s): {trials} trials of {epochs} epoch(s) in {r['seconds']:.1f} s = {r['per_hour']:.0f} trials/hour; "
+        print(f"{n} worker(s): {trials} trials of {epochs} epoch(s) of {model} in {r['seconds']:.1f} s = {r['per_hour']:.0f} trials/hour; "
               f"per-trial overhead (asked -> first training point) median {r['overhead']:.2f} s; "
               f"load average {r['load'][0]:.1f} at its start, {r['load'][1]:.1f} at its end")
     print(f"warm-up sweeps (new workers, not counted): {warm[1]:.1f} s (1 trial, 1 worker), "
