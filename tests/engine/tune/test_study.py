@@ -58,10 +58,9 @@ def test_auto_is_a_gaussian_process_while_small_then_tpe():
 
 def test_tpe_takes_optunas_options():
     sampler = build_sampler(tune(sampler={"name": "tpe", "multivariate": False, "n_ei_candidates": 128,
-                                          "constant_liar": False, "n_startup_trials": 4, "gamma": 0.25}))
+                                          "constant_liar": False, "n_startup_trials": 4}))
     assert (sampler._multivariate, sampler._n_ei_candidates, sampler._constant_liar,
             sampler._n_startup_trials) == (False, 128, False, 4)
-    assert [sampler._gamma(n) for n in (4, 10, 40, 400)] == [1, 3, 10, 25]
 
 
 def test_a_pooled_study_reuses_one_connection_and_closes_it(tmp_path):

@@ -7,7 +7,6 @@ RDB storage on the project's own database.
 """
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any, Literal
 
@@ -72,8 +71,6 @@ class SamplerConfig(_Strict):
                                 "parallel trials spread out instead of asking the same region")
     n_ei_candidates: int = Field(24, ge=1, le=10000, description="TPE: candidates drawn per ask; more "
                                  "exploit the model harder")
-    gamma: float | None = Field(None, gt=0, le=0.5, description="TPE: the share of trials modelled as "
-                                "good (at most 25 of them); empty: Optuna's 0.1")
 
 
 class PrunerConfig(_Strict):
@@ -186,21 +183,15 @@ def build_sampler(config: TuneConfig, offset: int = 0):
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "tpe":
-        gamma = None if s.gamma is None else functools.partial(_good_trials, s.gamma)
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=s.multivariate,
                                           group=s.group and s.multivariate, constant_liar=s.constant_liar,
-                                          n_ei_candidates=s.n_ei_candidates, gamma=gamma)
+                                          n_ei_candidates=s.n_ei_candidates)
     if name == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     if name == "gp":
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=startup,
                                          warn_independent_sampling=False)
     return optuna.samplers.NSGAIISampler(seed=seed)
-
-
-def _good_trials(share: float, trials: int) -> int:
-    """TPE's gamma: how many of ``trials`` form its model of good ones (Optuna's shape, another share)."""
-    return min(math.ceil(share * trials), 25)
 
 
 def _grid_sampler(optuna):
