@@ -90,7 +90,8 @@ class _ReportWriter:
     """A thread writing a trial's reports in epoch order; ``join`` waits for the last."""
 
     def __init__(self, trial: optuna.trial.Trial):
-        self.trial, self.reports = trial, queue.SimpleQueue()
+        self.trial = trial
+        self.reports: queue.SimpleQueue[tuple[float, int] | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="netweave-trial-reports", daemon=True)
         self.thread.start()
 
