@@ -40,14 +40,15 @@ def owner_and_graph(document: dict):
 
 
 def one_sweep(graph, user, trials: int, workers: int, epochs: int = 1) -> dict:
-    """Launch a random sweep, wait for it; trials/hour and the per-trial overhead."""
+    """Launch a random sweep, wait for it; trials/hour and the per-trial overhead. The sampler's
+    seed is fixed: each count of workers trains the same trials (the width changes a trial's cost)."""
     from designer.runs import services
     from designer.runs.models import MetricPoint, Run
     from designer.tuning.models import Trial
 
     config = {"space": [{"name": "optimizer.lr", "low": 1e-3, "high": 3e-2, "log": True},
                         {"name": "conv1.out_channels", "type": "int", "low": 2, "high": 8}],
-              "sampler": {"name": "random"}, "n_trials": trials, "parallelism": workers,
+              "sampler": {"name": "random", "seed": 0}, "n_trials": trials, "parallelism": workers,
               "train": {"epochs": epochs, "batch_size": 128, "system_every_s": 60}}
     load = os.getloadavg()[0]
     sweep = services.launch(graph.head, user, dataset={"kind": "digits"}, config=config, kind="tune")
@@ -60,7 +61,8 @@ def one_sweep(graph, user, trials: int, workers: int, epochs: int = 1) -> dict:
         first = MetricPoint.objects.filter(run=trial.run, key="train/loss").order_by("time").values_list(
             "time", flat=True).first()
         rows.append({"asked": trial.created.timestamp(), "started": trial.run.started.timestamp(), "first": first,
-                     "ended": trial.run.finished.timestamp(), "worker": trial.run.worker_pid})
+                     "ended": trial.run.finished.timestamp(), "worker": trial.run.worker_pid,
+                     "params": trial.params})
     timeline(sweep, rows)
     seconds = (sweep.finished - sweep.started).total_seconds()
     return {"seconds": seconds, "per_hour": trials * 3600 / seconds, "load": (load, os.getloadavg()[0]),
@@ -78,7 +80,7 @@ def timeline(sweep, rows: list[dict]) -> None:
         r["next_ask"] = later[0] - r["ended"] if later else None
         print(f"  worker pid {r['worker']}: asked {r['asked'] - zero:6.2f} taken {r['started'] - zero:6.2f} first point "
               f"{r['first'] - zero:6.2f} ended {r['ended'] - zero:6.2f}; next ask after its end "
-              + (f"{r['next_ask']:.2f} s" if r["next_ask"] is not None else "-"))
+              + (f"{r['next_ask']:.2f} s" if r["next_ask"] is not None else "-") + f"; {r['params']}")
     gaps = {"ask->taken": [r["started"] - r["asked"] for r in rows],
             "taken->first point": [r["first"] - r["started"] for r in rows],
             "first point->end": [r["ended"] - r["first"] for r in rows],
@@ -86,6 +88,16 @@ def timeline(sweep, rows: list[dict]) -> None:
             "sweep start->first ask": [asks[0] - zero],
             "last end->sweep end": [sweep.finished.timestamp() - max(r["ended"] for r in rows)]}
     print("  medians: " + ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in gaps.items() if v), flush=True)
+
+
+def wait_warm(folder: Path, count: int, timeout: float = 180.0) -> None:
+    """Until ``count`` workers' zygotes have imported torch and the engine (each binds its socket
+    only then): a zygote still importing would take a core from the trials being measured."""
+    deadline = time.monotonic() + timeout
+    while len(list(folder.glob("netweave-zygote-*/socket"))) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{count} warm-start processes were not ready after {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def workers(trials: int, epochs: int = 1, model: str = "tiny") -> None:
@@ -101,21 +113,25 @@ def workers(trials: int, epochs: int = 1, model: str = "tiny") -> None:
         base = Path(tmp)
         # bench_dashboard_charts drops REDIS_URL from this process's environment: the workers
         # must use the broker this process (its settings) sends to.
+        # Each worker's zygote makes its folder under TMPDIR: the bench waits for their sockets.
+        (base / "tmp").mkdir()
         env = {**server_env(database, base / "var"), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
-               "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "REDIS_URL": settings.REDIS_URL}
+               "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "REDIS_URL": settings.REDIS_URL, "TMPDIR": str(base / "tmp")}
         settings.RUNS_ROOT = base / "runs"
         purge_queues(settings.REDIS_URL)
         user, graph = owner_and_graph(documents.tiny_cnn() if model == "tiny" else load_template(model))
         results = {}
         procs = [start_worker("tune-bench-1", env, base, queues=["cpu"])]
         try:
-            # Each count of workers is measured warm, as workers that serve a team are: a sweep of
-            # one trial a worker first (a new worker's warm-start process imports torch meanwhile).
+            # Each count of workers is measured warm, as workers that serve a team are: their
+            # warm-start processes ready, then a sweep of one trial a worker first.
+            wait_warm(base / "tmp", 1)
             print("warm-up, 1 worker:", flush=True)
             warm = {1: one_sweep(graph, user, 1, 1)["seconds"]}
             print("1 worker:", flush=True)
             results[1] = one_sweep(graph, user, trials, 1, epochs)
             procs.append(start_worker("tune-bench-2", env, base, queues=["cpu"]))
+            wait_warm(base / "tmp", 2)
             print("warm-up, 2 workers:", flush=True)
             warm[2] = one_sweep(graph, user, 2, 2)["seconds"]
             print("2 workers:", flush=True)
