@@ -48,6 +48,34 @@ def test_training_emits_step_eval_and_test_metrics(digits, tmp_path, sink):
     assert {e["path"] for e in sink.of("checkpoint")} == {"checkpoints/last.pt", "checkpoints/best.pt"}
 
 
+@pytest.mark.parametrize("every", [0.0, 1e9])
+def test_validation_figures_go_out_by_time_and_after_the_last_epoch(digits, tmp_path, sink, monkeypatch, every):
+    monkeypatch.setattr("workers.engine.train.recipe.FIGURES_SECONDS", every)
+    recipe = _recipe(digits, tmp_path, sink, epochs=5)
+    recipe.setup()
+    recipe.train()
+    val_steps = [e["step"] for e in sink.of("metric", split="val")]
+    for kind in ("confusion_matrix", "per_class"):
+        sent = [e["step"] for e in sink.of("artifact", kind=kind)]
+        # Every validation's when due each time; else the first one's, then the last one's.
+        assert sent == (val_steps if every == 0 else [val_steps[0], val_steps[-1]])
+    confusion = sink.of("artifact", kind="confusion_matrix")[-1]["data"]
+    assert sum(map(sum, confusion)) == len(digits.val)
+
+
+def test_a_cancelled_run_sends_its_latest_validation_figures(digits, tmp_path, sink, monkeypatch):
+    monkeypatch.setattr("workers.engine.train.recipe.FIGURES_SECONDS", 1e9)
+    steps_per_epoch = -(-len(digits.train) // 64)
+    recipe = _recipe(digits, tmp_path, sink, epochs=5, should_stop=StopAfter(3 * steps_per_epoch + 2))
+    recipe.setup()
+    with pytest.raises(Cancelled):
+        recipe.train()
+    recipe.save_checkpoint("last")  # what the runner does on a cancel
+    last_val = sink.of("metric", split="val")[-1]["step"]
+    assert [e["step"] for e in sink.of("artifact", kind="per_class")] == [steps_per_epoch, last_val]
+    assert last_val == 3 * steps_per_epoch
+
+
 def test_evaluation_matches_scikit_learn(digits, tmp_path, sink):
     recipe = _recipe(digits, tmp_path, sink, epochs=1)
     recipe.setup()

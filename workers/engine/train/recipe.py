@@ -8,6 +8,7 @@ from all-reduced figures so that every process takes the same one.
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -48,6 +49,10 @@ class Placement:
     @property
     def distributed(self) -> bool:
         return self.world_size > 1
+
+# Validation's confusion matrix and per-class figures go out at most this often (and after
+# the last epoch): every epoch, a run of short epochs spent most of its service's work on them.
+FIGURES_SECONDS = 2.0
 
 
 @dataclass
@@ -93,6 +98,10 @@ class TrainRecipe:
         self.saved_at = time.monotonic()  # the last write of last.pt (or the start)
         self.saved_any = False  # has this process written last.pt
         self.writer = CheckpointWriter()
+        # The latest validation's confusion matrix and per-class figures, sent at most every
+        # FIGURES_SECONDS and always after the last epoch (the run page shows the latest).
+        self.figures: tuple[int, dict[str, Any]] | None = None
+        self.figures_at = -math.inf
 
     # -- setup ---------------------------------------------------------------
     def setup(self, resume_from: str | Path | None = None) -> None:
@@ -145,6 +154,7 @@ class TrainRecipe:
                 if st.stopped_early:  # decided by an evaluation inside the epoch
                     break
             self._end_epoch(time.monotonic() - started)
+        self._emit_figures(due=True)
         if not self.saved_any:  # resumed after its last epoch: this run still gets its checkpoints
             self._save()
 
@@ -234,13 +244,28 @@ class TrainRecipe:
         if self.task == "reconstruction" and split == "val" and self.place.is_main \
                 and len(self.data.input_shape) == 3:  # images (C, H, W): a grid a person can look at
             self._emit_artifact("reconstructions", reconstructions(self.module, self.data.val, self.place.device))
-        if details is not None:
+        if details is not None and split == "test":
             # Test figures get their own kinds: the service names artifacts
             # "<kind>/<step>", and the test runs at the last validation's step.
-            prefix = "test_" if split == "test" else ""
-            self._emit_artifact(f"{prefix}confusion_matrix", details.pop("confusion_matrix"))
-            self._emit_artifact(f"{prefix}per_class", {"labels": self.data.classes, **details})
+            self._emit_artifact("test_confusion_matrix", details.pop("confusion_matrix"))
+            self._emit_artifact("test_per_class", {"labels": self.data.classes, **details})
+        elif details is not None:
+            self.figures = (self.state.step, details)
+            self._emit_figures(due=False)
         return values, details
+
+    def _emit_figures(self, due: bool) -> None:
+        """The pending validation figures, if ``due`` or FIGURES_SECONDS have passed since the
+        last: a run of short epochs sent two documents an epoch, most of its service's work."""
+        if self.figures is None or not (due or time.monotonic() - self.figures_at >= FIGURES_SECONDS):
+            return
+        step, details = self.figures
+        self.figures, self.figures_at = None, time.monotonic()
+        details = dict(details)
+        self.sink.emit({"type": "artifact", "kind": "confusion_matrix", "step": step,
+                        "data": details.pop("confusion_matrix")})
+        self.sink.emit({"type": "artifact", "kind": "per_class", "step": step,
+                        "data": {"labels": self.data.classes, **details}})
 
     def _validate(self) -> bool:
         """Evaluate on the validation split; True when the monitored metric improved."""
@@ -287,7 +312,9 @@ class TrainRecipe:
         self.sink.emit({"type": "artifact", "kind": kind, "step": self.state.step, "data": data})
 
     def save_checkpoint(self, name: str = "last") -> Path | None:
-        """Write ``checkpoints/<name>.pt`` (and best.pt if it lags) now (rank 0); returns its path."""
+        """Write ``checkpoints/<name>.pt`` (and best.pt if it lags) now (rank 0); returns its path.
+        A cancelled or pruned run's latest validation figures go out with it."""
+        self._emit_figures(due=True)
         self._save(name)
         self.writer.wait()
         return self.run_dir / "checkpoints" / f"{name}.pt" if self.place.is_main else None
