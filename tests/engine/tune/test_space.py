@@ -34,6 +34,7 @@ def test_dimensions_become_optuna_distributions():
     ([{"name": "batch_size", "type": "categorical", "choices": []}], "space.0", "needs choices"),
     ([{"name": "batch_size", "type": "int", "low": 8, "high": 64.5}], "space.0", "whole"),
     ([{"name": "optimizer.lr", "low": 0.1, "high": 1}] * 2, "", "more than once"),
+    ([{"name": "epochs", "type": "int", "low": 1, "high": 10, "step": 100}], "space.0", "wider than the range"),
 ])
 def test_an_empty_or_contradictory_space_is_refused(space, field, words):
     with pytest.raises(ConfigError) as exc:
@@ -118,3 +119,11 @@ def test_a_grid_larger_than_the_budget_is_refused():
     assert check_tune(tune(space, sampler={"name": "grid"}, n_trials=15), "classification") == []
     continuous = tune([{"name": "optimizer.lr", "low": 0.01, "high": 0.05}], sampler={"name": "grid"})
     assert check_tune(continuous, "classification")[0]["field"] == "sampler.name"
+
+
+def test_cmaes_over_only_categorical_dimensions_is_refused_and_a_step_as_wide_as_the_range_is_not():
+    choices = [{"name": "batch_size", "type": "categorical", "choices": [16, 32]}]
+    errors = check_tune(tune(choices, sampler={"name": "cmaes"}), "classification")
+    assert [e["field"] for e in errors] == ["sampler.name"] and "only categorical" in errors[0]["message"]
+    ranged = [*choices, {"name": "optimizer.lr", "low": 0.1, "high": 0.3, "step": 0.2}]  # 0.3 - 0.1 < 0.2 in floats
+    assert check_tune(tune(ranged, sampler={"name": "cmaes"}), "classification") == []

@@ -62,6 +62,9 @@ class Dimension(BaseModel):
             raise ValueError(f"{self.name}: choose a log scale or a step, not both")
         if self.type == "int" and not all(float(v).is_integer() for v in (self.low, self.high, self.step or 1)):
             raise ValueError(f"{self.name}: an int range needs whole low, high and step")
+        if self.step is not None and self.step > (self.high - self.low) * (1 + 1e-9):  # 0.3 - 0.1 < 0.2
+            raise ValueError(f"{self.name}: step ({self.step:g}) is wider than the range {self.low:g}..{self.high:g}, "
+                             f"which would hold only {self.low:g}")
         return self
 
     def bounds(self) -> tuple[float, float]:

@@ -152,6 +152,10 @@ def check_tune(config: TuneConfig, task: str | None) -> list[dict]:
         elif (size := math.prod(len(v) for v in grid.values())) > config.n_trials:
             errors.append(("n_trials", f"the grid has {size} points but the budget is {config.n_trials} "
                            "trials: raise n_trials or shrink the grid"))
+    if config.sampler.name == "cmaes" and all(d.type == "categorical" for d in config.space):
+        errors.append(("sampler.name", "CMA-ES searches int and float dimensions and this space has only "
+                       "categorical ones (Optuna would draw them at random): choose tpe, gp or random, "
+                       "or add a range"))
     return [{"node": None, "port": None, "field": f, "message": m} for f, m in errors]
 
 
