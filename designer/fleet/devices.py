@@ -13,6 +13,8 @@ import os
 
 import psutil
 
+from workers import threads
+
 log = logging.getLogger("netweave.fleet.devices")
 
 _nvml_ready: bool | None = None
@@ -71,8 +73,4 @@ def _text(value) -> str:
 
 def describe() -> dict:
     """The devices a worker announces (designer/fleet/models.py, Worker.devices)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return {"cpus": cpus, "memory_mb": psutil.virtual_memory().total // 2**20, "gpus": gpus()}
+    return {"cpus": threads.cores(), "memory_mb": psutil.virtual_memory().total // 2**20, "gpus": gpus()}

@@ -34,6 +34,11 @@ def workers_serving(queue: str) -> list[Worker]:
     return [worker for worker in alive if queue in worker.queues]
 
 
+def processes_on(host: str) -> int:
+    """Worker processes on `host` that announced themselves lately: the jobs it may run at once."""
+    return Worker.objects.filter(host=host, state=WorkerState.RUNNING, heartbeat__gte=_alive_since()).count()
+
+
 def forget_stale() -> int:
     """Drop the rows of workers silent for FORGET_AFTER (housekeeping)."""
     deleted, _ = Worker.objects.filter(heartbeat__lt=timezone.now() - FORGET_AFTER).delete()

@@ -86,7 +86,7 @@ def _serve(run: Run, placed: placement.Placement) -> str | None:
 
 def follow(run: Run, member: gang.Member, command: list[str], env: dict[str, str], holder: Holder) -> str:
     """Run this node's launcher until it ends; stop it when the run ends or is cancelled."""
-    proc = start_child(command, run.run_dir, env)
+    proc = start_child(command, run.run_dir, {**placement.thread_env(run), **env})
     lifecycle.add_event(run.pk, EventKind.LOG, {
         "level": "info", "message": f"node {member.rank} of {run.nodes}: job process {proc.pid} started "
                                     f"on {holder.hostname}"})

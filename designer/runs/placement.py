@@ -11,6 +11,7 @@ engine's, workers/engine/jobs/distributed.py), never training on the CPU.
 """
 from __future__ import annotations
 
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from designer.fleet.gpus import Reservation, reserve
 from designer.runs.models import Run
 from designer.runs.queues import Queue
+from workers import threads
 
 
 class Busy(Exception):
@@ -68,6 +70,14 @@ def place(run: Run, available: list[dict]) -> Placement:
     if reservation is None:
         raise Busy(f"run {run.pk} waits for {wanted} free GPU(s) of this worker")
     return Placement({"CUDA_VISIBLE_DEVICES": reservation.visible_devices}, reservation)
+
+
+def thread_env(run: Run) -> dict[str, str]:
+    """The job's share of this machine's cores (workers/threads.py): one job slot per worker
+    process on this host (this one counts even before its first announcement)."""
+    from designer.fleet.services import processes_on
+
+    return threads.share(max(1, processes_on(socket.gethostname())), run.devices)
 
 
 def describe(gpus: list[dict], host: str) -> str:

@@ -28,6 +28,7 @@ from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import EventKind, Run, RunState
 from designer.runs.outage import TRANSIENT, Outage
 from designer.runs.process import describe_exit, kill_group, start_child, tail
+from workers.threads import THREADS_VAR
 
 log = logging.getLogger("netweave.runs.supervisor")
 
@@ -165,7 +166,8 @@ class Outcome:
 class Supervisor:
     def __init__(self, run: Run, holder: Holder, env: dict[str, str] | None = None,
                  watch: Watch | None = None):
-        self.run, self.holder, self.env = run, holder, env or {}
+        self.run, self.holder = run, holder
+        self.env = {**placement.thread_env(run), **(env or {})}
         # The rest of a multi-node run's gang (designer/runs/gang.NodeWatch).
         self.watch = watch
         self.failure = ""
@@ -184,8 +186,9 @@ class Supervisor:
             proc = (start_child(command, run_dir, self.env) if command else
                     warm.start_job(run_dir, self.run.devices, self.env))
         how = "forked from this worker's warm process" if isinstance(proc, warm.ForkedChild) else "started"
+        share = f", {self.env[THREADS_VAR]} torch threads" if THREADS_VAR in self.env else ""
         lifecycle.add_event(self.run.pk, EventKind.LOG, {
-            "level": "info", "message": f"job process {proc.pid} {how} on {self.holder.hostname}"})
+            "level": "info", "message": f"job process {proc.pid} {how} on {self.holder.hostname}{share}"})
         Run.objects.filter(pk=self.run.pk).update(child_pgid=proc.pid)
         reader = threading.Thread(target=self._read, args=(proc,), daemon=True)
         reader.start()

@@ -8,9 +8,10 @@ import pytest
 from django.conf import settings
 
 from designer.fleet.models import Worker
-from designer.runs.models import Run
+from designer.runs.models import Run, RunEvent
 from tests.api import documents
 from tests.workers.processes import database_url_for_children, start_worker, wait_until, skip_without_team_services
+from workers import threads
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -21,8 +22,10 @@ def two_workers(tmp_path):
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).delete("cpu", "gpu", "unacked", "unacked_index")
-    env = {**os.environ, "DATABASE_URL": database_url_for_children(), "NETWEAVE_RUNS_ROOT": str(tmp_path / "runs"),
-           "NETWEAVE_FLEET_HEARTBEAT": "0.5", "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "OMP_NUM_THREADS": "1"}
+    # No OMP_NUM_THREADS: each job gets its share of the cores from its worker (workers/threads.py).
+    env = {**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "DATABASE_URL": database_url_for_children(),
+           "NETWEAVE_RUNS_ROOT": str(tmp_path / "runs"), "NETWEAVE_FLEET_HEARTBEAT": "0.5",
+           "NETWEAVE_HEARTBEAT_SECONDS": "0.5"}
     settings.RUNS_ROOT = tmp_path / "runs"
     workers = [start_worker(f"fleet{i}", env, tmp_path, queues=["cpu"], wait=False) for i in (1, 2)]
     for worker in workers:
@@ -44,9 +47,15 @@ def test_two_workers_run_two_jobs_in_parallel_and_the_fleet_shows_both(two_worke
     body = {"graph": graph["id"], "dataset": {"kind": "digits"},
             # Long enough never to end on its own: a warm worker trains 40 epochs in seconds; the test cancels.
             "config": {"epochs": 5000, "batch_size": 16, "system_every_s": 1.0}}
+    wait_until(lambda: Worker.objects.filter(name__startswith="fleet", state="running").count() == 2, timeout=60,
+               what="both workers announced")
     runs = [owner_client.post("/api/runs", body, format="json").json()["id"] for _ in range(2)]
     wait_until(lambda: Run.objects.filter(pk__in=runs, state="running").count() == 2, timeout=120,
                what="both runs to be running")
+    # Two job slots on this machine: each job trains on half its cores, not on all of them.
+    share = f"{max(1, threads.cores() // 2)} torch threads"
+    wait_until(lambda: all(RunEvent.objects.filter(run_id=run, kind="log", data__contains=share).exists()
+                           for run in runs), timeout=30, what=f"each job's log to say '{share}'")
 
     def ours_busy():
         ours = [w for w in fleet(owner_client)["workers"] if w["name"].startswith("fleet")]

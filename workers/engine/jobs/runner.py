@@ -16,6 +16,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from workers import threads
+
 from ..system import SystemMonitor
 from ..train import Cancelled, NullSink
 from . import catalogue  # noqa: F401 - registers the built-in job kinds
@@ -145,6 +147,7 @@ def _failed(exc: Exception, sink) -> int:
 def main(argv: list[str]) -> int:
     stop = StopFlag()
     stop.install()  # first, so a cancel during start-up is not lost
+    threads.apply()  # the worker's share of the cores for this job, before any torch operation
     writer = EventWriter.capture(on_lost=stop.trip)
     sink = writer if os.environ.get("RANK", "0") == "0" else None
     if len(argv) != 1:
