@@ -6,7 +6,7 @@
         [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
     .venv/bin/python benches/bench_tune.py ideal      (no training: the best any pruner setting can do)
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6] [--trial-epochs 1]
-        [--model tiny|digits_cnn]
+        [--model tiny|digits_cnn] [--torch-threads one|share]
     .venv/bin/python benches/bench_tune.py page [--trials 10000]      (needs frontend/dist and Chromium)
 
 - efficiency: the digits CNN over four params (lr, conv width, dropout, batch size), one epoch a
@@ -188,6 +188,8 @@ def main() -> None:
     parser.add_argument("--startup", type=int, default=None, help="efficiency: start-up trials (default: GP 5, TPE 10)")
     parser.add_argument("--univariate", action="store_true", help="efficiency: TPE without multivariate")
     parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency, workers: epochs a trial (default 1)")
+    parser.add_argument("--torch-threads", choices=["one", "share"], default="one",
+                        help="workers: OMP_NUM_THREADS=1 for every job, or none set (each job its worker's share)")
     parser.add_argument("--model", choices=["tiny", "digits_cnn"], default="tiny",
                         help="workers: the trials' graph (tiny: the overhead dominates; digits_cnn: training does)")
     args = parser.parse_args()
@@ -204,7 +206,7 @@ def main() -> None:
         ideal([9, 27])
     elif args.what == "workers":
         from bench_tune_service import workers
-        workers(args.trials or 6, args.trial_epochs, args.model)
+        workers(args.trials or 6, args.trial_epochs, args.model, args.torch_threads)
     else:
         from bench_tune_service import page
         page(args.trials or 10_000)

@@ -100,9 +100,11 @@ def wait_warm(folder: Path, count: int, timeout: float = 180.0) -> None:
         time.sleep(0.2)
 
 
-def workers(trials: int, epochs: int = 1, model: str = "tiny") -> None:
+def workers(trials: int, epochs: int = 1, model: str = "tiny", torch_threads: str = "one") -> None:
     """``model``: ``tiny`` (one 4-channel convolution and a linear layer: the service's work per
-    epoch dominates a trial) or ``digits_cnn`` (the template: the training does)."""
+    epoch dominates a trial) or ``digits_cnn`` (the template: the training does).
+    ``torch_threads``: ``one`` (OMP_NUM_THREADS=1 for every job) or ``share`` (none set: each job
+    takes the share of the cores its worker gives it, workers/threads.py)."""
     from django.conf import settings
 
     from tests.api import documents
@@ -117,6 +119,8 @@ def workers(trials: int, epochs: int = 1, model: str = "tiny") -> None:
         (base / "tmp").mkdir()
         env = {**server_env(database, base / "var"), "NETWEAVE_RUNS_ROOT": str(base / "runs"),
                "NETWEAVE_HEARTBEAT_SECONDS": "0.5", "REDIS_URL": settings.REDIS_URL, "TMPDIR": str(base / "tmp")}
+        if torch_threads == "share":
+            env.pop("OMP_NUM_THREADS", None)
         settings.RUNS_ROOT = base / "runs"
         purge_queues(settings.REDIS_URL)
         user, graph = owner_and_graph(documents.tiny_cnn() if model == "tiny" else load_template(model))
