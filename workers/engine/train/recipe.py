@@ -50,6 +50,7 @@ class Placement:
     def distributed(self) -> bool:
         return self.world_size > 1
 
+
 # Validation's confusion matrix and per-class figures go out at most this often (and after
 # the last epoch): every epoch, a run of short epochs spent most of its service's work on them.
 FIGURES_SECONDS = 2.0
