@@ -248,12 +248,17 @@ class TrainRecipe:
         if details is not None and split == "test":
             # Test figures get their own kinds: the service names artifacts
             # "<kind>/<step>", and the test runs at the last validation's step.
-            self._emit_artifact("test_confusion_matrix", details.pop("confusion_matrix"))
-            self._emit_artifact("test_per_class", {"labels": self.data.classes, **details})
+            self._emit_details("test_", self.state.step, details)
         elif details is not None:
             self.figures = (self.state.step, details)
             self._emit_figures(due=False)
         return values, details
+
+    def _emit_details(self, prefix: str, step: int, details: dict[str, Any]) -> None:
+        """An evaluation's confusion matrix and per-class figures, as two artifacts."""
+        rest = {k: v for k, v in details.items() if k != "confusion_matrix"}
+        self._emit_artifact(f"{prefix}confusion_matrix", details["confusion_matrix"], step)
+        self._emit_artifact(f"{prefix}per_class", {"labels": self.data.classes, **rest}, step)
 
     def _emit_figures(self, due: bool) -> None:
         """The pending validation figures, if ``due`` or FIGURES_SECONDS have passed since the
@@ -262,11 +267,7 @@ class TrainRecipe:
             return
         step, details = self.figures
         self.figures, self.figures_at = None, time.monotonic()
-        details = dict(details)
-        self.sink.emit({"type": "artifact", "kind": "confusion_matrix", "step": step,
-                        "data": details.pop("confusion_matrix")})
-        self.sink.emit({"type": "artifact", "kind": "per_class", "step": step,
-                        "data": {"labels": self.data.classes, **details}})
+        self._emit_details("", step, details)
 
     def _validate(self) -> bool:
         """Evaluate on the validation split; True when the monitored metric improved."""
@@ -309,8 +310,9 @@ class TrainRecipe:
         self.sink.emit({"type": "metric", "step": self.state.step, "epoch": self.state.epoch,
                         "split": split, "values": values, "time": time.time()})
 
-    def _emit_artifact(self, kind: str, data: Any) -> None:
-        self.sink.emit({"type": "artifact", "kind": kind, "step": self.state.step, "data": data})
+    def _emit_artifact(self, kind: str, data: Any, step: int | None = None) -> None:
+        self.sink.emit({"type": "artifact", "kind": kind, "step": self.state.step if step is None else step,
+                        "data": data})
 
     def save_checkpoint(self, name: str = "last") -> Path | None:
         """Write ``checkpoints/<name>.pt`` (and best.pt if it lags) now (rank 0); returns its path.
