@@ -73,4 +73,5 @@ def _text(value) -> str:
 
 def describe() -> dict:
     """The devices a worker announces (designer/fleet/models.py, Worker.devices)."""
-    return {"cpus": threads.cores(), "memory_mb": psutil.virtual_memory().total // 2**20, "gpus": gpus()}
+    return {"cpus": threads.cores(), "memory_mb": psutil.virtual_memory().total // 2**20, "gpus": gpus(),
+            "machine": threads.machine()}

@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from designer.core.permissions import projects_visible_to
@@ -34,9 +35,12 @@ def workers_serving(queue: str) -> list[Worker]:
     return [worker for worker in alive if queue in worker.queues]
 
 
-def processes_on(host: str) -> int:
-    """Worker processes on `host` that announced themselves lately: the jobs it may run at once."""
-    return Worker.objects.filter(host=host, state=WorkerState.RUNNING, heartbeat__gte=_alive_since()).count()
+def processes_on(machine: str, host: str) -> int:
+    """Worker processes that announced themselves lately on `machine` (the id in their devices,
+    workers/threads.machine), or on `host` (one that announces no id): the jobs that machine may
+    run at once."""
+    alive = Worker.objects.filter(state=WorkerState.RUNNING, heartbeat__gte=_alive_since())
+    return alive.filter(Q(devices__machine=machine) | Q(host=host)).count()
 
 
 def forget_stale() -> int:

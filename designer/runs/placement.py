@@ -74,10 +74,11 @@ def place(run: Run, available: list[dict]) -> Placement:
 
 def thread_env(run: Run) -> dict[str, str]:
     """The job's share of this machine's cores (workers/threads.py): one job slot per worker
-    process on this host (this one counts even before its first announcement)."""
+    process on this machine, whatever its container (this one counts even before its first
+    announcement)."""
     from designer.fleet.services import processes_on
 
-    return threads.share(max(1, processes_on(socket.gethostname())), run.devices)
+    return threads.share(max(1, processes_on(threads.machine(), socket.gethostname())), run.devices)
 
 
 def describe(gpus: list[dict], host: str) -> str:

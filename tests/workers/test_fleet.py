@@ -65,7 +65,8 @@ def test_two_workers_run_two_jobs_in_parallel_and_the_fleet_shows_both(two_worke
     ours = wait_until(ours_busy, timeout=60, what="both workers busy on the fleet")
     # Each announced itself from its first beat: none used the pool its process inherited.
     assert not [w.name for w in two_workers if "could not announce itself" in w.output()]
-    assert all(w["state"] == "busy" and w["queues"] == ["cpu"] and w["devices"]["cpus"] >= 1 for w in ours)
+    assert all(w["state"] == "busy" and w["queues"] == ["cpu"] and w["devices"]["cpus"] >= 1
+               and w["devices"]["machine"] == threads.machine() for w in ours)
     assert sorted(job["id"] for w in ours for job in w["jobs"]) == sorted(runs)
     assert all(len(w["jobs"]) == 1 for w in ours)
     # Cancel from the fleet: the page calls the run's cancel for the job it shows.
