@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 PASSWORD = "correct-horse-battery"  # the `ada` fixture's (tests/e2e/conftest.py)
 # Where each layer is dropped on the canvas (pixels from its top-left corner).
 # Rows far enough apart that a node grown by its shape and an error does not cover the port below it.
@@ -35,8 +37,23 @@ def connect(page, source: str, target: str) -> None:
     page.mouse.up()
 
 
+def select_node(page, node: str, tries: int = 5) -> None:
+    """Click the node's head until the canvas shows it selected. A click can land where the node
+    was a moment before: right after Layout, a loaded browser may not have moved it yet, and
+    Playwright aims at the old place (seen in a full run: the click selected nothing)."""
+    selected = page.locator(f'.react-flow__node.selected[data-id="{node}"]')
+    for _ in range(tries):
+        page.locator(f'.react-flow__node[data-id="{node}"] .layer-head').click()
+        try:
+            selected.wait_for(timeout=2000)
+            return
+        except PlaywrightTimeout:
+            continue
+    selected.wait_for()  # one more wait, failing with Playwright's own message
+
+
 def set_param(page, node: str, name: str, value: str) -> None:
-    page.locator(f'.react-flow__node[data-id="{node}"] .layer-head').click()
+    select_node(page, node)
     field = page.get_by_test_id(f"param-{name}").locator("input")
     field.fill(value)
     field.press("Enter")

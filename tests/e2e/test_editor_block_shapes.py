@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.editor import edge_shapes, error_shown_on, log_in, set_param, wait_validated
+from tests.e2e.editor import edge_shapes, error_shown_on, log_in, select_node, set_param, wait_validated
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def test_block_shapes(graph, page, shoot):
     page.goto(f"/graphs/{graph.pk}")
     wait_validated(page, "Valid")
 
-    page.locator('.react-flow__node[data-id="res1"] .layer-head').click()
+    select_node(page, "res1")
     page.get_by_role("button", name="Open block").click()
     page.locator('.react-flow__node[data-id="view"]').wait_for()
     banner = page.get_by_test_id("block-banner")
@@ -60,7 +60,7 @@ def test_block_shapes(graph, page, shoot):
     assert edge_shapes(page) == ["N×16", "N×8", "N×2×4", "N×8"]
     assert page.get_by_test_id("shape-view").inner_text() == "→ N×2×4"
     # The inspector of an inner node shows what was inferred for it, and its stats.
-    page.locator('.react-flow__node[data-id="fc"] .layer-head').click()
+    select_node(page, "fc")
     assert "16" in page.get_by_test_id("param-in_features").inner_text()
     assert re.search(r"params\s*136\b", page.locator(".facts").inner_text())
     shoot("inner-shapes")
@@ -78,7 +78,7 @@ def test_block_shapes(graph, page, shoot):
     page.get_by_test_id("errors-res1").wait_for()
     assert "res1.view" in page.get_by_test_id("errors-res1").inner_text()
     assert banner.count() == 0
-    page.locator('.react-flow__node[data-id="res1"] .layer-head').click()
+    select_node(page, "res1")
     page.get_by_role("button", name="Open block").click()
     page.locator('.react-flow__node[data-id="view"]').wait_for()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.documents import import_graph, small_cnn
-from tests.e2e.editor import log_in, wait_validated
+from tests.e2e.editor import log_in, select_node, wait_validated
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,7 @@ def test_edit_a_blocks_params_after_making_it(ada, page, shoot, tmp_path):
     wait_validated(page, "Valid")
 
     # A use of the block: its inspector is a form of the block's params.
-    node(page, "body").locator(".layer-head").click()
+    select_node(page, "body")
     fill(page.get_by_test_id("param-channels").locator("input"), "8")
     wait_validated(page, "Valid")
     edge_shows(page, "N×8×8×8")
@@ -62,7 +62,7 @@ def test_edit_a_blocks_params_after_making_it(ada, page, shoot, tmp_path):
     shoot("block-settings")
 
     page.get_by_role("button", name="Back to graph").click()
-    node(page, "body").locator(".layer-head").click()
+    select_node(page, "body")
     assert page.get_by_test_id("param-filters").locator("input").input_value() == "8"
     field = page.get_by_test_id("param-k")
     assert "kernel size of the convolution" in field.inner_text()

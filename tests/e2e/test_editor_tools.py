@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.editor import log_in, wait_validated
+from tests.e2e.editor import log_in, select_node, wait_validated
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +89,7 @@ def test_template_variables_undo_copy_paste_layout_history(ada, page, shoot):
     stay_when_leaving_with_unsaved_changes(page)
 
     # Copy and paste a node: a fresh id, no edges; Delete takes it away again.
-    page.locator('.react-flow__node[data-id="relu1"] .layer-head').click()
+    select_node(page, "relu1")
     page.keyboard.press("Control+c")
     page.keyboard.press("Control+v")
     page.wait_for_function("document.querySelectorAll('.react-flow__node').length === 10")

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.e2e.documents import import_graph
-from tests.e2e.editor import drop, edge_shapes, log_in, wait_validated
+from tests.e2e.editor import drop, edge_shapes, log_in, select_node, wait_validated
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -63,7 +63,7 @@ def test_resnet_template_block_aliases_repeat_dangling_node_undo_and_document_ex
     shoot("resnet-all-edges")
 
     # Bug 2: the inspector shows the block's repeat as written; bug 1 again: one output, not `y` and `out`.
-    page.locator('.react-flow__node[data-id="layer1"] .layer-head').click()
+    select_node(page, "layer1")
     assert page.get_by_test_id("param-repeat").locator("input").input_value() == "=depth"
     facts = page.locator(".facts dt").all_inner_texts()
     assert "y" in facts and "out" not in facts, facts

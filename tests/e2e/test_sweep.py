@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.editor import log_in
+from tests.e2e.editor import log_in, select_node
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +32,7 @@ def test_a_sweep_started_in_the_editor_shows_its_trials_and_promotes_the_best(gr
     dialog.get_by_test_id("space-=k").wait_for()
     dialog.get_by_role("button", name="Cancel").click()
     # Then conv1's out_channels from the inspector: added to what was picked, with the dialog open again.
-    page.locator('.react-flow__node[data-id="conv1"] .layer-head').click()
+    select_node(page, "conv1")
     shoot("inspector-tune")
     page.get_by_test_id("inspector").get_by_test_id("tune-pick-conv1.out_channels").click()
     dialog.get_by_test_id("space-conv1.out_channels").wait_for()
