@@ -34,9 +34,11 @@ function Counts({ trials }: { trials: Trial[] }) {
 function PromotedNote({ promoted }: { promoted: Promoted }) {
   return (
     <p className="notice" data-testid="promoted">
-      Saved as version {promoted.version} of the graph: <Link to={`/graphs/${promoted.graph}`}>open it in the editor</Link> ·
-      trained by <Link to={`/runs/${promoted.run}`}>run #{promoted.run}</Link> ·
-      <a href={`/api${promoted.checkpoint.replace(/^\/api/, "")}`}> its best checkpoint</a>
+      <span>
+        Saved as version {promoted.version} of the graph: <Link to={`/graphs/${promoted.graph}`}>open it in the editor</Link> ·
+        trained by <Link to={`/runs/${promoted.run}`}>run #{promoted.run}</Link> ·
+        <a href={`/api${promoted.checkpoint.replace(/^\/api/, "")}`}> its best checkpoint</a>
+      </span>
     </p>
   );
 }
@@ -56,7 +58,7 @@ export function SweepPage({ params }: { params: Record<string, string> }) {
     const done = (data?.trials ?? []).filter((t) => t.values);
     return { params: names.map((n) => ({ name: n, values: done.map((t) => t.params[n]) })), values: done.map((t) => t.values![0]) };
   }, [data, names]);
-  if (!data) return <div className="page">{loading ? <Spinner label="Loading the sweep" /> : <ErrorNote message={errorText(error)} />}</div>;
+  if (!data) return <div className="content">{loading ? <Spinner label="Loading the sweep" /> : <ErrorNote message={errorText(error)} />}</div>;
   const { run, trials, analysis } = data;
   const best = new Set(analysis.best_trials);
   const act = async (f: () => Promise<unknown>) => {
@@ -66,15 +68,19 @@ export function SweepPage({ params }: { params: Record<string, string> }) {
   const promote = (t: Trial) => act(async () => setPromoted(await sweeps.promote(id, t.number)));
   const bestTrial = trials.find((t) => best.has(t.number) && t.state === "complete");
   return (
-    <div className="page sweep-page" data-testid="sweep-page">
+    <div className="content sweep-page" data-testid="sweep-page">
+      <div className="crumbs">
+        <Link to={`/projects/${run.project}`}>{run.project_name || `Project ${run.project}`}</Link>
+        {" / "}<Link to={`/graphs/${run.graph}`}>{run.graph_name || "Graph"} v{run.version}</Link> / Sweep #{run.id}
+      </div>
       <div className="page-head">
         <h1>{run.name || `Sweep #${run.id}`} <StateBadge state={run.state} /></h1>
-        <Link to={`/runs/${run.id}`}>run page</Link> · <Link to={`/graphs/${run.graph}`}>graph</Link> · <Counts trials={trials} />
+        <div className="actions">
+          {bestTrial && <button className="btn btn-primary" data-testid="promote-best" onClick={() => promote(bestTrial)}>Promote best (trial {bestTrial.number})</button>}
+          {TERMINAL.includes(run.state) && <button className="btn" data-testid="extend" onClick={() => act(async () => { await sweeps.extend(id, 10); reload(); })}>Extend by 10 trials</button>}
+        </div>
       </div>
-      <div className="toolbar-group">
-        {bestTrial && <button className="btn btn-primary" data-testid="promote-best" onClick={() => promote(bestTrial)}>Promote best (trial {bestTrial.number})</button>}
-        {TERMINAL.includes(run.state) && <button className="btn" data-testid="extend" onClick={() => act(async () => { await sweeps.extend(id, 10); reload(); })}>Extend by 10 trials</button>}
-      </div>
+      <p className="sweep-summary"><Counts trials={trials} /> · <Link to={`/runs/${run.id}`}>the sweep's log and config</Link></p>
       <ErrorNote message={actionError ?? (run.error || null)} />
       {promoted && <PromotedNote promoted={promoted} />}
       <div className="sweep-charts">

@@ -75,7 +75,7 @@ export function ImportanceChart({ importance }: { importance: Record<string, num
   );
 }
 
-/** Each trial's reported value per epoch: where the pruner stopped the poor ones. */
+/** Each trial's reported value per epoch, a dot where it ended: where the pruner stopped the poor ones. */
 export function IntermediateChart({ intermediate, trials }: { intermediate: Analysis["intermediate"]; trials: Trial[] }) {
   const series = Object.entries(intermediate).slice(-300);
   const all = series.flatMap(([, pts]) => pts);
@@ -90,6 +90,11 @@ export function IntermediateChart({ intermediate, trials }: { intermediate: Anal
         <polyline key={n} points={pts.map(([x, y]) => `${sx(x)},${sy(y)}`).join(" ")} fill="none"
           stroke={pruned.has(n) ? "#ef6b6b" : "#6bb3ef"} strokeWidth={1.2} strokeOpacity={0.8}><title>{`trial ${n}`}</title></polyline>
       ))}
+      {series.filter(([, pts]) => pts.length).map(([n, pts]) => {
+        const [x, y] = pts[pts.length - 1];
+        return <circle key={n} cx={sx(x)} cy={sy(y)} r={2.5} className={pruned.has(n) ? "dot pruned" : "dot"}>
+          <title>{`trial ${n}: ${formatValue(y)} at epoch ${x}${pruned.has(n) ? ", pruned" : ""}`}</title></circle>;
+      })}
     </Frame>
   );
 }
