@@ -13,6 +13,10 @@ with ``OMP_NUM_THREADS`` set gives none: the operator chose.
 share the host's cores, and the kernel's boot id, which they share too, tells so.
 A container's CPU limit (cgroup v2 ``cpu.max``) caps its cores.
 
+The share follows the machine's load: its worker writes the job's count again to
+``<run dir>/threads`` as other jobs start and end there, and the job reads that file
+between steps (``Follow``): a job alone takes every core, two side by side half each.
+
 Torch-free and Django-free: the worker computes the share, the job applies it.
 """
 from __future__ import annotations
@@ -20,10 +24,12 @@ from __future__ import annotations
 import math
 import os
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 THREADS_VAR = "NETWEAVE_JOB_THREADS"
+SHARE_FILE = "threads"  # in the run folder: the share now, written by the worker
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
@@ -58,12 +64,50 @@ def machine() -> str:
         return socket.gethostname()
 
 
-def share(slots: int, processes: int = 1, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The job's environment entry: its threads when ``slots`` jobs may run on this machine at
-    once and the job has ``processes`` processes of its own; empty under OMP_NUM_THREADS."""
+def count(jobs: int, processes: int = 1) -> int:
+    """A job's threads when ``jobs`` jobs run on this machine and it has ``processes`` processes."""
+    return max(1, cores() // (max(1, jobs) * max(1, processes)))
+
+
+def share(jobs: int, processes: int = 1, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The job's environment entry at its start: its threads (``count``); empty under
+    OMP_NUM_THREADS."""
     if environ.get("OMP_NUM_THREADS"):
         return {}
-    return {THREADS_VAR: str(max(1, cores() // (max(1, slots) * max(1, processes))))}
+    return {THREADS_VAR: str(count(jobs, processes))}
+
+
+def write_share(run_dir: Path, threads: int) -> None:
+    """The worker's side of ``Follow``: the job's threads from now on, replaced whole."""
+    partial = run_dir / f".{SHARE_FILE}.partial"
+    partial.write_text(str(threads))
+    os.replace(partial, run_dir / SHARE_FILE)
+
+
+class Follow:
+    """The job's side: between steps, at most every ``every_s``, set torch's threads to what
+    ``<run dir>/threads`` says when it changed. No file, or no number in it: nothing changes."""
+
+    def __init__(self, run_dir: Path, every_s: float = 1.0, clock: Callable[[], float] = time.monotonic):
+        self.path, self.every_s, self.clock = run_dir / SHARE_FILE, every_s, clock
+        self.next = -math.inf
+        self.text = ""
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if now < self.next:
+            return
+        self.next = now + self.every_s
+        try:
+            text = self.path.read_text()
+        except OSError:
+            return
+        if text != self.text:
+            self.text = text
+            if text.isdigit() and int(text) >= 1:
+                import torch
+
+                torch.set_num_threads(int(text))
 
 
 def apply(environ: Mapping[str, str] = os.environ) -> int | None:

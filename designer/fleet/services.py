@@ -35,12 +35,15 @@ def workers_serving(queue: str) -> list[Worker]:
     return [worker for worker in alive if queue in worker.queues]
 
 
-def processes_on(machine: str, host: str) -> int:
-    """Worker processes that announced themselves lately on `machine` (the id in their devices,
-    workers/threads.machine), or on `host` (one that announces no id): the jobs that machine may
-    run at once."""
+def jobs_on(machine: str, me: tuple[str, int]) -> int:
+    """Jobs running now on `machine`, counting the worker processes that announced that machine
+    id (workers/threads.machine; or are on `me`'s host, if one announces none) and hold a running
+    run or a node of one; `me` (host, pid), the worker asking, counts once, announced or not."""
     alive = Worker.objects.filter(state=WorkerState.RUNNING, heartbeat__gte=_alive_since())
-    return alive.filter(Q(devices__machine=machine) | Q(host=host)).count()
+    here = set(alive.filter(Q(devices__machine=machine) | Q(host=me[0])).values_list("host", "pid"))
+    busy = set(Run.objects.filter(state=RunState.RUNNING).values_list("worker_hostname", "worker_pid"))
+    busy |= set(RunNode.objects.filter(run__state=RunState.RUNNING, rank__gt=0).values_list("host", "pid"))
+    return len((here & busy) - {me}) + 1
 
 
 def forget_stale() -> int:

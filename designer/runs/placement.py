@@ -11,6 +11,7 @@ engine's, workers/engine/jobs/distributed.py), never training on the CPU.
 """
 from __future__ import annotations
 
+import os
 import socket
 import tempfile
 from dataclasses import dataclass
@@ -72,13 +73,17 @@ def place(run: Run, available: list[dict]) -> Placement:
     return Placement({"CUDA_VISIBLE_DEVICES": reservation.visible_devices}, reservation)
 
 
-def thread_env(run: Run) -> dict[str, str]:
-    """The job's share of this machine's cores (workers/threads.py): one job slot per worker
-    process on this machine, whatever its container (this one counts even before its first
-    announcement)."""
-    from designer.fleet.services import processes_on
+def jobs_here() -> int:
+    """Jobs running on this machine, whatever its container, this worker's own counted."""
+    from designer.fleet.services import jobs_on
 
-    return threads.share(max(1, processes_on(threads.machine(), socket.gethostname())), run.devices)
+    return jobs_on(threads.machine(), (socket.gethostname(), os.getpid()))
+
+
+def thread_env(run: Run) -> dict[str, str]:
+    """The job's share of this machine's cores at its start (workers/threads.py): the cores over
+    the jobs running here, this one counted; the supervisor follows it as jobs come and go."""
+    return threads.share(jobs_here(), run.devices)
 
 
 def describe(gpus: list[dict], host: str) -> str:

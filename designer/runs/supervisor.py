@@ -28,6 +28,7 @@ from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import EventKind, Run, RunState
 from designer.runs.outage import TRANSIENT, Outage
 from designer.runs.process import describe_exit, kill_group, start_child, tail
+from workers import threads
 from workers.threads import THREADS_VAR
 
 log = logging.getLogger("netweave.runs.supervisor")
@@ -168,6 +169,9 @@ class Supervisor:
                  watch: Watch | None = None):
         self.run, self.holder = run, holder
         self.env = {**placement.thread_env(run), **(env or {})}
+        # Its torch threads, followed as other jobs start and end on this machine (one node only:
+        # a multi-node run's share stays as it started); None under OMP_NUM_THREADS.
+        self.threads = int(self.env[THREADS_VAR]) if THREADS_VAR in self.env and watch is None else None
         # The rest of a multi-node run's gang (designer/runs/gang.NodeWatch).
         self.watch = watch
         self.failure = ""
@@ -182,6 +186,10 @@ class Supervisor:
 
     def supervise(self, command: list[str] | None = None) -> str:
         run_dir = self.run.run_dir
+        if self.threads is not None:  # the job reads it between steps from the start (no stale one)
+            threads.write_share(run_dir, self.threads)
+        else:
+            (run_dir / threads.SHARE_FILE).unlink(missing_ok=True)
         with lifecycle.beating(self.run.pk, self.holder):  # a busy machine's warm process may still import
             proc = (start_child(command, run_dir, self.env) if command else
                     warm.start_job(run_dir, self.run.devices, self.env))
@@ -275,6 +283,7 @@ class Supervisor:
             self.next_cancel_check = now + CANCEL_POLL
             if heartbeat:
                 self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
+                self._reshare()
             if (cancel or not held) and not self.stopping and proc.poll() is None:
                 self.cancelled, self.lost = cancel, not held
                 self._stop(proc, "cancel" if cancel else "lost")
@@ -285,6 +294,19 @@ class Supervisor:
         if now >= self.next_reap:
             self.next_reap = now + settings.NETWEAVE_HOUSEKEEPING_SECONDS
             services.housekeeping()
+
+    def _reshare(self) -> None:
+        """The job's share of the cores again, as jobs started or ended on this machine
+        (workers/threads.Follow reads it in the job)."""
+        if self.threads is None:
+            return
+        jobs = placement.jobs_here()
+        now = threads.count(jobs, self.run.devices)
+        if now != self.threads:
+            threads.write_share(self.run.run_dir, now)
+            self.threads = now
+            lifecycle.add_event(self.run.pk, EventKind.LOG, {
+                "level": "info", "message": f"{jobs} job(s) on this machine now: {now} torch threads"})
 
     @property
     def stopping(self) -> bool:

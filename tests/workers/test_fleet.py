@@ -52,10 +52,13 @@ def test_two_workers_run_two_jobs_in_parallel_and_the_fleet_shows_both(two_worke
     runs = [owner_client.post("/api/runs", body, format="json").json()["id"] for _ in range(2)]
     wait_until(lambda: Run.objects.filter(pk__in=runs, state="running").count() == 2, timeout=120,
                what="both runs to be running")
-    # Two job slots on this machine: each job trains on half its cores, not on all of them.
-    share = f"{max(1, threads.cores() // 2)} torch threads"
+    # Two jobs on this machine: each trains on half its cores, not on all of them. The first to start
+    # had them all, and is told its new share (in the run folder, which the job reads between steps).
+    half = max(1, threads.cores() // 2)
+    share = f"{half} torch threads"
     wait_until(lambda: all(RunEvent.objects.filter(run_id=run, kind="log", data__contains=share).exists()
                            for run in runs), timeout=30, what=f"each job's log to say '{share}'")
+    assert all((Run.objects.get(pk=run).run_dir / threads.SHARE_FILE).read_text() == str(half) for run in runs)
 
     def ours_busy():
         ours = [w for w in fleet(owner_client)["workers"] if w["name"].startswith("fleet")]

@@ -14,7 +14,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from workers import threads
 
@@ -29,12 +29,16 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PRUNED, EXIT_CANCELLED = 0, 1, 2, 3, 
 
 
 class StopFlag:
-    """Set by SIGTERM/SIGINT; the loop checks it between steps."""
+    """Set by SIGTERM/SIGINT; the loop checks it between steps, which runs ``between`` too
+    (the job's share of the cores follows its worker: workers/threads.Follow)."""
 
-    def __init__(self) -> None:
+    def __init__(self, between: Callable[[], None] | None = None) -> None:
         self.set = False
+        self.between = between
 
     def __call__(self) -> bool:
+        if self.between is not None:
+            self.between()
         return self.set
 
     def trip(self) -> None:
@@ -153,7 +157,9 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m workers.engine.jobs <run_dir>", file=sys.stderr)
         return EXIT_BAD_INPUT
+    run_dir = Path(argv[0]).resolve()
+    stop.between = threads.Follow(run_dir)
     try:
-        return execute(Path(argv[0]).resolve(), sink or NullSink(), stop)
+        return execute(run_dir, sink or NullSink(), stop)
     finally:
         writer.close()
