@@ -172,6 +172,7 @@ class Supervisor:
         # Its torch threads, followed as other jobs start and end on this machine (one node only:
         # a multi-node run's share stays as it started); None under OMP_NUM_THREADS.
         self.threads = int(self.env[THREADS_VAR]) if THREADS_VAR in self.env and watch is None else None
+        self.growing: int | None = None  # a larger share seen on the last beat
         # The rest of a multi-node run's gang (designer/runs/gang.NodeWatch).
         self.watch = watch
         self.failure = ""
@@ -302,6 +303,12 @@ class Supervisor:
             return
         jobs = placement.jobs_here()
         now = threads.count(jobs, self.run.devices)
+        # Fewer at once; more only when two beats in a row say so: a sweep's next trial starts a
+        # moment after the last one ended, and growing in between would crowd the cores again.
+        if now > self.threads and self.growing != now:
+            self.growing = now
+            return
+        self.growing = None
         if now != self.threads:
             threads.write_share(self.run.run_dir, now)
             self.threads = now

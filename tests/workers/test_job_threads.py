@@ -139,9 +139,11 @@ def test_the_supervisor_gives_a_job_more_threads_or_fewer_as_jobs_start_and_end(
     assert supervisor.threads == 4  # alone on the machine
     other = _running(make_run, "gpu-container", 7)
     _worker("gpu-container", 7, machine=threads.machine())
-    supervisor._reshare()
+    supervisor._reshare()  # fewer at once
     assert (run.run_dir / threads.SHARE_FILE).read_text() == "2"
     Run.objects.filter(pk=other.pk).update(state=RunState.SUCCEEDED)
+    supervisor._reshare()  # more cores only when the next beat says so too (a sweep's next trial may start)
+    assert (run.run_dir / threads.SHARE_FILE).read_text() == "2"
     supervisor._reshare()
     supervisor._reshare()  # no change: no second note
     assert (run.run_dir / threads.SHARE_FILE).read_text() == "4"
