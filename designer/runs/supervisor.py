@@ -310,7 +310,11 @@ class Supervisor:
             return
         self.growing = None
         if now != self.threads:
-            threads.write_share(self.run.run_dir, now)
+            try:
+                threads.write_share(self.run.run_dir, now)
+            except OSError as exc:  # the job keeps the share it has
+                log.warning("run %s: cannot write its thread share: %s", self.run.pk, exc)
+                return
             self.threads = now
             lifecycle.add_event(self.run.pk, EventKind.LOG, {
                 "level": "info", "message": f"{jobs} job(s) on this machine now: {now} torch threads"})
