@@ -3,8 +3,8 @@
 torch starts as many intra-op threads as the machine has cores. Two jobs side by
 side on one machine, each with every core, ran twenty times slower than each
 with its share (docs/benchmarks.md, "Tuning"): their OpenMP threads wait on each
-other. So the worker that starts a job gives it ``cores // (job slots on this
-machine × the job's own processes)`` threads in ``NETWEAVE_JOB_THREADS``, and
+other. So the worker that starts a job gives it ``cores // (jobs running on this
+machine, this one counted × the job's own processes)`` threads in ``NETWEAVE_JOB_THREADS``, and
 the job process sets them before its first torch operation. A worker started
 with ``OMP_NUM_THREADS`` set gives none: the operator chose.
 
