@@ -1,7 +1,7 @@
 """Tuning benchmarks (docs/benchmarks.md, "Tuning"): each prints its baseline, measured in the same run.
 
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py efficiency [--seeds 3] [--first-seed 0] [--budget 40]
-        [--samplers tpe,gp,auto,tpe/n_ei_candidates=96] [--startup N] [--univariate] [--trial-epochs 1]
+        [--samplers tpe,gp,auto,tpe/n_ei_candidates=96] [--startup N] [--univariate] [--trial-epochs 5]
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py hyperband [--trials 36] [--epochs 27]
         [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
     .venv/bin/python benches/bench_tune.py ideal      (no training: the best any pruner setting can do)
@@ -9,7 +9,7 @@
         [--model tiny|digits_cnn] [--torch-threads one|share]
     .venv/bin/python benches/bench_tune.py page [--trials 10000]      (needs frontend/dist and Chromium)
 
-- efficiency: the digits CNN over four params (lr, conv width, dropout, batch size), one epoch a
+- efficiency: the digits CNN over four params (lr, conv width, dropout, batch size), five epochs a
   trial (the objective is its best val accuracy): random search's best of ``budget`` trials, then
   how many trials TPE and GP need to reach it, per seed (baseline: random itself).
 - hyperband: the same space, ``epochs`` per trial; Hyperband (successive halving brackets) against
@@ -187,7 +187,9 @@ def main() -> None:
     parser.add_argument("--samplers", default="tpe,gp", help="efficiency: samplers set against random")
     parser.add_argument("--startup", type=int, default=None, help="efficiency: start-up trials (default: GP 5, TPE 10)")
     parser.add_argument("--univariate", action="store_true", help="efficiency: TPE without multivariate")
-    parser.add_argument("--trial-epochs", type=int, default=1, help="efficiency, workers: epochs a trial (default 1)")
+    parser.add_argument("--trial-epochs", type=int, default=None,
+                        help="efficiency, workers: epochs a trial (default 5 for efficiency: one epoch is 6 steps at "
+                             "batch size 256, and ranks step counts more than models; 1 for workers)")
     parser.add_argument("--torch-threads", choices=["one", "share"], default="one",
                         help="workers: OMP_NUM_THREADS=1 for every job, or none set (each job its worker's share)")
     parser.add_argument("--model", choices=["tiny", "digits_cnn"], default="tiny",
@@ -198,7 +200,7 @@ def main() -> None:
     torch.set_num_threads(1)
     if args.what == "efficiency":
         seeds = range(args.first_seed, args.first_seed + args.seeds)
-        efficiency(seeds, args.budget, args.samplers.split(","), args.startup, not args.univariate, args.trial_epochs)
+        efficiency(seeds, args.budget, args.samplers.split(","), args.startup, not args.univariate, args.trial_epochs or 5)
     elif args.what == "hyperband":
         hyperband(args.trials or 36, args.epochs, args.pruners.split(","), args.min_resource,
                   args.reduction_factor)
@@ -206,7 +208,7 @@ def main() -> None:
         ideal([9, 27])
     elif args.what == "workers":
         from bench_tune_service import workers
-        workers(args.trials or 6, args.trial_epochs, args.model, args.torch_threads)
+        workers(args.trials or 6, args.trial_epochs or 1, args.model, args.torch_threads)
     else:
         from bench_tune_service import page
         page(args.trials or 10_000)
