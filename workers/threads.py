@@ -69,10 +69,15 @@ def count(jobs: int, processes: int = 1) -> int:
     return max(1, cores() // (max(1, jobs) * max(1, processes)))
 
 
+def operator_chose(environ: Mapping[str, str] = os.environ) -> bool:
+    """OMP_NUM_THREADS is set: every job keeps it, and there is no share to work out."""
+    return bool(environ.get("OMP_NUM_THREADS"))
+
+
 def share(jobs: int, processes: int = 1, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The job's environment entry at its start: its threads (``count``); empty under
     OMP_NUM_THREADS."""
-    if environ.get("OMP_NUM_THREADS"):
+    if operator_chose(environ):
         return {}
     return {THREADS_VAR: str(count(jobs, processes))}
 
@@ -104,18 +109,19 @@ class Follow:
             return
         if text != self.text:
             self.text = text
-            if text.isdigit() and int(text) >= 1:
-                import torch
-
-                torch.set_num_threads(int(text))
+            _set(text)
 
 
 def apply(environ: Mapping[str, str] = os.environ) -> int | None:
     """Set torch's intra-op threads from NETWEAVE_JOB_THREADS; the count set, or None."""
-    value = environ.get(THREADS_VAR, "")
-    if not value.isdigit() or int(value) < 1:
+    return _set(environ.get(THREADS_VAR, ""))
+
+
+def _set(text: str) -> int | None:
+    """torch's intra-op threads from a count written as text; None (nothing set) when it is none."""
+    if not text.isdigit() or int(text) < 1:
         return None
     import torch
 
-    torch.set_num_threads(int(value))
-    return int(value)
+    torch.set_num_threads(int(text))
+    return int(text)

@@ -82,8 +82,9 @@ def jobs_here() -> int:
 
 def thread_env(run: Run) -> dict[str, str]:
     """The job's share of this machine's cores at its start (workers/threads.py): the cores over
-    the jobs running here, this one counted; the supervisor follows it as jobs come and go."""
-    return threads.share(jobs_here(), run.devices)
+    the jobs running here, this one counted; the supervisor follows it as jobs come and go.
+    Nothing, and no count of the fleet, when the operator set OMP_NUM_THREADS."""
+    return {} if threads.operator_chose() else threads.share(jobs_here(), run.devices)
 
 
 def describe(gpus: list[dict], host: str) -> str:

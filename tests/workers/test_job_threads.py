@@ -151,3 +151,11 @@ def test_the_supervisor_gives_a_job_more_threads_or_fewer_as_jobs_start_and_end(
     assert notes == ["2 job(s) on this machine now: 2 torch threads", "1 job(s) on this machine now: 4 torch threads"]
     # A multi-node run's share stays as it started; so does the operator's OMP_NUM_THREADS.
     assert Supervisor(run, Holder.me(), watch=object()).threads is None
+
+
+@pytest.mark.django_db
+def test_under_the_operators_omp_num_threads_no_share_is_given_and_the_fleet_is_not_asked(
+        monkeypatch, django_assert_num_queries):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    with django_assert_num_queries(0):
+        assert placement.thread_env(Run(devices=1)) == {}
