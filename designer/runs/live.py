@@ -1,4 +1,4 @@
-"""Wake-ups for live listeners: Redis publish/subscribe on channel `run:<id>`.
+"""Wake-ups for live listeners: Redis publish/subscribe on channel `db<n>:run:<id>`.
 
 The database is the record; a message here only says "run 12 has new events
 up to id N", so a lost message costs a listener at most one poll interval.
@@ -10,14 +10,19 @@ import logging
 import threading
 
 from django.conf import settings
+from redis.connection import parse_url
 
 log = logging.getLogger("netweave.runs.live")
 
 _local = threading.local()
 
 
-def channel(run_id: int) -> str:
-    return f"run:{run_id}"
+def channel(run_id: int | str) -> str:
+    """The run's channel in this Redis database's namespace. Publish/subscribe ignores the
+    database number: two deployments (or test shards) on one Redis server, each on its own
+    database, would otherwise wake each other's streams (as kombu prefixes Celery's fanout)."""
+    db = parse_url(settings.REDIS_URL).get("db", 0) if settings.REDIS_URL else 0
+    return f"db{db}:run:{run_id}"
 
 
 def redis_enabled() -> bool:

@@ -2,7 +2,7 @@
 
 Each stream used to open its own pub/sub connection: 500 viewers were 500
 Redis connections and 500 reader coroutines. Now the process (its event
-loop) holds one connection subscribed to the pattern `run:*`; a message
+loop) holds one connection subscribed to the pattern `db<n>:run:*`; a message
 about run 12 sets the event of every stream following run 12, which then
 reads the database (the record; designer/runs/live.py publishes).
 
@@ -26,7 +26,6 @@ from designer.runs import live
 
 log = logging.getLogger("netweave.runs.wakeups")
 
-PATTERN = live.channel("*")
 RECONNECT_SECONDS = 1.0
 # Seconds between PINGs on an idle connection: a half-open one is noticed.
 HEALTH_CHECK_SECONDS = 15
@@ -137,9 +136,10 @@ class Hub:
                                       health_check_interval=HEALTH_CHECK_SECONDS)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.psubscribe(PATTERN)
+            pattern = live.channel("*")
+            await pubsub.psubscribe(pattern)
             if self._current() and not self.live:
-                log.info("wake-ups: subscribed to %s on Redis", PATTERN)
+                log.info("wake-ups: subscribed to %s on Redis", pattern)
                 self.live = True
                 self.wake()  # wake-ups published before this subscription are lost: read again
             while self._current():
@@ -151,7 +151,7 @@ class Hub:
 
     def _dispatch(self, message: dict) -> None:
         channel = message.get("channel", b"")
-        _, _, run = (channel.decode() if isinstance(channel, bytes) else str(channel)).partition(":")
+        _, _, run = (channel.decode() if isinstance(channel, bytes) else str(channel)).rpartition(":")
         if run.isascii() and run.isdigit():
             self.wake(int(run))
 

@@ -104,3 +104,49 @@ def test_streams_woken_by_one_wake_up_share_one_read_and_a_later_one_reads_again
     together, late = asyncio.run(scenario())
     assert together == [[100]] * 49 and late == [100]
     assert reads == [100, 100]  # one read for the 49, one for the stream woken later
+
+
+def test_wake_ups_stay_within_their_redis_database(settings):
+    """Publish/subscribe ignores Redis' database number: a deployment on database 3 of a shared
+    Redis must not wake the streams of one on database 4 (nor a test shard another's)."""
+    import asyncio
+
+    import redis
+
+    from designer.runs import live, wakeups
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (a real Redis)")
+    ours = settings.REDIS_URL
+    here, mine = redis.Redis.from_url(ours), live.channel(1)
+    settings.REDIS_URL = ours.rsplit("/", 1)[0] + "/15"  # a neighbour on database 15 of the same server
+    theirs = live.channel(1)
+    settings.REDIS_URL = ours
+    assert mine != theirs
+
+    async def scenario() -> tuple[bool, bool]:
+        listener = wakeups.listen(1)
+        try:
+            deadline = asyncio.get_running_loop().time() + 10
+            while not listener.live:
+                assert asyncio.get_running_loop().time() < deadline, "never subscribed"
+                await asyncio.sleep(0.02)
+            listener.event.clear()
+            here.publish(theirs, "42")
+            woken_by_neighbour = await _woken(listener, 0.5)
+            here.publish(mine, "43")
+            return woken_by_neighbour, await _woken(listener, 10)
+        finally:
+            listener.close()
+
+    assert asyncio.run(scenario()) == (False, True)
+
+
+async def _woken(listener, seconds: float) -> bool:
+    import asyncio
+
+    try:
+        await asyncio.wait_for(listener.event.wait(), seconds)
+        return True
+    except TimeoutError:
+        return False
