@@ -87,13 +87,17 @@ function fieldErrors(err: unknown): [Record<string, string>, string | null] {
   return [byPath, rest.length ? rest.join("; ") : Object.keys(byPath).length ? "Some settings need fixing (marked below)." : err.message];
 }
 
-function DatasetSelect({ data, value, onChange, fromRun }: { data: Dataset[]; value: string; onChange: (id: string) => void; fromRun?: JobDialogProps["fromRun"] }) {
+/** While the list loads it is a disabled select of the same size: the form below must not move
+ * under a click when the list arrives. */
+function DatasetSelect({ data, value, onChange, fromRun }: { data: Dataset[] | undefined; value: string; onChange: (id: string) => void; fromRun?: JobDialogProps["fromRun"] }) {
   return (
     <label className="field">
       <span className="field-label">Dataset</span>
-      <select name="dataset" data-testid="job-dataset" value={value} onChange={(e) => onChange(e.target.value)}>
-        {fromRun && <option value="">Same as run #{fromRun.id} ({fromRun.datasetName})</option>}
-        {data.map((d) => (
+      <select name="dataset" data-testid="job-dataset" value={data ? value : "loading"} disabled={!data} aria-busy={!data}
+        onChange={(e) => onChange(e.target.value)}>
+        {!data && <option value="loading">Loading datasets…</option>}
+        {data && fromRun && <option value="">Same as run #{fromRun.id} ({fromRun.datasetName})</option>}
+        {(data ?? []).map((d) => (
           <option key={d.id} value={String(d.id)} disabled={d.available === false}>
             {d.name} ({d.kind}{d.input_shape ? `, ${d.input_shape.join("×")}` : ""}{d.num_classes ? `, ${d.num_classes} classes` : ""})
           </option>
@@ -175,7 +179,6 @@ function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, 
   return (
     <form onSubmit={submit} className="launch-form" data-testid="launch-dialog">
       <p className="muted small">{kind.description}</p>
-      {loading && <Spinner label="Loading datasets" />}
       <ErrorNote message={error} />
       <div className="job-inputs">
         {fromRun && (
@@ -184,7 +187,7 @@ function JobForm({ kind, projectId, rememberAs, initial, fromRun, datasetExtra, 
               <option value="best">best (by its monitored metric)</option><option value="last">last</option>
             </select></label>
         )}
-        {data && <DatasetSelect data={data} value={datasetId ?? ""} onChange={setDatasetId} fromRun={fromRun} />}
+        {(data || loading) && <DatasetSelect data={data} value={datasetId ?? ""} onChange={setDatasetId} fromRun={fromRun} />}
         {inputsExtra}
       </div>
       {dataset?.help && <p className="muted small">{dataset.help}</p>}
