@@ -27,8 +27,10 @@ lint: deps
 	$(PY) -m mypy
 	@if [ -f frontend/package.json ]; then cd frontend && npm run typecheck && npm run lint; fi
 
+# The suite runs in shards at once, each on its own databases (tests/parallel.py); with
+# PYTEST_ARGS it is one plain pytest run of those.
 test-python: deps
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tests/parallel.py $(PYTEST_ARGS)
 
 # schemathesis against the server's own OpenAPI schema, every phase: no server error (a few minutes).
 fuzz: deps
