@@ -8,7 +8,7 @@ folders run side by side, each shard a pytest process of its own with:
 - its own PostgreSQL database (the name from DATABASE_URL with the shard's name appended;
   pytest-django makes ``test_<that>``),
 - its own Redis database (REDIS_URL's number plus the shard's index): its own Celery queues,
-  and its own wake-ups (tests/workers and designer/runs/live.py name channels by database),
+  and its own wake-ups (designer/runs/live.py names channels by database),
 - its own var folder (uploads, keys, the standalone broker) under a temporary folder.
 
 The engine's tests use neither service; the restart tests start private servers of their
@@ -74,14 +74,17 @@ def run_shards(shards: dict[str, list[str]]) -> int:
             relay = threading.Thread(target=_relay, args=(name, proc.stdout, width), daemon=True)
             relay.start()
             procs[name], relays = proc, [*relays, relay]
-        codes = {}
-        for name, proc in procs.items():
-            codes[name] = proc.wait()
-            print(f"[{name:<{width}}] exit {codes[name]} at {time.monotonic() - started:.0f} s", flush=True)
+        codes: dict[str, int] = {}
+        while len(codes) < len(procs):  # each shard's end as it comes
+            for name, proc in procs.items():
+                if name not in codes and proc.poll() is not None:
+                    codes[name] = proc.returncode
+                    print(f"[{name:<{width}}] exit {codes[name]} at {time.monotonic() - started:.0f} s", flush=True)
+            time.sleep(0.5)
         for relay in relays:
             relay.join(timeout=5)
-    print("shards: " + ", ".join(f"{name} {'passed' if code == 0 else f'FAILED (exit {code})'}"
-                                 for name, code in codes.items())
+    print("shards: " + ", ".join(f"{name} {'passed' if codes[name] == 0 else f'FAILED (exit {codes[name]})'}"
+                                 for name in shards)
           + f"; {time.monotonic() - started:.0f} s in all", flush=True)
     return next((code for code in codes.values() if code != 0), 0)
 
