@@ -64,16 +64,17 @@ def run_shards(shards: dict[str, list[str]]) -> int:
     width = max(map(len, shards))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="netweave-shards-") as var_root:
-        procs, relays = {}, []
+        procs: dict[str, subprocess.Popen] = {}
+        relays: list[threading.Thread] = []
         for index, (name, paths) in enumerate(shards.items()):
             env = shard_env(name, index, Path(var_root))
             print(f"[{name:<{width}}] pytest {' '.join(paths)} (database {urlparse(env.get('DATABASE_URL', '')).path}"
                   f", redis {urlparse(env.get('REDIS_URL', '')).path})", flush=True)
             proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *paths], cwd=ROOT,
                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-            relay = threading.Thread(target=_relay, args=(name, proc.stdout, width), daemon=True)
-            relay.start()
-            procs[name], relays = proc, [*relays, relay]
+            procs[name] = proc
+            relays.append(threading.Thread(target=_relay, args=(name, proc.stdout, width), daemon=True))
+            relays[-1].start()
         codes: dict[str, int] = {}
         while len(codes) < len(procs):  # each shard's end as it comes
             for name, proc in procs.items():

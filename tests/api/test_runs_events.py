@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -119,7 +120,8 @@ def test_wake_ups_stay_within_their_redis_database(settings):
         pytest.skip("needs REDIS_URL (a real Redis)")
     ours = settings.REDIS_URL
     here, mine = redis.Redis.from_url(ours), live.channel(1)
-    settings.REDIS_URL = ours.rsplit("/", 1)[0] + "/15"  # a neighbour on database 15 of the same server
+    neighbour = (here.get_connection_kwargs().get("db", 0) + 1) % 16  # another database of the same server
+    settings.REDIS_URL = urlunparse(urlparse(ours)._replace(path=f"/{neighbour}"))
     theirs = live.channel(1)
     settings.REDIS_URL = ours
     assert mine != theirs
