@@ -14,6 +14,10 @@ folders run side by side, each shard a pytest process of its own with:
 The engine's tests use neither service; the restart tests start private servers of their
 own (tests/workers/private_services.py), so no shard stops what another uses.
 
+At most three shards run at once (the machine's two cores are busy enough); the schemathesis
+fuzz (tests/fuzz, ``NETWEAVE_FUZZ=1``) waits for the first of them to end, so it fills the time
+the last shards run alone instead of adding its minute and a half after them.
+
 Each line a shard prints is shown as it comes, prefixed with the shard's name; the exit status
 is the first failing shard's. With arguments (``make test-python PYTEST_ARGS=...``) it is one
 plain pytest run with those arguments, in the foreground.
@@ -32,13 +36,18 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parents[1]
 # Balanced by a serial run's durations (2026-12-03, 2 cores): engine 330 s of CPU-bound work;
 # workers 560 s, api 130 s and e2e 215 s mostly waiting on processes.
-# The last shard takes every other folder (tests/api, tests/e2e, any new one): no test is left out.
+# The web shard takes every other folder (tests/api, tests/e2e, any new one): no test is left out.
+# The shards start in this order, at most AT_ONCE at a time.
 SHARDS = {"engine": ["tests/engine"], "workers": ["tests/workers"],
-          "web": ["tests", "--ignore=tests/engine", "--ignore=tests/workers"]}
+          "web": ["tests", "--ignore=tests/engine", "--ignore=tests/workers", "--ignore=tests/fuzz"],
+          "fuzz": ["tests/fuzz"]}
+SHARD_ENV = {"fuzz": {"NETWEAVE_FUZZ": "1"}}
+AT_ONCE = 3
 
 
 def shard_env(name: str, index: int, var_root: Path) -> dict[str, str]:
-    env = {**os.environ, "NETWEAVE_VAR_DIR": str(var_root / name), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "NETWEAVE_VAR_DIR": str(var_root / name), "PYTHONUNBUFFERED": "1",
+           **SHARD_ENV.get(name, {})}
     # Shards share the cores: torch's OpenMP pool of one thread a core in each would spin
     # against the others (tests that need another count set it themselves).
     env.setdefault("OMP_NUM_THREADS", "1")
@@ -60,26 +69,21 @@ def _relay(name: str, stream, width: int) -> None:
         sys.stdout.flush()
 
 
-def run_shards(shards: dict[str, list[str]]) -> int:
+def run_shards(shards: dict[str, list[str]], at_once: int = AT_ONCE) -> int:
     width = max(map(len, shards))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="netweave-shards-") as var_root:
-        procs: dict[str, subprocess.Popen] = {}
+        waiting = list(enumerate(shards.items()))
+        running: dict[str, subprocess.Popen] = {}
         relays: list[threading.Thread] = []
-        for index, (name, paths) in enumerate(shards.items()):
-            env = shard_env(name, index, Path(var_root))
-            print(f"[{name:<{width}}] pytest {' '.join(paths)} (database {urlparse(env.get('DATABASE_URL', '')).path}"
-                  f", redis {urlparse(env.get('REDIS_URL', '')).path})", flush=True)
-            proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *paths], cwd=ROOT,
-                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-            procs[name] = proc
-            relays.append(threading.Thread(target=_relay, args=(name, proc.stdout, width), daemon=True))
-            relays[-1].start()
         codes: dict[str, int] = {}
-        while len(codes) < len(procs):  # each shard's end as it comes
-            for name, proc in procs.items():
-                if name not in codes and proc.poll() is not None:
-                    codes[name] = proc.returncode
+        while waiting or running:
+            while waiting and len(running) < at_once:
+                index, (name, paths) = waiting.pop(0)
+                running[name] = _start(name, paths, shard_env(name, index, Path(var_root)), width, relays)
+            for name, proc in list(running.items()):  # each shard's end as it comes
+                if proc.poll() is not None:
+                    codes[name] = running.pop(name).returncode
                     print(f"[{name:<{width}}] exit {codes[name]} at {time.monotonic() - started:.0f} s", flush=True)
             time.sleep(0.5)
         for relay in relays:
@@ -88,6 +92,18 @@ def run_shards(shards: dict[str, list[str]]) -> int:
                                  for name in shards)
           + f"; {time.monotonic() - started:.0f} s in all", flush=True)
     return next((code for code in codes.values() if code != 0), 0)
+
+
+def _start(name: str, paths: list[str], env: dict[str, str], width: int,
+           relays: list[threading.Thread]) -> subprocess.Popen:
+    """One shard's pytest, its output relayed line by line under its name."""
+    print(f"[{name:<{width}}] pytest {' '.join(paths)} (database {urlparse(env.get('DATABASE_URL', '')).path}"
+          f", redis {urlparse(env.get('REDIS_URL', '')).path})", flush=True)
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *paths], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    relays.append(threading.Thread(target=_relay, args=(name, proc.stdout, width), daemon=True))
+    relays[-1].start()
+    return proc
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,8 @@
 """schemathesis against the running server's own schema (/api/schema/): no
 input it generates may cause a server error, and every answer must be one the
 schema documents (its status code, content type and body). Slow (minutes):
-`make fuzz` runs it (NETWEAVE_FUZZ=1); CI runs `make fuzz` after `make test`."""
+it runs with NETWEAVE_FUZZ=1, as a shard of its own in `make test` (tests/parallel.py) or alone
+with `make fuzz`."""
 from __future__ import annotations
 
 import os
