@@ -35,6 +35,8 @@ def test_dimensions_become_optuna_distributions():
     ([{"name": "batch_size", "type": "int", "low": 8, "high": 64.5}], "space.0", "whole"),
     ([{"name": "optimizer.lr", "low": 0.1, "high": 1}] * 2, "", "more than once"),
     ([{"name": "epochs", "type": "int", "low": 1, "high": 10, "step": 100}], "space.0", "wider than the range"),
+    ([{"name": "=width", "low": 1, "high": float("inf")}], "space.0.high", "finite"),  # JSON's 1e309
+    ([{"name": "=width", "type": "categorical", "choices": [1.0, float("nan")]}], "space.0.choices", "finite"),
 ])
 def test_an_empty_or_contradictory_space_is_refused(space, field, words):
     with pytest.raises(ConfigError) as exc:

@@ -30,7 +30,8 @@ Choice = bool | int | float | str
 class Dimension(BaseModel):
     """One thing a trial may change, and the values it may take."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # JSON's 1e309 parses as infinity: a range must have finite ends (a variable has no bounds of its own).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=130, description="What it changes: a training field "
                       "(optimizer.lr), a graph variable (=width) or a node's param (conv1.out_channels, "
