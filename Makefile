@@ -5,6 +5,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+UV_VERSION := 0.13.9
 STAMP  := $(VENV)/.installed-stamp
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
 
@@ -12,9 +13,9 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/packa
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netweave
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/9
 
-.PHONY: run test test-python test-frontend fuzz lint deps frontend bench clean api-types
+.PHONY: run test test-python test-frontend fuzz lint deps bytecode frontend bench clean api-types
 
-run: deps frontend
+run: deps bytecode frontend
 	$(PY) manage.py standalone
 
 test: deps frontend lint test-frontend test-python
@@ -29,11 +30,11 @@ lint: deps
 
 # The suite runs in shards at once, each on its own databases (tests/parallel.py); with
 # PYTEST_ARGS it is one plain pytest run of those.
-test-python: deps
+test-python: deps bytecode
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tests/parallel.py $(PYTEST_ARGS)
 
 # schemathesis against the server's own OpenAPI schema, every phase: no server error (a few minutes).
-fuzz: deps
+fuzz: deps bytecode
 	NETWEAVE_FUZZ=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest tests/fuzz -q
 
 test-frontend:
@@ -41,11 +42,23 @@ test-frontend:
 
 deps: $(STAMP)
 
+# uv installs what pip would, from pip's own sources (tools/pip_sources.py; every index weighed
+# alike, as pip does), in a fraction of pip's time: about 40 s against 3.5 min on the 2-core
+# machine (docs/benchmarks.md, "Test time"). It compiles the bytecode as pip does: where
+# PYTHONDONTWRITEBYTECODE is set, nothing else would, and every process would compile torch
+# again. Where uv cannot be had, pip does it all.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	( $(PY) -m pip install --quiet uv==$(UV_VERSION) && $(VENV)/bin/uv pip install --quiet --python $(PY) \
+	    --compile-bytecode --index-strategy unsafe-best-match --native-tls $$($(PY) tools/pip_sources.py) \
+	    -e '.[dev]' ) \
+	  || ( $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[dev]' )
 	touch $@
+
+# The project's own bytecode, for the same reason (each process that imports it would compile
+# it again); quick when nothing changed.
+bytecode: deps
+	@$(PY) -m compileall -q designer workers tests manage.py >/dev/null
 
 frontend: frontend/dist/index.html
 
