@@ -6,7 +6,7 @@
         [--pruners hyperband,successive_halving] [--min-resource 1] [--reduction-factor 3]
     .venv/bin/python benches/bench_tune.py ideal      (no training: the best any pruner setting can do)
     OMP_NUM_THREADS=1 .venv/bin/python benches/bench_tune.py workers [--trials 6] [--trial-epochs 1]
-        [--model tiny|digits_cnn] [--torch-threads one|share]
+        [--model tiny|digits_cnn] [--torch-threads one|share] [--repeats 3]
     .venv/bin/python benches/bench_tune.py page [--trials 10000]      (needs frontend/dist and Chromium)
 
 - efficiency: the digits CNN over four params (lr, conv width, dropout, batch size), five epochs a
@@ -14,8 +14,9 @@
   how many trials TPE and GP need to reach it, per seed (baseline: random itself).
 - hyperband: the same space, ``epochs`` per trial; Hyperband (successive halving brackets) against
   no pruning: epochs trained in all and the best value reached (baseline: no pruning).
-- workers: a sweep of real trial runs on one, then two Celery workers: trials per hour, and the
-  per-trial overhead (the step that asks a trial → that trial's first training point).
+- workers: sweeps of real trial runs on one, then two Celery workers, in turn for ``repeats`` rounds:
+  trials per hour, their ratio per round and its median, and the per-trial overhead (the step that
+  asks a trial → that trial's first training point).
 - page: a sweep of 10,000 trials; the sweep page drawn in Chromium (table and parallel coordinates).
 """
 from __future__ import annotations
@@ -192,6 +193,8 @@ def main() -> None:
                              "batch size 256, and ranks step counts more than models; 1 for workers)")
     parser.add_argument("--torch-threads", choices=["one", "share"], default="one",
                         help="workers: OMP_NUM_THREADS=1 for every job, or none set (each job its worker's share)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="workers: rounds of a one-worker then a two-worker sweep, taken in turn")
     parser.add_argument("--model", choices=["tiny", "digits_cnn"], default="tiny",
                         help="workers: the trials' graph (tiny: the overhead dominates; digits_cnn: training does)")
     args = parser.parse_args()
@@ -208,7 +211,7 @@ def main() -> None:
         ideal([9, 27])
     elif args.what == "workers":
         from bench_tune_service import workers
-        workers(args.trials or 6, args.trial_epochs or 1, args.model, args.torch_threads)
+        workers(args.trials or 6, args.trial_epochs or 1, args.model, args.torch_threads, args.repeats)
     else:
         from bench_tune_service import page
         page(args.trials or 10_000)
