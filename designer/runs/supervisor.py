@@ -22,7 +22,7 @@ from typing import Protocol
 from django.conf import settings
 
 from designer.fleet import devices
-from designer.runs import files, hooks, lifecycle, outputs, placement, scheduling, services, warm
+from designer.runs import files, hooks, lifecycle, live, outputs, placement, scheduling, services, warm
 from designer.runs.ingest import BATCH, Ingest
 from designer.runs.lifecycle import Claim, Holder
 from designer.runs.models import EventKind, Run, RunState
@@ -39,6 +39,10 @@ CANCEL_POLL = 0.5
 # database work. What comes less often is written as soon as it comes, and so is everything
 # before the first training point: the start-up phases a person watches on the run page.
 FLUSH_EVERY = 0.1
+# ... while someone follows the run live (live.watched); for nobody, once a second: a tenth of
+# the transactions, and the CPU they took from training beside it (two trials on two cores ran
+# about a tenth slower; docs/benchmarks.md "Trials per hour").
+FLUSH_UNWATCHED = 1.0
 EXIT_GRACE = 60.0
 _EOF = object()
 
@@ -182,6 +186,7 @@ class Supervisor:
         self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
         self.next_cancel_check = now + CANCEL_POLL
         self.next_reap = now + settings.NETWEAVE_HOUSEKEEPING_SECONDS
+        self.flush_every = self._flush_every()
         self.cancelled = self.lost = False
         self.outage = Outage(run.pk)
 
@@ -231,7 +236,7 @@ class Supervisor:
             ended = self._drain(block=True) or ended
             if not self.outage.ready():
                 continue  # the database is away: keep buffering what the child prints
-            if training and not ended and time.monotonic() - flushed < FLUSH_EVERY \
+            if training and not ended and time.monotonic() - flushed < self.flush_every \
                     and len(self.ingest.points) < BATCH:
                 continue  # more may come within the moment: one transaction for all of it
             try:
@@ -282,6 +287,7 @@ class Supervisor:
             heartbeat = now >= self.next_beat
             held, cancel = lifecycle.beat(self.run.pk, self.holder, heartbeat)
             self.next_cancel_check = now + CANCEL_POLL
+            self.flush_every = self._flush_every()
             if heartbeat:
                 self.next_beat = now + settings.NETWEAVE_HEARTBEAT_SECONDS
                 self._reshare()
@@ -295,6 +301,9 @@ class Supervisor:
         if now >= self.next_reap:
             self.next_reap = now + settings.NETWEAVE_HOUSEKEEPING_SECONDS
             services.housekeeping()
+
+    def _flush_every(self) -> float:
+        return FLUSH_EVERY if live.watched(self.run.pk) else FLUSH_UNWATCHED
 
     def _reshare(self) -> None:
         """The job's share of the cores again, as jobs started or ended on this machine

@@ -8,8 +8,11 @@ reads the database (the record; designer/runs/live.py publishes).
 
 The pattern brings the process every run's wake-ups, a few small messages a
 second per running run, in exchange for never subscribing or unsubscribing
-per stream. The connection is opened with the first stream and closed with
-the last. Redis going away (a restart) ends no stream: the hub says it is
+per stream. While subscribed it also marks each run it has streams of as
+watched (live.watched_key, renewed every few seconds): supervisors write the
+points of a watched run every 0.1 s, of any other once a second. The
+connection is opened with the first stream and closed with the last. Redis
+going away (a restart) ends no stream: the hub says it is
 not live, streams poll the database meanwhile, and it subscribes again
 every RECONNECT_SECONDS; once back it wakes every stream, since a wake-up
 published while it was away is lost.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 
 from django.conf import settings
@@ -74,9 +78,12 @@ class Hub:
         self.woken_all = 0
         self.live = False
         self.task: asyncio.Task | None = None
+        self.marked = 0.0  # when the runs followed were last marked watched (0: mark at once)
 
     def add(self, run_id: int) -> Listener:
         listener = Listener(self, run_id)
+        if run_id not in self.listeners:
+            self.marked = 0.0  # a run newly followed is marked within a read
         self.listeners.setdefault(run_id, set()).add(listener)
         if self.task is None:
             self.task = asyncio.get_running_loop().create_task(self._run(), name="netweave-wakeups")
@@ -143,11 +150,21 @@ class Hub:
                 self.live = True
                 self.wake()  # wake-ups published before this subscription are lost: read again
             while self._current():
+                if time.monotonic() - self.marked >= live.WATCH_RENEW_SECONDS:
+                    await self._mark_watched(client)
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=READ_SECONDS)
                 if message is not None:
                     self._dispatch(message)
         finally:
             await _quietly_close(pubsub, client)
+
+    async def _mark_watched(self, client) -> None:
+        """Mark every run this process has streams of as watched, for live.WATCHED_SECONDS."""
+        self.marked = time.monotonic()
+        async with client.pipeline(transaction=False) as pipe:
+            for run_id in list(self.listeners):
+                pipe.set(live.watched_key(run_id), 1, ex=live.WATCHED_SECONDS)
+            await pipe.execute()
 
     def _dispatch(self, message: dict) -> None:
         channel = message.get("channel", b"")

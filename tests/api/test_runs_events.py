@@ -152,3 +152,38 @@ async def _woken(listener, seconds: float) -> bool:
         return True
     except TimeoutError:
         return False
+
+
+def test_a_followed_run_is_marked_watched_while_its_streams_last(settings):
+    """The hub marks the runs its streams follow (renewed, expiring), and only those: the
+    supervisors write a watched run's points every 0.1 s, any other's once a second."""
+    import asyncio
+
+    from designer.runs import live, wakeups
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (a real Redis)")
+    client = live._client()
+    client.delete(live.watched_key(9101), live.watched_key(9102))
+
+    async def scenario() -> tuple[bool, bool, float]:
+        listener = wakeups.listen(9101)
+        try:
+            deadline = asyncio.get_running_loop().time() + 10
+            while not live.watched(9101):
+                assert asyncio.get_running_loop().time() < deadline, "never marked watched"
+                await asyncio.sleep(0.02)
+            return live.watched(9101), live.watched(9102), client.ttl(live.watched_key(9101))
+        finally:
+            listener.close()
+
+    followed, other, ttl = asyncio.run(scenario())
+    assert (followed, other) == (True, False)
+    assert 0 < ttl <= live.WATCHED_SECONDS  # gone by itself once no stream renews it
+
+
+def test_without_redis_every_run_counts_as_watched(settings):
+    from designer.runs import live
+
+    settings.REDIS_URL = ""
+    assert live.watched(1)  # nobody can tell: write as promptly as for a viewer

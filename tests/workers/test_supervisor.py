@@ -41,6 +41,24 @@ def test_it_records_points_summaries_artifacts_and_success(make_run):
     assert events_of(run, "phase") == [{"run": run.pk, "phase": "training", "epoch": 1, "epochs": 1}]
 
 
+def test_points_come_in_tenths_of_a_second_for_a_viewer_and_once_a_second_for_nobody(make_run, settings):
+    """A run nobody follows live is written in batches a second apart (a tenth of the transactions);
+    one whose stream marked it watched (designer/runs/wakeups.py), every 0.1 s."""
+    from designer.runs import live
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (a real Redis)")
+    batches = {}
+    for watched in (False, True):
+        run = make_run(config={"standin": {"steps": 60, "keys": 1, "sleep": 0.05}})  # 3 s of points
+        if watched:
+            live._client().set(live.watched_key(run.pk), 1, ex=120)
+        assert execute(run.pk, standin_command(run)) == "succeeded"
+        assert MetricPoint.objects.filter(run=run).count() == 60
+        batches[watched] = len(events_of(run, "metrics"))
+    assert batches[False] <= 6 and batches[True] >= 10, batches
+
+
 def test_a_crash_in_the_child_fails_the_run_with_the_error(make_run):
     run = make_run(config={"standin": {"steps": 10, "crash_at": 4}})
     assert execute(run.pk, standin_command(run)) == "failed"
