@@ -5,9 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-
-from pip_sources import uv_args  # noqa: E402
+from tools.pip_sources import uv_args
 
 
 def test_pips_indexes_and_find_links_become_uv_arguments():
